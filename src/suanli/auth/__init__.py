@@ -1,0 +1,1 @@
+"""Users, organisations, memberships, roles, API tokens, login sessions, permissions."""

@@ -1,0 +1,84 @@
+"""All SQL of the auth domain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from suanli.auth.models import (
+    ApiToken,
+    LoginAttempt,
+    LoginSession,
+    Membership,
+    Organisation,
+    User,
+)
+from suanli.kit.repository import paged
+
+
+def user_by_username(session: Session, username: str) -> User | None:
+    return session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+
+
+def org_by_slug(session: Session, slug: str) -> Organisation | None:
+    stmt = select(Organisation).where(Organisation.slug == slug)
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def list_orgs(
+    session: Session, *, ids: frozenset[int] | None, limit: int, offset: int
+) -> tuple[list[Organisation], int]:
+    stmt = select(Organisation).order_by(Organisation.id)
+    if ids is not None:
+        stmt = stmt.where(Organisation.id.in_(ids))
+    return paged(session, stmt, limit=limit, offset=offset)
+
+
+def list_users(session: Session, *, limit: int, offset: int) -> tuple[list[User], int]:
+    return paged(session, select(User).order_by(User.id), limit=limit, offset=offset)
+
+
+def membership(session: Session, user_id: int, org_id: int, role: str) -> Membership | None:
+    stmt = select(Membership).where(
+        Membership.user_id == user_id, Membership.organisation_id == org_id,
+        Membership.role == role,
+    )
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def token_by_hash(session: Session, token_hash: str) -> ApiToken | None:
+    stmt = select(ApiToken).where(ApiToken.token_hash == token_hash)
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def tokens_of(session: Session, user_id: int) -> list[ApiToken]:
+    stmt = select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id)
+    return list(session.execute(stmt).scalars())
+
+
+def login_session_by_hash(session: Session, session_hash: str) -> LoginSession | None:
+    stmt = select(LoginSession).where(LoginSession.session_hash == session_hash)
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def recent_failures(session: Session, username: str, since: datetime) -> int:
+    """Failures for the username since its last success inside the window."""
+    last_ok = select(func.max(LoginAttempt.at)).where(
+        LoginAttempt.username == username, LoginAttempt.succeeded.is_(True),
+        LoginAttempt.at >= since,
+    ).scalar_subquery()
+    stmt = select(func.count()).select_from(LoginAttempt).where(
+        LoginAttempt.username == username, LoginAttempt.succeeded.is_(False),
+        LoginAttempt.at >= func.coalesce(last_ok, since),
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def oldest_failure_since(session: Session, username: str, since: datetime) -> datetime | None:
+    stmt = select(func.min(LoginAttempt.at)).where(
+        LoginAttempt.username == username, LoginAttempt.succeeded.is_(False),
+        LoginAttempt.at >= since,
+    )
+    return session.execute(stmt).scalar_one_or_none()

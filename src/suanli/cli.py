@@ -1,0 +1,204 @@
+"""The `suanli` command line."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import click
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.orm import Session, sessionmaker
+
+from suanli.config import get_settings
+from suanli.kit.db import make_engine, make_sessionmaker, unit_of_work
+
+app = typer.Typer(
+    name="suanli",
+    help="Suanli: compute-voucher programs and a GPU-compute exchange.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="The database: migrations.", no_args_is_help=True)
+users_app = typer.Typer(help="Users and their memberships.", no_args_is_help=True)
+tokens_app = typer.Typer(help="API tokens for scripts.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(audit_app, name="audit")
+
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print one line to stderr and return the Exit to raise."""
+    err.print(f"error: {message}", markup=False, highlight=False)
+    return typer.Exit(code)
+
+
+def sessions() -> sessionmaker[Session]:
+    return make_sessionmaker(make_engine(get_settings().database_url))
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "heads") -> None:
+    """Apply the migrations (all of them by default)."""
+    from suanli import migrate
+
+    url = get_settings().database_url
+    migrate.upgrade(url, revision)
+    console.print(f"database migrated to {revision}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision")]) -> None:
+    """Undo migrations down to REVISION (`base` removes every table)."""
+    from suanli import migrate
+
+    migrate.downgrade(get_settings().database_url, revision)
+    console.print(f"database downgraded to {revision}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port", min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes", min=1)] = 1,
+) -> None:
+    """Serve the site and the API."""
+    import uvicorn
+
+    from suanli.app import DatabaseNotMigrated, ensure_migrated
+
+    try:
+        ensure_migrated(make_engine(get_settings().database_url))
+    except DatabaseNotMigrated as exc:
+        raise fail(str(exc)) from exc
+    console.print(f"Suanli on http://{host}:{port}")
+    uvicorn.run("suanli.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="warning")
+
+
+@users_app.command("create")
+def users_create(
+    username: Annotated[str, typer.Argument(help="Login name")],
+    display_name: Annotated[str, typer.Option("--name", help="Name shown on pages")] = "",
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True,
+                                          confirmation_prompt=True,
+                                          help="At least 10 characters")] = "",
+    member: Annotated[list[str] | None, typer.Option(
+        "--member", help="ORG_SLUG:ROLE, repeatable")] = None,
+) -> None:
+    """Create a user, optionally with memberships such as `--member acme-ai:buyer`."""
+    from suanli.auth import service
+    from suanli.auth.roles import Role
+    from suanli.kit.errors import AppError
+
+    memberships: list[tuple[str, Role]] = []
+    for item in member or []:
+        slug, _, role = item.partition(":")
+        if role not in {r.value for r in Role}:
+            raise fail(f"--member {item}: role must be one of {', '.join(Role)}", 2)
+        memberships.append((slug, Role(role)))
+    try:
+        with unit_of_work(sessions()) as session:
+            user = service.create_user(session, username=username,
+                                       display_name=display_name or username,
+                                       password=password, memberships=memberships)
+            console.print(f"created user {user.username} (id {user.id})")
+    except AppError as exc:
+        raise fail(f"{exc.field or 'input'}: {exc.detail}", 2) from exc
+
+
+@tokens_app.command("create")
+def tokens_create(
+    username: Annotated[str, typer.Argument(help="Whose token")],
+    name: Annotated[str, typer.Option(help="What the token is for")] = "cli",
+    expires_in_days: Annotated[int | None, typer.Option(min=1, max=3650)] = None,
+) -> None:
+    """Create an API token and print its secret (shown once)."""
+    from suanli.auth import repository, service
+
+    with unit_of_work(sessions()) as session:
+        user = repository.user_by_username(session, username)
+        if user is None:
+            raise fail(f"username: no user {username!r}", 2)
+        issued = service.issue_token(session, user=user, name=name,
+                                     expires_in_days=expires_in_days)
+    console.print(issued.secret, markup=False, highlight=False)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk the audit chain; exit 1 naming the first bad record."""
+    from suanli.audit import service
+
+    with unit_of_work(sessions()) as session:
+        verdict = service.verify(session)
+    if not verdict.ok:
+        raise fail(f"audit chain broken at record {verdict.seq}: {verdict.problem}")
+    console.print(f"audit chain ok: {verdict.checked} records")
+
+
+@app.command()
+def demo(
+    reset: Annotated[bool, typer.Option(help="Delete the database and start over")] = False,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve",
+                                              help="Serve the site afterwards")] = True,
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+) -> None:
+    """Build the demo world on the configured database, print the logins, then serve."""
+    from suanli.demo import build
+
+    logins = build.run(reset=reset, console=console)
+    table = Table(title="Demo logins (password for all: " + build.DEMO_PASSWORD + ")")
+    for column in ("role", "username", "organisation"):
+        table.add_column(column)
+    for role, username, org in logins:
+        table.add_row(role, username, org)
+    console.print(table)
+    if serve_after:
+        serve(host="127.0.0.1", port=port, workers=1)
+
+
+def _mount_domains() -> None:
+    """Sub-commands of the domains; each adds one line here."""
+    for module, attr, name in _DOMAIN_COMMANDS:
+        try:
+            mod = __import__(module, fromlist=[attr])
+        except ModuleNotFoundError as exc:
+            if exc.name and module.startswith(exc.name):
+                continue  # that domain is not built yet
+            raise
+        app.add_typer(getattr(mod, attr), name=name)
+
+
+_DOMAIN_COMMANDS: list[tuple[str, str, str]] = [
+    ("suanli.catalog.cli", "catalog_app", "catalog"),
+    ("suanli.market.cli", "market_app", "market"),
+]
+_mount_domains()
+
+
+def main() -> None:
+    """Entry point: usage errors print one line and exit 2."""
+    try:
+        code = app(standalone_mode=False)
+    except click.UsageError as exc:
+        where = f"{exc.ctx.command_path}: " if exc.ctx else ""
+        err.print(f"error: {where}{exc.format_message()}", markup=False, highlight=False)
+        sys.exit(2)
+    except click.Abort:
+        err.print("aborted", markup=False)
+        sys.exit(1)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        err.print(f"error: {exc.format_message()}", markup=False, highlight=False)
+        sys.exit(exc.exit_code)
+    if isinstance(code, int) and code:
+        sys.exit(code)

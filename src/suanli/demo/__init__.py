@@ -1,0 +1,1 @@
+"""The demo world: a believable market built on a fresh database."""

@@ -1,0 +1,87 @@
+"""Build the demo world step by step; running it twice adds nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import Progress
+from sqlalchemy.orm import Session
+
+from suanli import migrate
+from suanli.auth import repository as auth_repo
+from suanli.auth import service as auth_service
+from suanli.auth.roles import OrgKind, Role
+from suanli.config import get_settings
+from suanli.kit.db import make_engine, make_sessionmaker, unit_of_work
+
+DEMO_PASSWORD = "suanli-demo-2026"  # noqa: S105 - printed for the demo on purpose
+
+# (slug, name, name_zh, kind, city)
+ORGANISATIONS = [
+    ("suanli-platform", "Shanghai Compute Dispatch Centre", "上海算力调度中心", OrgKind.PLATFORM,
+     "shanghai"),
+    ("sh-eitc", "Shanghai Economy and Informatisation Commission", "上海市经济和信息化委员会",
+     OrgKind.AUTHORITY, "shanghai"),
+    ("acme-ai", "Acme AI (Shanghai) Co., Ltd.", "阿克米人工智能（上海）有限公司", OrgKind.STARTUP,
+     "shanghai"),
+    ("qingyang-state-dc", "Qingyang State Computing Centre", "庆阳国家算力中心", OrgKind.PROVIDER,
+     "qingyang"),
+    ("cac-regulator", "Municipal Compute Market Supervision Office", "市算力市场监管办公室",
+     OrgKind.REGULATOR, "shanghai"),
+]
+
+# (username, display name, organisation slug, role)
+USERS = [
+    ("admin", "Platform Admin 平台管理员", "suanli-platform", Role.PLATFORM_ADMIN),
+    ("bureau", "Wang Fang 王芳", "sh-eitc", Role.PROGRAM_ADMIN),
+    ("reviewer", "Li Wei 李伟", "sh-eitc", Role.REVIEWER),
+    ("buyer", "Chen Jing 陈静", "acme-ai", Role.BUYER),
+    ("provider", "Zhao Lei 赵磊", "qingyang-state-dc", Role.PROVIDER),
+    ("auditor", "Sun Min 孙敏", "cac-regulator", Role.AUDITOR),
+]
+
+
+def seed_identity(session: Session) -> None:
+    for slug, name, name_zh, kind, city in ORGANISATIONS:
+        if auth_repo.org_by_slug(session, slug) is None:
+            auth_service.create_organisation(session, slug=slug, name=name, name_zh=name_zh,
+                                             kind=kind, city=city)
+    for username, display, org, role in USERS:
+        user = auth_repo.user_by_username(session, username)
+        if user is None:
+            auth_service.create_user(session, username=username, display_name=display,
+                                     password=DEMO_PASSWORD, memberships=[(org, role)])
+
+
+# Each step runs in its own transaction; later issues append their steps here.
+STEPS: list[tuple[str, Callable[[Session], None]]] = [
+    ("organisations and users", seed_identity),
+]
+
+
+def _reset(url: str) -> None:
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    else:
+        migrate.downgrade(url, "base")
+
+
+def run(*, reset: bool, console: Console) -> list[tuple[str, str, str]]:
+    """Migrate, build every step, and return the demo logins (role, username, org)."""
+    url = get_settings().database_url
+    if reset:
+        _reset(url)
+    migrate.upgrade(url)
+    factory = make_sessionmaker(make_engine(url))
+    with Progress(console=console, transient=False) as progress:
+        task = progress.add_task("building the demo world", total=len(STEPS))
+        for label, step in STEPS:
+            progress.update(task, description=label)
+            with unit_of_work(factory) as session:
+                step(session)
+            progress.advance(task)
+    return [(str(role), username, org) for username, _, org, role in USERS]

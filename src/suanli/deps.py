@@ -1,0 +1,179 @@
+"""Typed dependencies every route uses: the request's session, the caller, permissions.
+
+The session belongs to the request: the app commits it once when the handler
+succeeded and rolls it back otherwise (see `suanli.app`). Services only flush.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from itsdangerous import BadSignature, TimestampSigner
+from sqlalchemy.orm import Session
+
+from suanli.audit.service import Actor, set_actor
+from suanli.auth import service as auth_service
+from suanli.auth.errors import CsrfFailed
+from suanli.auth.principal import Principal
+from suanli.auth.roles import Perm
+from suanli.config import get_settings
+from suanli.kit import idempotency
+from suanli.kit.errors import Forbidden, NotAuthenticated
+
+SESSION_COOKIE = "suanli_session"
+CSRF_COOKIE = "suanli_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+_bearer = HTTPBearer(auto_error=False, description="An API token from `suanli tokens create`")
+
+
+def get_session(request: Request) -> Session:
+    session: Session = request.state.db
+    return session
+
+
+DbSession = Annotated[Session, Depends(get_session)]
+
+
+def signer() -> TimestampSigner:
+    return TimestampSigner(get_settings().secret_key, salt="suanli-session")
+
+
+def session_secret(request: Request) -> str | None:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    try:
+        max_age = get_settings().session_ttl_seconds
+        return signer().unsign(cookie, max_age=max_age).decode()
+    except BadSignature:
+        return None
+
+
+def optional_principal(
+    request: Request,
+    session: DbSession,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal | None:
+    """The caller from a bearer token or a login-session cookie, or None."""
+    cached = getattr(request.state, "principal", None)
+    if isinstance(cached, Principal):
+        return cached
+    principal: Principal | None = None
+    if credentials is not None:
+        principal = auth_service.authenticate_token(session, credentials.credentials)
+        if principal is None:
+            raise NotAuthenticated("the API token is unknown, revoked or expired",
+                                   field="Authorization")
+    else:
+        secret = session_secret(request)
+        if secret is not None:
+            principal = auth_service.resume_session(session, secret)
+    if principal is not None:
+        request.state.principal = principal
+        org = principal.primary.organisation_id if principal.primary else None
+        set_actor(session, Actor(principal.user_id, principal.username, org))
+    return principal
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
+
+
+def current_principal(principal: OptionalPrincipal) -> Principal:
+    if principal is None:
+        raise NotAuthenticated("log in or send `Authorization: Bearer <token>`")
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+_guards: dict[Perm, Callable[..., Principal]] = {}
+
+
+def requires(perm: Perm) -> Callable[..., Principal]:
+    """A dependency that admits callers holding `perm` and refuses everyone else with 403.
+
+    The returned callable carries `.permission`, which the role-matrix test reads.
+    """
+    if perm in _guards:
+        return _guards[perm]
+
+    def guard(principal: CurrentPrincipal) -> Principal:
+        if not principal.can(perm):
+            raise Forbidden(f"this needs the permission {perm}, which your roles do not grant")
+        return principal
+
+    guard.permission = perm  # type: ignore[attr-defined]
+    guard.__name__ = f"requires_{perm.replace('.', '_')}"
+    _guards[perm] = guard
+    return guard
+
+
+def Guard(perm: Perm) -> Any:
+    """`principal: Annotated[Principal, Guard(perms.X)]` admits only holders of X."""
+    return Depends(requires(perm))
+
+
+async def csrf_protect(request: Request) -> None:
+    """Unsafe requests not made with a bearer token must echo the CSRF cookie.
+
+    Forms send it as the `csrf_token` field, scripts as the X-CSRF-Token header
+    (double-submit; the cookie is SameSite=Strict).
+    """
+    if request.method not in UNSAFE:
+        return
+    if request.headers.get("authorization", "").lower().startswith("bearer "):
+        return
+    expected = request.cookies.get(CSRF_COOKIE, "")
+    sent = request.headers.get(CSRF_HEADER, "")
+    content_type = request.headers.get("content-type", "")
+    if not sent and content_type.startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else ""
+    if not expected or not sent or not hmac.compare_digest(expected, sent):
+        raise CsrfFailed("missing or wrong CSRF token; reload the page and try again",
+                         field=CSRF_FIELD)
+
+
+async def _idempotency_header(
+    request: Request,
+    key: Annotated[
+        str | None,
+        Header(alias="Idempotency-Key",
+               description="Replays return the first response; the same key with a "
+                           "different body is refused with 409."),
+    ] = None,
+) -> tuple[str, str] | None:
+    if key is None:
+        return None
+    body = await request.body()
+    return key, idempotency.request_fingerprint(request.method, request.url.path, body)
+
+
+def claim_idempotency(
+    request: Request,
+    session: DbSession,
+    principal: OptionalPrincipal,
+    pending: Annotated[tuple[str, str] | None, Depends(_idempotency_header)],
+) -> str | None:
+    """Claims the Idempotency-Key for this request (replays answer from the store)."""
+    if pending is None:
+        return None
+    key, fingerprint = pending
+    scope = f"user:{principal.user_id}" if principal else "anonymous"
+    request.state.idempotency_claim = idempotency.claim(
+        session, scope=scope, key=key, fingerprint=fingerprint
+    )
+    return key
+
+
+Idempotent = Annotated[str | None, Depends(claim_idempotency)]

@@ -1,0 +1,1 @@
+"""Shared building blocks: money, time, errors, pagination, the database base."""

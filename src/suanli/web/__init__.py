@@ -1,0 +1,1 @@
+"""Server-rendered pages, the HTTP plumbing they share, English and Simplified Chinese."""

@@ -1,0 +1,186 @@
+"""HTTP plumbing: the per-request transaction, request ids, logs, metrics, security
+headers, and errors rendered as RFC 9457 problem+json (or a page for browsers)."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+import uuid
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from suanli.deps import CSRF_COOKIE
+from suanli.kit import idempotency
+from suanli.kit.errors import PROBLEM_BASE, AppError
+from suanli.kit.logs import request_id_var
+
+log = logging.getLogger("suanli.http")
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+PROBLEM_JSON = "application/problem+json"
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter("suanli_http_requests_total", "HTTP requests",
+                                ["method", "route", "status"], registry=self.registry)
+        self.latency = Histogram("suanli_http_request_seconds", "HTTP request latency",
+                                 ["method", "route"], registry=self.registry)
+
+
+def wants_page(request: Request) -> bool:
+    """Browsers on page routes get pages; everything under /api gets problem+json."""
+    return not request.url.path.startswith(("/api/", "/metrics", "/healthz"))
+
+
+def problem_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+                     ) -> JSONResponse:
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+async def _finish(request: Request, session: Session, response: Response) -> Response:
+    """Commit when the handler succeeded (storing the idempotent answer), else roll back."""
+    if response.status_code >= 400:
+        await run_in_threadpool(session.rollback)
+        return response
+    claim = getattr(request.state, "idempotency_claim", None)
+    if claim is not None:
+        body = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
+        stored = idempotency.StoredResponse(response.status_code,
+                                            response.headers.get("content-type", ""), body)
+        await run_in_threadpool(idempotency.store_response, session, claim, stored)
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+        response = Response(body, status_code=response.status_code, headers=headers)
+    try:
+        await run_in_threadpool(session.commit)
+    except (IntegrityError, OperationalError) as exc:
+        await run_in_threadpool(session.rollback)
+        log.warning("commit failed", extra={"fields": {"error": str(exc.orig)}})
+        return problem_response(409, {
+            "type": PROBLEM_BASE + "commit-conflict", "title": "Conflict", "status": 409,
+            "detail": "the change conflicted with a concurrent one and was not saved; retry",
+        })
+    return response
+
+
+class PlatformMiddleware(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        rid = request.headers.get("x-request-id") or uuid.uuid4().hex
+        token = request_id_var.set(rid)
+        started = time.perf_counter()
+        session: Session = request.app.state.sessions()
+        request.state.db = session
+        try:
+            try:
+                response = await call_next(request)
+            except Exception:
+                log.exception("unhandled error")
+                response = problem_response(500, {
+                    "type": PROBLEM_BASE + "internal", "title": "Internal error",
+                    "status": 500, "detail": f"an unexpected error; quote request id {rid}",
+                })
+            response = await _finish(request, session, response)
+        finally:
+            await run_in_threadpool(session.close)
+            request_id_var.reset(token)
+        self._decorate(request, response, rid)
+        self._observe(request, response, started)
+        return response
+
+    @staticmethod
+    def _decorate(request: Request, response: Response, rid: str) -> None:
+        response.headers["X-Request-ID"] = rid
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if CSRF_COOKIE not in request.cookies and wants_page(request):
+            value = getattr(request.state, "csrf_new", None) or secrets.token_urlsafe(24)
+            response.set_cookie(CSRF_COOKIE, value, httponly=True, samesite="strict", path="/")
+
+    @staticmethod
+    def _observe(request: Request, response: Response, started: float) -> None:
+        route = request.scope.get("route")
+        name = getattr(route, "path", "unmatched")
+        elapsed = time.perf_counter() - started
+        metrics: Metrics = request.app.state.metrics
+        metrics.requests.labels(request.method, name, str(response.status_code)).inc()
+        metrics.latency.labels(request.method, name).observe(elapsed)
+        log.info("request", extra={"fields": {
+            "method": request.method, "path": request.url.path, "route": name,
+            "status": response.status_code, "ms": round(elapsed * 1000, 1),
+        }})
+
+
+def install_middleware(app: FastAPI) -> None:
+    app.state.metrics = Metrics()
+    app.add_middleware(PlatformMiddleware)
+
+
+def _validation_problem(exc: RequestValidationError) -> dict[str, Any]:
+    errors = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
+        errors.append({"field": ".".join(loc) or "body", "message": err.get("msg", "invalid")})
+    first = errors[0] if errors else {"field": "body", "message": "invalid"}
+    return {
+        "type": PROBLEM_BASE + "validation-failed", "title": "Validation failed",
+        "status": 422, "detail": f"{first['field']}: {first['message']}",
+        "field": first["field"], "errors": errors,
+    }
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    from suanli.web.render import error_page
+
+    @app.exception_handler(AppError)
+    async def _app_error(request: Request, exc: AppError) -> Response:
+        if wants_page(request):
+            if exc.status == 401:
+                return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+            return error_page(request, exc.status, exc.detail)
+        headers = {}
+        if "retry_after" in exc.extra:
+            headers["Retry-After"] = str(exc.extra["retry_after"])
+        return problem_response(exc.status, exc.problem(request.url.path), headers)
+
+    @app.exception_handler(idempotency.Replay)
+    async def _replay(request: Request, exc: idempotency.Replay) -> Response:
+        stored = exc.stored
+        return Response(stored.body, status_code=stored.status_code,
+                         media_type=stored.content_type,
+                         headers={"Idempotent-Replayed": "true"})
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        body = _validation_problem(exc)
+        if wants_page(request):
+            return error_page(request, 422, body["detail"])
+        return problem_response(422, body)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if wants_page(request) and exc.status_code == 404:
+            return error_page(request, 404, "page not found")
+        return problem_response(exc.status_code, {
+            "type": PROBLEM_BASE + ("not-found" if exc.status_code == 404 else "http-error"),
+            "title": str(exc.detail), "status": exc.status_code, "detail": str(exc.detail),
+        }, dict(exc.headers or {}))

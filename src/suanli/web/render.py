@@ -1,0 +1,69 @@
+"""Rendering pages: the Jinja2 environment, the caller's language, CSRF and formats."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from suanli.deps import CSRF_COOKIE
+from suanli.kit.money import format_cny_grouped
+from suanli.kit.timeutil import to_shanghai
+from suanli.web.i18n import LANG_COOKIE, pick_language, translate
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+env = Environment(
+    loader=FileSystemLoader([TEMPLATES, *sorted(Path(__file__).parent.parent.glob("*/templates"))]),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return "" if value is None else to_shanghai(value).strftime(fmt)
+
+
+env.filters["local"] = _local_time
+env.filters["cny"] = format_cny_grouped
+
+
+def language(request: Request) -> str:
+    return pick_language(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
+
+
+def csrf_value(request: Request) -> str:
+    """The double-submit token for forms; a new one when the browser has none yet."""
+    existing = request.cookies.get(CSRF_COOKIE)
+    if existing:
+        return existing
+    new = getattr(request.state, "csrf_new", None)
+    if new is None:
+        new = secrets.token_urlsafe(24)
+        request.state.csrf_new = new
+    return str(new)
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any
+           ) -> HTMLResponse:
+    """A page in the caller's language, with the CSRF token and the caller at hand."""
+    lang = language(request)
+
+    def t(key: str, **values: Any) -> str:
+        return translate(lang, key, **values)
+
+    html = env.get_template(template).render(
+        request=request, lang=lang, t=t, csrf_token=csrf_value(request),
+        principal=getattr(request.state, "principal", None), **context,
+    )
+    return HTMLResponse(html, status_code=status_code)
+
+
+def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
+    return render(request, "error.html", status_code=status, status=status, detail=detail)
