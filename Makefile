@@ -23,7 +23,7 @@ serve: install
 	$(BIN)/suanli serve
 
 lint: install
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 
 test-sqlite: install

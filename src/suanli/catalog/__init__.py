@@ -1,0 +1,1 @@
+"""Accelerator catalogue, ECCN 3A090 classification and the East Data West Computing network."""
