@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -188,17 +187,18 @@ def main() -> None:
     """Entry point: usage errors print one line and exit 2."""
     try:
         code = app(standalone_mode=False)
-    except click.UsageError as exc:
-        where = f"{exc.ctx.command_path}: " if exc.ctx else ""
-        err.print(f"error: {where}{exc.format_message()}", markup=False, highlight=False)
-        sys.exit(2)
-    except click.Abort:
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
         err.print("aborted", markup=False)
         sys.exit(1)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        err.print(f"error: {exc.format_message()}", markup=False, highlight=False)
-        sys.exit(exc.exit_code)
+    except typer.TyperException as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            sys.exit(2)  # typer has printed the help already
+        ctx = getattr(exc, "ctx", None)
+        where = f"{ctx.command_path}: " if ctx is not None else ""
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        err.print(f"error: {where}{message}", markup=False, highlight=False)
+        sys.exit(int(getattr(exc, "exit_code", 2)))
     if isinstance(code, int) and code:
         sys.exit(code)
