@@ -46,6 +46,7 @@ test: lint test-sqlite
 bench: install
 	$(BIN)/python bench/ledger.py
 	$(BIN)/python bench/clearing.py --quick
+	$(BIN)/python bench/simulate.py
 
 clean:
 	rm -rf $(VENV) suanli.db suanli.db-wal suanli.db-shm var .pytest_cache .mypy_cache .ruff_cache

@@ -187,3 +187,12 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> None:
                                            "csrf_token": csrf, "next": "/"},
                            follow_redirects=False)
     assert response.status_code == 303, response.text
+
+
+@pytest.fixture
+def reference_data(db: Session) -> None:
+    """The packaged accelerators, hubs and cities, loaded inside the test's transaction."""
+    from suanli.catalog.service import load_reference_data
+
+    load_reference_data(db)
+    db.commit()

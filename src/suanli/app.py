@@ -40,13 +40,73 @@ def include_domains(app: FastAPI) -> None:
     from suanli.audit.api import router as audit_api
     from suanli.audit.pages import router as audit_pages
     from suanli.auth.api import router as auth_api
+    from suanli.catalog.api import router as catalog_api
+    from suanli.catalog.pages import router as catalog_pages
+    from suanli.ledger.api import router as ledger_api
+    from suanli.ledger.pages import router as ledger_pages
+    from suanli.providers.api import router as providers_api
+    from suanli.providers.compliance_api import router as compliance_api
+    from suanli.providers.compliance_pages import router as compliance_pages
+    from suanli.providers.pages import router as providers_pages
     from suanli.web.ops import router as ops
     from suanli.web.pages import router as core_pages
 
     app.include_router(ops)
-    for api in (auth_api, audit_api):
+    for api in (auth_api, audit_api, catalog_api, providers_api, compliance_api, ledger_api):
         app.include_router(api, prefix="/api/v1")
-    for pages in (core_pages, audit_pages):
+    for pages in (core_pages, audit_pages, catalog_pages, providers_pages, compliance_pages,
+                  ledger_pages):
+        app.include_router(pages)
+    _include_vouchers(app)
+    _include_market(app)
+    _include_settlement(app)
+
+
+def _include_settlement(app: FastAPI) -> None:
+    """Metering, settlement and reports (issue 7)."""
+    from suanli.metering.api import router as metering_api
+    from suanli.reports.api import router as reports_api
+    from suanli.reports.pages import router as reports_pages
+    from suanli.settlement.api import router as settlement_api
+    from suanli.settlement.pages import router as settlement_pages
+
+    for api in (metering_api, settlement_api, reports_api):
+        app.include_router(api, prefix="/api/v1")
+    for pages in (settlement_pages, reports_pages):
+        app.include_router(pages)
+
+
+def _include_market(app: FastAPI) -> None:
+    """Offers, orders, rounds, contracts and market data (issues 4 and 6)."""
+    from suanli.market.offers_api import router as offers_api
+    from suanli.market.orders_api import router as orders_api
+    from suanli.market.pages import router as market_pages
+    from suanli.market.pages_ops import router as market_ops_pages
+    from suanli.market.rounds_api import router as rounds_api
+
+    for api in (offers_api, orders_api, rounds_api):
+        app.include_router(api, prefix="/api/v1")
+    for pages in (market_pages, market_ops_pages):
+        app.include_router(pages)
+
+
+def _include_vouchers(app: FastAPI) -> None:
+    """Programs, applications, vouchers and documents (issue 5)."""
+    from suanli.applications.api import router as applications_api
+    from suanli.applications.pages import router as applications_pages
+    from suanli.applications.review_pages import router as review_pages
+    from suanli.documents.api import router as documents_api
+    from suanli.programs.api import router as programs_api
+    from suanli.programs.editor import router as programs_editor
+    from suanli.programs.pages import router as programs_pages
+    from suanli.vouchers.api import router as vouchers_api
+    from suanli.vouchers.pages import router as vouchers_pages
+
+    for api in (programs_api, applications_api, vouchers_api, documents_api):
+        app.include_router(api, prefix="/api/v1")
+    # The editor first: its /programs/new must win over /programs/{program_id}.
+    for pages in (programs_editor, programs_pages, applications_pages, review_pages,
+                  vouchers_pages):
         app.include_router(pages)
 
 

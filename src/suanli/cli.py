@@ -173,12 +173,24 @@ def _mount_domains() -> None:
             if exc.name and module.startswith(exc.name):
                 continue  # that domain is not built yet
             raise
-        app.add_typer(getattr(mod, attr), name=name)
+        target = getattr(mod, attr)
+        if isinstance(target, typer.Typer):
+            app.add_typer(target, name=name)
+        else:
+            app.command(name)(target)  # a single command: `suanli simulate X.yaml`
 
 
 _DOMAIN_COMMANDS: list[tuple[str, str, str]] = [
     ("suanli.catalog.cli", "catalog_app", "catalog"),
-    ("suanli.market.cli", "market_app", "market"),
+    ("suanli.vouchers.cli", "vouchers_app", "vouchers"),
+    ("suanli.ledger.cli", "ledger_app", "ledger"),
+    ("suanli.market.commands", "market_app", "market"),
+    ("suanli.market.worker", "worker_command", "worker"),
+    ("suanli.agent.cli", "agent_app", "agent"),
+    ("suanli.simulate.cli", "simulate_command", "simulate"),
+    ("suanli.metering.cli", "metering_app", "metering"),
+    ("suanli.settlement.cli", "settlement_app", "settlement"),
+    ("suanli.reports.cli", "report_app", "report"),
 ]
 _mount_domains()
 

@@ -7,6 +7,4 @@ from __future__ import annotations
 
 
 def load_all_models() -> None:
-    import suanli.audit.models
-    import suanli.auth.models
-    import suanli.kit.idempotency  # noqa: F401
+    pass

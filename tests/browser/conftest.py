@@ -34,9 +34,13 @@ def _free_port() -> int:
 def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A database holding the whole demo world, built once for all browser tests."""
     from suanli import migrate
+    from suanli.config import get_settings
     from suanli.demo import build
     from suanli.kit.db import make_engine, make_sessionmaker, unit_of_work
 
+    # Documents the demo stores (and the live server reads) go to a scratch folder, not ./var.
+    os.environ["SUANLI_DATA_DIR"] = str(tmp_path_factory.mktemp("browser-data"))
+    get_settings.cache_clear()
     url = new_database_url(tmp_path_factory.mktemp("browser"))
     migrate.upgrade(url)
     factory = make_sessionmaker(make_engine(url))

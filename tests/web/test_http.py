@@ -66,3 +66,22 @@ def test_openapi_document_is_complete(client: TestClient) -> None:
         for method, op in item.items():
             assert op.get("summary"), f"{method.upper()} {path} has no summary"
             assert op.get("responses"), f"{method.upper()} {path} has no responses"
+
+
+def test_nul_character_is_refused_with_the_field_named(client: TestClient, member) -> None:  # type: ignore[no-untyped-def]
+    # PostgreSQL cannot store U+0000 in text; the answer must be a 422, never a 500.
+    from suanli.auth.roles import Role
+
+    admin = member(Role.PLATFORM_ADMIN)
+    response = client.post("/api/v1/tokens", headers=admin.headers, json={"name": "a\x00b"})
+    assert response.status_code == 422
+    body = response.json()
+    assert body["field"] == "name"
+    assert "U+0000" in body["detail"]
+    response = client.post("/api/v1/organisations", headers=admin.headers,
+                           json={"slug": "nul-org", "name": "x", "kind": "startup",
+                                 "city": "Su\x00zhou"})
+    assert response.status_code == 422 and response.json()["field"] == "city"
+    response = client.get("/api/v1/organisations?q=%00", headers=admin.headers)
+    assert response.status_code == 422 and response.json()["field"] == "q"
+    assert client.get("/api/v1/organisations/nul-org", headers=admin.headers).status_code == 404

@@ -177,3 +177,23 @@ def list_command() -> None:
     console = Console()
     console.print(table)
     console.print("BF16: dense TFLOPS; INT8: dense TOPS; Die: mm²; DC: designed for data centres.")
+
+
+@catalog_app.command("load")
+def load_command() -> None:
+    """Copy the packaged accelerators, hubs and cities into the database (idempotent).
+
+    Rows an administrator added or corrected are kept; every other row is brought in
+    line with the packaged facts and reclassified.
+    """
+    from suanli.catalog.service import load_reference_data
+    from suanli.cli import sessions
+    from suanli.kit.db import unit_of_work
+
+    with unit_of_work(sessions()) as session:
+        report = load_reference_data(session)
+    for table in ("accelerators", "hubs", "cities"):
+        added, updated = report.added.get(table, []), report.updated.get(table, [])
+        typer.echo(f"{table}: {len(added)} added, {len(updated)} updated")
+    if report.kept_corrected:
+        typer.echo(f"kept administrators' corrections: {', '.join(report.kept_corrected)}")

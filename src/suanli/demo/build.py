@@ -15,6 +15,10 @@ from suanli.auth import service as auth_service
 from suanli.auth.roles import OrgKind, Role
 from suanli.config import get_settings
 from suanli.kit.db import make_engine, make_sessionmaker, unit_of_work
+from suanli.market import demo as market_demo
+from suanli.programs import demo as programs_demo
+from suanli.providers import demo as providers_demo
+from suanli.settlement import demo as settlement_demo
 
 DEMO_PASSWORD = "suanli-demo-2026"  # noqa: S105 - printed for the demo on purpose
 
@@ -30,6 +34,14 @@ ORGANISATIONS = [
      "qingyang"),
     ("cac-regulator", "Municipal Compute Market Supervision Office", "市算力市场监管办公室",
      OrgKind.REGULATOR, "shanghai"),
+    ("lingxi-labs", "Lingxi Labs (Shanghai) Co., Ltd.", "灵犀实验室（上海）有限公司",
+     OrgKind.STARTUP, "shanghai"),
+    ("hangzhou-vision", "Hangzhou Vision Technology Co., Ltd.", "杭州视觉科技有限公司",
+     OrgKind.STARTUP, "hangzhou"),
+    ("deepseed-ai", "Deepseed AI (Shanghai) Co., Ltd.", "深种人工智能（上海）有限公司",
+     OrgKind.STARTUP, "shanghai"),
+    ("nova-ai", "Nova AI (Shanghai) Co., Ltd.", "新星智能（上海）有限公司", OrgKind.STARTUP,
+     "shanghai"),
 ]
 
 # (username, display name, organisation slug, role)
@@ -40,6 +52,7 @@ USERS = [
     ("buyer", "Chen Jing 陈静", "acme-ai", Role.BUYER),
     ("provider", "Zhao Lei 赵磊", "qingyang-state-dc", Role.PROVIDER),
     ("auditor", "Sun Min 孙敏", "cac-regulator", Role.AUDITOR),
+    ("founder", "Zhou Yang 周洋", "nova-ai", Role.BUYER),
 ]
 
 
@@ -58,6 +71,12 @@ def seed_identity(session: Session) -> None:
 # Each step runs in its own transaction; later issues append their steps here.
 STEPS: list[tuple[str, Callable[[Session], None]]] = [
     ("organisations and users", seed_identity),
+    ("catalogue: accelerators, hubs, cities", providers_demo.seed_catalogue),
+    ("providers: data centres, clusters, attestations", providers_demo.seed_providers),
+    ("programs: city presets, budgets funded", programs_demo.seed_programs),
+    ("applications decided, vouchers issued", programs_demo.seed_applications),
+    *market_demo.STEPS,
+    *settlement_demo.STEPS,
 ]
 
 

@@ -17,7 +17,7 @@ class PageParams(BaseModel):
 
 def page_params(
     limit: Annotated[int, Query(ge=1, le=500, description="Items per page (1-500)")] = 50,
-    offset: Annotated[int, Query(ge=0, description="Items to skip")] = 0,
+    offset: Annotated[int, Query(ge=0, le=10**9, description="Items to skip (0-10^9)")] = 0,
 ) -> PageParams:
     return PageParams(limit=limit, offset=offset)
 

@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from suanli.deps import CSRF_COOKIE
-from suanli.kit import idempotency
+from suanli.kit import idempotency, text
 from suanli.kit.errors import PROBLEM_BASE, AppError
 from suanli.kit.logs import request_id_var
 
@@ -88,6 +88,11 @@ class PlatformMiddleware(BaseHTTPMiddleware):
         rid = request.headers.get("x-request-id") or uuid.uuid4().hex
         token = request_id_var.set(rid)
         started = time.perf_counter()
+        refused = await _refuse_nul(request)
+        if refused is not None:
+            self._decorate(request, refused, rid)
+            request_id_var.reset(token)
+            return refused
         session: Session = request.app.state.sessions()
         request.state.db = session
         try:
@@ -128,6 +133,31 @@ class PlatformMiddleware(BaseHTTPMiddleware):
             "method": request.method, "path": request.url.path, "route": name,
             "status": response.status_code, "ms": round(elapsed * 1000, 1),
         }})
+
+
+async def _refuse_nul(request: Request) -> Response | None:
+    """A 422 naming the field when a query, JSON or form value holds U+0000; files may."""
+    field = text.nul_in_pairs(request.url.query) if "%00" in request.url.query else None
+    kind = request.headers.get("content-type", "")
+    if field is None and request.method in ("POST", "PUT", "PATCH"):
+        if kind.startswith("application/json"):
+            field = text.nul_in_json(await request.body())
+        elif kind.startswith("application/x-www-form-urlencoded"):
+            form = await request.body()
+            if b"%00" in form:
+                field = text.nul_in_pairs(form.decode("latin-1"))
+    if field is None:
+        return None
+    detail = f"{field}: {text.NUL_RULE}"
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + "validation-failed", "title": "Validation failed",
+        "status": 422, "detail": detail, "field": field,
+        "errors": [{"field": field, "message": text.NUL_RULE}],
+    }
+    if wants_page(request):
+        from suanli.web.render import error_page
+        return error_page(request, 422, detail)
+    return problem_response(422, body)
 
 
 def install_middleware(app: FastAPI) -> None:

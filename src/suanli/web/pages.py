@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 from urllib.parse import urlparse
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from suanli.auth import repository as auth_repo
 from suanli.auth import roles as perms
@@ -25,8 +27,10 @@ router = APIRouter(include_in_schema=False)
 env.globals["nav_items"] = nav_items
 env.globals["home_links"] = home_links
 
-# Panels other domains show on the home page: (permission, template).
-HOME_PANELS: list[tuple[Perm, str]] = []
+# Panels other domains show on the home page: (permission, template, the builder of the
+# template's context from the database, the caller and the request).
+PanelBuilder = Callable[[Session, Principal, Request], dict[str, Any]]
+HOME_PANELS: list[tuple[Perm, str, PanelBuilder]] = []
 
 
 def _safe_next(target: str | None) -> str:
@@ -104,10 +108,11 @@ def switch_language(code: str, next: str = "/") -> Response:
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, principal: OptionalPrincipal) -> Response:
+def home(request: Request, session: DbSession, principal: OptionalPrincipal) -> Response:
     if principal is None:
         return RedirectResponse("/login", status_code=303)
-    panels = [template for perm, template in HOME_PANELS if principal.can(perm)]
+    panels = [(template, build(session, principal, request))
+              for perm, template, build in HOME_PANELS if principal.can(perm)]
     return render(request, "home.html", panels=panels)
 
 

@@ -1,0 +1,1 @@
+"""The provider agent: reads GPUs through NVML, signs attestations, posts them."""

@@ -1,0 +1,1 @@
+"""Applications for vouchers: startup profiles, evidence, the review workflow."""

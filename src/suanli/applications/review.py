@@ -1,0 +1,85 @@
+"""The reviewers' side: the queue, decisions with a reason and a value, held-up issuance."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from suanli.applications import checks, repository, service, states
+from suanli.applications.models import Application
+from suanli.applications.states import ApplicationStatus as S
+from suanli.kit.errors import Conflict, NotFound, ValidationFailed
+from suanli.kit.timeutil import utcnow
+from suanli.programs import service as programs
+from suanli.programs.text import clean
+from suanli.vouchers import service as vouchers
+
+QUEUE = (S.NEEDS_REVIEW, S.AUTO_APPROVED, S.APPROVED)
+MAX_REASON = 1000
+
+
+def queue(session: Session, *, authority_ids: Collection[int] | None) -> list[Application]:
+    """What waits for the reviewers of these authorities (None: all), oldest first."""
+    return repository.applications(session, authority_ids=authority_ids, statuses=QUEUE,
+                                   oldest_first=True)
+
+
+def _locked(session: Session, application_id: int,
+            authority_ids: Collection[int] | None) -> Application:
+    application = repository.lock(session, application_id)
+    if application is None:
+        raise NotFound(f"no application {application_id}", field="application_id")
+    if authority_ids is not None:
+        program = programs.get(session, application.program_id)
+        if program.authority_org_id not in authority_ids:
+            raise NotFound(f"no application {application_id}", field="application_id")
+    return application
+
+
+def _reason(reason: str | None) -> str:
+    if not (reason or "").strip():
+        raise ValidationFailed("give the reason for the decision", field="reason")
+    return clean(reason, field="reason", limit=MAX_REASON)
+
+
+def decide(session: Session, *, application_id: int, approve: bool, reason: str | None,
+           value_fen: int | None, user_id: int | None,
+           authority_ids: Collection[int] | None, now: datetime | None = None
+           ) -> Application:
+    """Approve (with a value within the program's range; the voucher is issued at once) or
+    reject an application that needs review. The reason is required either way."""
+    now = now or utcnow()
+    text = _reason(reason)
+    application = _locked(session, application_id, authority_ids)
+    target = S.APPROVED if approve else S.REJECTED
+    states.check(application.status, target)
+    application.decision_reason = text
+    application.decided_by = user_id
+    application.decided_at = now
+    if not approve:
+        service.move(session, application, S.REJECTED, user_id=user_id, now=now, reason=text)
+        return application
+    if value_fen is None:
+        raise ValidationFailed("set the voucher's value", field="value_cny")
+    program = programs.get(session, application.program_id)
+    vouchers.check_value(program, value_fen)
+    checks.yearly_cap(session, program, application.organisation_id, value_fen, now,
+                      field="value_cny")
+    application.value_fen = value_fen
+    service.move(session, application, S.APPROVED, user_id=user_id, now=now, reason=text)
+    return service.issue_for(session, application, program, user_id=user_id, now=now)
+
+
+def issue_pending(session: Session, *, application_id: int, user_id: int | None,
+                  authority_ids: Collection[int] | None, now: datetime | None = None
+                  ) -> Application:
+    """Issue the voucher of an approved application the budget could not cover before."""
+    now = now or utcnow()
+    application = _locked(session, application_id, authority_ids)
+    if application.status not in states.AWAITING_VOUCHER:
+        raise Conflict(f"the application is {application.status}; only an approved one "
+                       "waits for its voucher", field="status")
+    program = programs.get(session, application.program_id)
+    return service.issue_for(session, application, program, user_id=user_id, now=now)

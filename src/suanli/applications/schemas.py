@@ -1,0 +1,104 @@
+"""Request and response shapes of the applications API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from suanli.applications.models import CreditRecord
+from suanli.applications.states import ApplicationStatus
+from suanli.documents.schemas import DocumentRead
+from suanli.programs.schemas import Cny, EvaluationRead
+from suanli.programs.text import plain
+
+Label = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(plain)]
+
+
+class ProfileIn(BaseModel):
+    """What the startup declares; leave a field out (or null) when it is not known."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    registered_city: str | None = Field(default=None, max_length=64, examples=["shanghai"])
+    annual_revenue_cny: Cny | None = None
+    research_project_member: bool | None = Field(
+        default=None, description="Member of a government-sponsored research project")
+    research_project_number: Annotated[str, AfterValidator(plain)] | None = Field(
+        default=None, max_length=100)
+    headcount: int | None = Field(default=None, ge=0, le=10_000_000)
+    founded_on: date | None = None
+    model_filings: int | None = Field(default=None, ge=0, le=100_000,
+                                      description="Registered model filings")
+    credit_record: CreditRecord | None = Field(
+        default=None, description="ok: no default in 3 years; default_3y: a default")
+    other_subsidies: list[Label] | None = Field(default=None, max_length=20,
+                                                description="Other subsidies already held")
+
+    @field_validator("founded_on")
+    @classmethod
+    def _not_future(cls, value: date | None) -> date | None:
+        if value is not None and value > date.today():
+            raise ValueError("must not be in the future")
+        return value
+
+
+class ProfileRead(ProfileIn):
+    model_config = ConfigDict(extra="ignore")
+
+    organisation_id: int
+    updated_at: datetime | None
+
+
+class PreviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    profile: ProfileIn | None = Field(
+        default=None, description="Profile to test; without it, your startup's saved one")
+    organisation_id: int | None = None
+
+
+class ApplicationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    program_id: int
+    requested_value_cny: Cny | None = Field(
+        default=None, description="Within the program's range; default: its default value")
+    organisation_id: int | None = Field(
+        default=None, description="Your startup; needed only if you belong to several")
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["approve", "reject"]
+    reason: Annotated[str, AfterValidator(plain)] = Field(min_length=1, max_length=1000)
+    value_cny: Cny | None = Field(default=None, description="Required to approve")
+
+
+class EventRead(BaseModel):
+    from_status: ApplicationStatus | None
+    to_status: ApplicationStatus
+    actor_user_id: int | None
+    reason: str | None
+    at: datetime
+
+
+class ApplicationRead(BaseModel):
+    id: int
+    program_id: int
+    program: str
+    organisation_id: int
+    organisation: str
+    status: ApplicationStatus
+    requested_value_cny: str | None
+    value_cny: str | None
+    evaluation: EvaluationRead | None = Field(description="The rules' verdict at submission")
+    decision_reason: str | None
+    voucher_id: int | None
+    created_at: datetime
+    submitted_at: datetime | None
+    decided_at: datetime | None
+    events: list[EventRead]
+    evidence: list[DocumentRead]

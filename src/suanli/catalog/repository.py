@@ -1,0 +1,65 @@
+"""All SQL of the catalogue: accelerators, hubs, cities and latency overrides."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from suanli.catalog.models import Accelerator, City, Hub, LatencyOverride
+
+MAX_ID = 64
+
+
+def _usable(key: str) -> bool:
+    # Ids are short and printable; anything else (a NUL byte, which PostgreSQL refuses in
+    # text, or a 10 kB string) names no row, so it is not sent to the database at all.
+    return 0 < len(key) <= MAX_ID and key.isprintable()
+
+
+def accelerator(session: Session, model: str) -> Accelerator | None:
+    return session.get(Accelerator, model) if _usable(model) else None
+
+
+def accelerators(session: Session) -> list[Accelerator]:
+    """Every model, by vendor then model id."""
+    stmt = select(Accelerator).order_by(Accelerator.vendor, Accelerator.model)
+    return list(session.execute(stmt).scalars())
+
+
+def hub(session: Session, hub_id: str) -> Hub | None:
+    return session.get(Hub, hub_id) if _usable(hub_id) else None
+
+
+def hubs(session: Session) -> list[Hub]:
+    """The clusters, west side first (where training goes), then by id."""
+    stmt = select(Hub).order_by(Hub.side.desc(), Hub.id)
+    return list(session.execute(stmt).scalars())
+
+
+def city(session: Session, city_id: str) -> City | None:
+    return session.get(City, city_id) if _usable(city_id) else None
+
+
+def cities(session: Session) -> list[City]:
+    return list(session.execute(select(City).order_by(City.id)).scalars())
+
+
+def override(session: Session, city_id: str, hub_id: str) -> LatencyOverride | None:
+    if not (_usable(city_id) and _usable(hub_id)):
+        return None
+    return session.get(LatencyOverride, (city_id, hub_id))
+
+
+def overrides(session: Session) -> list[LatencyOverride]:
+    stmt = select(LatencyOverride).order_by(LatencyOverride.city_id, LatencyOverride.hub_id)
+    return list(session.execute(stmt).scalars())
+
+
+def add(session: Session, row: Accelerator | Hub | City | LatencyOverride) -> None:
+    session.add(row)
+    session.flush()
+
+
+def delete(session: Session, row: LatencyOverride) -> None:
+    session.delete(row)
+    session.flush()

@@ -1,0 +1,1 @@
+"""Uploaded files: evidence and provenance documents, stored by content hash."""

@@ -1,0 +1,1 @@
+"""The double-entry ledger: accounts, transfers, holds, balances and their invariants."""

@@ -1,0 +1,29 @@
+"""The ledger page for auditors and platform administrators: accounts, balances and the
+verification result."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from suanli.auth.principal import Principal
+from suanli.deps import DbSession, Guard
+from suanli.ledger import permissions as perms
+from suanli.ledger import reads
+from suanli.ledger.verify import verify
+from suanli.web.render import render
+
+router = APIRouter(include_in_schema=False)
+PAGE = 50
+
+
+@router.get("/ledger", response_class=HTMLResponse)
+def ledger_page(request: Request, session: DbSession,
+                principal: Annotated[Principal, Guard(perms.LEDGER_READ_ALL)],
+                offset: Annotated[int, Query(ge=0)] = 0) -> Response:
+    accounts, total = reads.list_accounts(session, org_ids=None, limit=PAGE, offset=offset)
+    rows = [(a, reads.balance(a)) for a in accounts]
+    return render(request, "ledger/index.html", rows=rows, total=total, offset=offset,
+                  page=PAGE, verdict=verify(session))

@@ -1,0 +1,1 @@
+"""Orders, offers, contracts, clearing rounds."""

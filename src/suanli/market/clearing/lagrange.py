@@ -1,0 +1,67 @@
+"""A proved upper bound for markets too big for the LP: Lagrangian subgradient steps.
+
+Capacity and budget rows are priced (``lam``, ``mu`` >= 0) and moved against
+their violation by each order's best triple (Polyak steps towards the incumbent's
+value). Every price vector gives a valid bound (see ``pricing``); the best one is
+kept. The number of steps is fixed, so the bound is deterministic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from suanli.market.clearing.market import FloatArray, Market
+from suanli.market.clearing.master import Duals
+from suanli.market.clearing.pricing import Priced, price
+
+
+def _usage(m: Market, priced: Priced) -> tuple[FloatArray, FloatArray]:
+    """GPUs per (offer, slot) and subsidy per voucher (CNY) of every order's best triple."""
+    chosen = np.flatnonzero(priced.best_pair >= 0)
+    pair, start = priced.best_pair[chosen], priced.best_start[chosen]
+    dur = m.duration[chosen]
+    col = np.repeat(np.arange(len(chosen)), dur)
+    offset = np.arange(len(col)) - np.repeat(np.cumsum(dur) - dur, dur)
+    keys = m.pair_offer[pair][col] * m.n_slots + start[col] + offset
+    usage = np.bincount(keys, weights=m.gpus[chosen][col], minlength=m.n_offers * m.n_slots)
+    vouch = m.voucher[chosen]
+    has = vouch >= 0
+    spend = np.bincount(vouch[has], weights=m.pair_subsidy[pair][has] / 100.0,
+                        minlength=len(m.balance))
+    return usage.astype(float), spend.astype(float)
+
+
+def subgradient(m: Market, lower: float, rounds: int,
+                stop: Callable[[], bool] = lambda: False) -> tuple[float, Duals]:
+    """The best Lagrangian bound (CNY) found in ``rounds`` steps (fewer if ``stop()``
+    says so), and its prices."""
+    cells = m.n_offers * m.n_slots
+    capacity = np.repeat(m.capacity, m.n_slots).astype(float)
+    balance = m.balance / 100.0
+    duals = Duals(np.zeros(cells), np.zeros(len(m.balance)), np.zeros(m.n_orders), 0.0)
+    best, best_duals = float("inf"), duals
+    theta, stale = 1.0, 0
+    for index in range(rounds):
+        if index and stop():
+            break
+        priced = price(m, duals, per_order=0)
+        if priced.bound < best - 1e-9:
+            best, best_duals, stale = priced.bound, duals, 0
+        else:
+            stale += 1
+            if stale >= 2:
+                theta, stale = theta / 2, 0
+        usage, spend = _usage(m, priced)
+        g_cap = capacity - usage
+        g_cap[(duals.capacity <= 0) & (g_cap > 0)] = 0.0
+        g_bud = balance - spend
+        g_bud[(duals.budget <= 0) & (g_bud > 0)] = 0.0
+        norm = float(np.sum(g_cap * g_cap) + np.sum(g_bud * g_bud))  # not BLAS: see pricing
+        if norm <= 0:
+            break  # no violated row and no slack priced row: nothing to move
+        step = theta * max(priced.bound - lower, 0.0) / norm
+        duals = Duals(np.maximum(duals.capacity - step * g_cap, 0.0),
+                      np.maximum(duals.budget - step * g_bud, 0.0), duals.order, 0.0)
+    return best, best_duals

@@ -1,0 +1,61 @@
+"""`suanli worker`: scheduled market jobs. Each tick moves contracts on and expires orders,
+then runs a clearing round when one is due. Any number of workers may run: the round
+lock and the "started since the tick" check mean two never clear at once, nor twice."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Annotated
+
+import typer
+from sqlalchemy.orm import Session, sessionmaker
+
+from suanli.kit.db import unit_of_work
+from suanli.kit.timeutil import utcnow
+from suanli.market import rounds
+from suanli.market.models import Round
+
+log = logging.getLogger("suanli.market.worker")
+
+
+def tick(factory: sessionmaker[Session], *, every: timedelta, options: rounds.Options,
+         now: datetime | None = None) -> Round | None:
+    """One pass of the schedule; the round it ran, or None when none was due or free."""
+    now = now or utcnow()
+    with unit_of_work(factory) as session:
+        rounds.housekeeping(session, now)
+    with unit_of_work(factory) as session:
+        if not rounds.due(session, every=every, now=now):
+            return None
+        return rounds.run_round(session, options=replace(
+            options, trigger="worker", unless_started_after=now - every))
+
+
+def worker_command(
+    every: Annotated[int, typer.Option(min=1, help="Minutes between clearing rounds")] = 60,
+    poll: Annotated[int, typer.Option(min=1, help="Seconds between checks")] = 60,
+    slots: Annotated[int, typer.Option(min=1, max=744, help="Hours in each horizon")] = 168,
+    time_limit: Annotated[float, typer.Option(min=0.1, max=600,
+                                              help="Solver time limit, seconds")] = 30.0,
+    once: Annotated[bool, typer.Option(help="Run one check and stop")] = False,
+) -> None:
+    """Run scheduled market jobs: contract states, order expiry, clearing rounds."""
+    from suanli.cli import console, sessions
+
+    factory = sessions()
+    options = rounds.Options(slots=slots, time_limit_s=time_limit)
+    console.print(f"market worker: a round every {every} min, checking every {poll} s")
+    while True:
+        try:
+            rnd = tick(factory, every=timedelta(minutes=every), options=options)
+            if rnd is not None:
+                console.print(f"round {rnd.id} {rnd.status}: {rnd.contracts_written} "
+                              "contracts", highlight=False)
+        except Exception:  # one failed pass must not stop the schedule
+            log.exception("worker pass failed")
+        if once:
+            return
+        time.sleep(poll)

@@ -1,0 +1,1 @@
+"""Usage records from the API, Slurm `sacct` and DCGM/Prometheus exports; reconciliation."""

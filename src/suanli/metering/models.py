@@ -1,0 +1,82 @@
+"""Tables of metering: import batches and the usage records they brought in.
+
+A record is immutable once stored: reconciliation decides its flags and billable
+GPU-seconds as it arrives; settlement later marks which settlement billed it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from suanli.kit.db import Base, BigId, JSONDoc, UTCDateTime
+from suanli.kit.timeutil import utcnow
+
+
+class Channel(StrEnum):
+    API = "api"
+    FILE = "file"
+
+
+class UsageBatch(Base):
+    """One transaction's worth of imported rows; an import run may span several."""
+
+    __tablename__ = "usage_batches"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    run: Mapped[str] = mapped_column(String(64), index=True)  # shared by one run's batches
+    source: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[Channel] = mapped_column(String(8))
+    filename: Mapped[str | None] = mapped_column(String(255))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"),
+                                                        index=True)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    flagged: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc)  # the first rejections
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UsageRecord(Base):
+    """GPU time delivered under a contract, as reported; natural key makes re-import safe."""
+
+    __tablename__ = "usage_records"
+    __table_args__ = (
+        UniqueConstraint("contract_id", "source", "source_ref", "gpu_uuid"),
+        Index("ix_usage_records_contract_id_ended_at", "contract_id", "ended_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("usage_batches.id"), index=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("market_contracts.id"))
+    provider_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    source_ref: Mapped[str] = mapped_column(String(200))
+    gpu_uuid: Mapped[str] = mapped_column(String(100))  # "" for a count of GPUs
+    gpus: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    gpu_seconds: Mapped[int] = mapped_column(BigInteger)
+    billable_gpu_seconds: Mapped[int] = mapped_column(BigInteger)
+    utilisation_pct: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    hostname: Mapped[str | None] = mapped_column(String(255))
+    line: Mapped[int] = mapped_column(Integer)
+    flags: Mapped[list[str]] = mapped_column(JSONDoc)
+    # Which settlement billed it (settlement owns that table, so no foreign key here).
+    settlement_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

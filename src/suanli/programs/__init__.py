@@ -1,0 +1,1 @@
+"""Voucher programs: budgets, subsidy rates, eligibility rules and city presets."""

@@ -1,0 +1,215 @@
+"""The program editor's forms: settings and the rule-tree editor (pure: strings in, data out).
+
+The rule editor shows a rule as rows under one root combinator (all/any), each row a
+criterion, optionally negated; deeper trees are edited as JSON. A save error's path
+(`rules.all[1].value`) is mapped back to the row it names.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from suanli.kit.money import format_cny
+from suanli.kit.timeutil import SHANGHAI, to_shanghai
+from suanli.programs.criteria import FIELDS, LIST_VALUE, NO_VALUE, Kind
+from suanli.programs.rates import format_rate
+
+SETTINGS_FIELDS = (
+    "city", "name", "name_zh", "year", "budget_cny", "voucher_min_cny", "voucher_max_cny",
+    "default_value_cny", "rate_state", "rate_commercial", "domestic_bonus", "max_rate",
+    "provider_mode", "provider_slugs", "cap_per_firm_cny", "validity_days", "window_opens",
+    "window_closes", "redemption_mode", "eligibility_text", "source")
+CHECKBOXES = ("auto_approve", "forbid_other_subsidies")
+# Names in API errors -> names of the form's inputs.
+FORM_NAME = {"rates.state": "rate_state", "rates.commercial": "rate_commercial",
+             "window_opens_at": "window_opens", "window_closes_at": "window_closes"}
+BLANK_ROWS = 3
+ROW_PATH = re.compile(r"^rules\.(?:all|any)\[(\d+)\](?:\.not)?(?:\.(field|op|value))?$")
+
+
+def form_name(api_field: str | None) -> str:
+    name = api_field or "form"
+    if name.startswith("provider_slugs"):
+        return "provider_slugs"
+    return FORM_NAME.get(name, name)
+
+
+def _local_date(value: datetime) -> str:
+    return to_shanghai(value).date().isoformat()
+
+
+def values_of(program: Any) -> dict[str, Any]:
+    """A program (or settings) as the form's values."""
+    cap = program.cap_per_firm_fen
+    return {
+        "city": program.city, "name": program.name, "name_zh": program.name_zh or "",
+        "year": program.year, "budget_cny": format_cny(program.budget_fen),
+        "voucher_min_cny": format_cny(program.voucher_min_fen),
+        "voucher_max_cny": format_cny(program.voucher_max_fen),
+        "default_value_cny": format_cny(program.default_value_fen),
+        "rate_state": format_rate(program.rate_state_bp),
+        "rate_commercial": format_rate(program.rate_commercial_bp),
+        "domestic_bonus": format_rate(program.domestic_bonus_bp),
+        "max_rate": format_rate(program.max_rate_bp), "provider_mode": program.provider_mode,
+        "provider_slugs": ", ".join(program.provider_slugs),
+        "cap_per_firm_cny": "" if cap is None else format_cny(cap),
+        "validity_days": program.validity_days,
+        "window_opens": _local_date(program.window_opens_at),
+        "window_closes": _local_date(program.window_closes_at),
+        "auto_approve": program.auto_approve,
+        "forbid_other_subsidies": program.forbid_other_subsidies,
+        "redemption_mode": program.redemption_mode,
+        "eligibility_text": program.eligibility_text or "", "source": program.source or "",
+    }
+
+
+def _day(text: str) -> str | None:
+    """A date typed on the form as the start of that day in Asia/Shanghai (ISO, aware)."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return text or None  # let the schema name the field
+    return datetime(day.year, day.month, day.day, tzinfo=SHANGHAI).isoformat()
+
+
+def body_of(fields: Mapping[str, str]) -> dict[str, Any]:
+    """The form as the API's program body (strings stay strings; the schema checks them)."""
+    get = {name: (fields.get(name) or "").strip() for name in SETTINGS_FIELDS}
+    body: dict[str, Any] = {
+        "city": get["city"], "name": get["name"], "name_zh": get["name_zh"] or None,
+        "year": get["year"] or None, "budget_cny": get["budget_cny"],
+        "voucher_min_cny": get["voucher_min_cny"], "voucher_max_cny": get["voucher_max_cny"],
+        "default_value_cny": get["default_value_cny"] or get["voucher_min_cny"],
+        "rates": {"state": get["rate_state"], "commercial": get["rate_commercial"]},
+        "domestic_bonus": get["domestic_bonus"] or "0", "max_rate": get["max_rate"],
+        "provider_mode": get["provider_mode"] or "all",
+        "provider_slugs": [s.strip() for s in re.split(r"[,\s]+", get["provider_slugs"])
+                           if s.strip()],
+        "cap_per_firm_cny": get["cap_per_firm_cny"] or None,
+        "validity_days": get["validity_days"] or None,
+        "window_opens_at": _day(get["window_opens"]),
+        "window_closes_at": _day(get["window_closes"]),
+        "redemption_mode": get["redemption_mode"] or "provider_claims",
+        "eligibility_text": get["eligibility_text"] or None, "source": get["source"] or None,
+    }
+    for name in CHECKBOXES:
+        body[name] = fields.get(name) in {"on", "true", "1", "yes"}
+    return body
+
+
+# ---- the rule editor ----------------------------------------------------------------------
+
+@dataclass
+class Row:
+    field: str = ""
+    op: str = ""
+    value: str = ""
+    negated: bool = False
+
+
+@dataclass
+class RuleForm:
+    combinator: str = "all"
+    rows: list[Row] = field(default_factory=list)
+    as_rows: bool = True  # False: the tree is too deep for rows; edit its JSON
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _row(node: Mapping[str, Any]) -> Row | None:
+    negated = "not" in node
+    inner = node["not"] if negated else node
+    if not isinstance(inner, Mapping) or "field" not in inner:
+        return None
+    return Row(str(inner["field"]), str(inner.get("op", "")), _text(inner.get("value")),
+               negated)
+
+
+def rule_form(tree: Mapping[str, Any]) -> RuleForm:
+    """The tree as rows when it is one combinator over (negated) criteria."""
+    combinator = "all" if "all" in tree else "any" if "any" in tree else ""
+    parts = tree.get(combinator) if combinator else None
+    if not isinstance(parts, list):
+        return RuleForm(as_rows=False)
+    rows = [_row(p) if isinstance(p, Mapping) else None for p in parts]
+    if any(r is None for r in rows):
+        return RuleForm(as_rows=False)
+    return RuleForm(combinator, [r for r in rows if r is not None])
+
+
+def padded(form: RuleForm) -> RuleForm:
+    return RuleForm(form.combinator, [*form.rows, *(Row() for _ in range(BLANK_ROWS))],
+                    form.as_rows)
+
+
+def _parse_value(name: str, op: str, text: str) -> object:
+    spec = FIELDS.get(name)
+    if spec is None or op in NO_VALUE:
+        return None
+    if op in LIST_VALUE:
+        return [item.strip() for item in text.split(",") if item.strip()]
+    if spec.kind is Kind.COUNT:
+        return int(text) if text.isdigit() else text
+    if spec.kind is Kind.FLAG:
+        return {"yes": True, "true": True, "no": False, "false": False}.get(text.lower(), text)
+    return text
+
+
+def rows_of(fields: Mapping[str, str]) -> tuple[RuleForm, dict[str, Any], list[int]]:
+    """The submitted rows, the tree they make, and which row each criterion came from."""
+    combinator = "any" if fields.get("combinator") == "any" else "all"
+    rows: list[Row] = []
+    index = 0
+    while f"r{index}_field" in fields:
+        rows.append(Row(fields.get(f"r{index}_field", "").strip(),
+                        fields.get(f"r{index}_op", "").strip(),
+                        fields.get(f"r{index}_value", "").strip(),
+                        fields.get(f"r{index}_not") in {"on", "true", "1"}))
+        index += 1
+    parts: list[dict[str, Any]] = []
+    origin: list[int] = []
+    for position, row in enumerate(rows):
+        if not row.field:
+            continue
+        node: dict[str, Any] = {"field": row.field, "op": row.op}
+        value = _parse_value(row.field, row.op, row.value)
+        if value is not None and value != "":
+            node["value"] = value
+        elif row.op not in NO_VALUE:
+            node["value"] = row.value
+        parts.append({"not": node} if row.negated else node)
+        origin.append(position)
+    return RuleForm(combinator, rows), {combinator: parts}, origin
+
+
+def json_of(fields: Mapping[str, str]) -> tuple[dict[str, Any] | None, str | None]:
+    """The tree typed as JSON, or the reason it is not JSON."""
+    text = fields.get("rules_json", "")
+    try:
+        tree = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+    if not isinstance(tree, dict):
+        return None, "must be a JSON object"
+    return tree, None
+
+
+def row_error(path: str, origin: list[int]) -> tuple[int, str] | None:
+    """(row number, input) that a problem's path names, when it names a row."""
+    match = ROW_PATH.match(path)
+    if not match or int(match.group(1)) >= len(origin):
+        return None
+    return origin[int(match.group(1))], match.group(2) or "value"

@@ -1,0 +1,80 @@
+"""Tables of the programs domain: programs and the fundings of their budgets.
+
+Rates are integer basis points (10000 = 100 %); money is integer fen. A program's budget
+lives in the ledger (account `program-budget:<id>`); `program_fundings` records each funding
+transfer so that a retry can never fund twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from suanli.kit.db import Base, BigId, JSONDoc, UTCDateTime
+from suanli.kit.timeutil import utcnow
+from suanli.programs.enums import ProgramStatus, ProviderMode, RedemptionMode
+
+__all__ = ["Program", "ProgramFunding", "ProgramStatus", "ProviderMode", "RedemptionMode"]
+
+
+class Program(Base):
+    __tablename__ = "programs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    authority_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    preset_key: Mapped[str | None] = mapped_column(String(64))
+    city: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str | None] = mapped_column(String(200))
+    year: Mapped[int] = mapped_column(Integer)
+    status: Mapped[ProgramStatus] = mapped_column(String(16), default=ProgramStatus.DRAFT)
+    budget_fen: Mapped[int] = mapped_column(BigInteger)
+    voucher_min_fen: Mapped[int] = mapped_column(BigInteger)
+    voucher_max_fen: Mapped[int] = mapped_column(BigInteger)
+    default_value_fen: Mapped[int] = mapped_column(BigInteger)  # what auto-approval issues
+    rate_state_bp: Mapped[int] = mapped_column(Integer)
+    rate_commercial_bp: Mapped[int] = mapped_column(Integer)
+    domestic_bonus_bp: Mapped[int] = mapped_column(Integer, default=0)
+    max_rate_bp: Mapped[int] = mapped_column(Integer)
+    provider_mode: Mapped[ProviderMode] = mapped_column(String(16), default=ProviderMode.ALL)
+    provider_slugs: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
+    cap_per_firm_fen: Mapped[int | None] = mapped_column(BigInteger)  # per calendar year
+    validity_days: Mapped[int] = mapped_column(Integer)
+    window_opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    window_closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    rules: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
+    auto_approve: Mapped[bool] = mapped_column(Boolean, default=True)
+    forbid_other_subsidies: Mapped[bool] = mapped_column(Boolean, default=False)
+    redemption_mode: Mapped[RedemptionMode] = mapped_column(
+        String(32), default=RedemptionMode.PROVIDER_CLAIMS)
+    eligibility_text: Mapped[str | None] = mapped_column(String(1000))
+    source: Mapped[str | None] = mapped_column(String(500))
+    # A made-up program (no city published one), or settings filled in for illustration
+    # where the city published no figure; pages say so.
+    illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
+    illustrative_fields: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def budget_account(self) -> str:
+        return f"program-budget:{self.id}"
+
+
+class ProgramFunding(Base):
+    """One movement between the treasury and a program's budget (positive: funding)."""
+
+    __tablename__ = "program_fundings"
+    __table_args__ = (UniqueConstraint("program_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    transfer_id: Mapped[str] = mapped_column(String(128), unique=True)
+    reason: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,14 @@
+"""Who may see and change voucher programs."""
+
+from __future__ import annotations
+
+from suanli.auth.roles import AUD, BUY, PA, PGA, REV, define
+
+# Read programs: authorities and their reviewers see their own (any status) and published
+# ones; buyers see published ones; the platform and the regulator see all of them.
+PROGRAMS_READ = define("programs.read", {PGA, REV, BUY, PA, AUD})
+PROGRAMS_READ_ALL = define("programs.read_all", {PA, AUD})
+# Create and edit programs, their rules and their budgets (own authority only).
+PROGRAMS_MANAGE = define("programs.manage", {PGA})
+# The budget dashboard: budget, issued, held, spent and returned, read from the ledger.
+PROGRAMS_BUDGET = define("programs.budget", {PGA, PA, AUD})

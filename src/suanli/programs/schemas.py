@@ -1,0 +1,196 @@
+"""Request and response shapes of the programs API: money as CNY decimal strings, rates as
+decimal strings in [0, 1] ("0.30")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+from suanli.kit.money import MoneyError, parse_cny
+from suanli.programs.enums import ProgramStatus, ProviderMode, RedemptionMode
+from suanli.programs.rates import RateError, parse_rate
+from suanli.programs.text import plain
+
+
+def _cny(value: str) -> str:
+    try:
+        fen = parse_cny(value, field="value")
+    except MoneyError as exc:
+        raise ValueError(str(exc).removeprefix("value: ")) from exc
+    if fen < 0:
+        raise ValueError("must not be negative")
+    return value
+
+
+def _rate(value: str) -> str:
+    try:
+        parse_rate(value)
+    except RateError as exc:
+        raise ValueError(str(exc)) from exc
+    return value
+
+
+Text = Annotated[str, AfterValidator(plain)]
+Cny = Annotated[str, Field(examples=["1000000.00"], max_length=24), AfterValidator(_cny)]
+Rate = Annotated[str, Field(examples=["0.30"], max_length=8), AfterValidator(_rate)]
+
+
+class Rates(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    state: Rate = Field(description="Subsidy rate at state-run data centres")
+    commercial: Rate = Field(description="Subsidy rate at commercial data centres")
+
+
+class ProgramFields(BaseModel):
+    """Every setting of a program; in a PATCH each is optional."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    city: str | None = Field(default=None, max_length=64, examples=["shanghai"])
+    name: Text | None = Field(default=None, min_length=1, max_length=200)
+    name_zh: Text | None = Field(default=None, max_length=200)
+    year: int | None = Field(default=None, ge=2000, le=2100)
+    budget_cny: Cny | None = None
+    voucher_min_cny: Cny | None = None
+    voucher_max_cny: Cny | None = None
+    default_value_cny: Cny | None = Field(
+        default=None, description="What an auto-approved application receives "
+                                  "(the smallest value when not given)")
+    rates: Rates | None = None
+    domestic_bonus: Rate | None = Field(default=None,
+                                        description="Added to the rate for domestic chips")
+    max_rate: Rate | None = None
+    provider_mode: ProviderMode | None = None
+    provider_slugs: list[Annotated[str, Field(max_length=64)]] | None = Field(
+        default=None, max_length=200)
+    cap_per_firm_cny: Cny | None = Field(default=None,
+                                         description="Per firm per calendar year; null: none")
+    validity_days: int | None = Field(default=None, ge=1, le=3650)
+    window_opens_at: AwareDatetime | None = None
+    window_closes_at: AwareDatetime | None = None
+    rules: dict[str, Any] | None = Field(default=None, description="Eligibility rule tree")
+    auto_approve: bool | None = None
+    forbid_other_subsidies: bool | None = None
+    redemption_mode: RedemptionMode | None = None
+    eligibility_text: Text | None = Field(default=None, max_length=1000)
+    source: Text | None = Field(default=None, max_length=500)
+
+
+class ProgramCreate(ProgramFields):
+    authority_org_id: int | None = Field(
+        default=None, description="Your authority; needed only if you administer several")
+    city: str = Field(max_length=64, examples=["shanghai"])
+    name: Text = Field(min_length=1, max_length=200)
+    year: int = Field(ge=2000, le=2100)
+    budget_cny: Cny
+    voucher_min_cny: Cny
+    voucher_max_cny: Cny
+    rates: Rates
+    max_rate: Rate
+    validity_days: int = Field(ge=1, le=3650)
+    window_opens_at: AwareDatetime
+    window_closes_at: AwareDatetime
+
+
+class ProgramUpdate(ProgramFields):
+    pass
+
+
+class PresetCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    authority_org_id: int | None = None
+    window_opens_at: AwareDatetime | None = Field(default=None,
+                                                  description="Default: now; open 365 days")
+
+
+class FundingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount_cny: Annotated[str, Field(examples=["5000000.00", "-1000000.00"], max_length=24)]
+    reason: Text = Field(default="top-up", min_length=1, max_length=200)
+
+
+class StatusIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: ProgramStatus
+
+
+class ProgramRead(BaseModel):
+    id: int
+    authority_org_id: int
+    authority: str
+    preset_key: str | None
+    city: str
+    name: str
+    name_zh: str | None
+    year: int
+    status: ProgramStatus
+    budget_cny: str
+    voucher_min_cny: str
+    voucher_max_cny: str
+    default_value_cny: str
+    rates: dict[str, str]
+    domestic_bonus: str
+    max_rate: str
+    provider_mode: ProviderMode
+    provider_slugs: list[str]
+    cap_per_firm_cny: str | None
+    validity_days: int
+    window_opens_at: datetime
+    window_closes_at: datetime
+    rules: dict[str, Any]
+    rules_text: str
+    auto_approve: bool
+    forbid_other_subsidies: bool
+    redemption_mode: RedemptionMode
+    eligibility_text: str | None
+    source: str | None
+    illustrative: bool
+    illustrative_fields: list[str]
+
+
+class BudgetRead(BaseModel):
+    program_id: int
+    budget_cny: str = Field(description="Funded into the ledger from the treasury")
+    unissued_cny: str = Field(description="Left in the budget account (available)")
+    issued_cny: str = Field(description="Face value of every voucher issued")
+    outstanding_cny: str = Field(description="Still spendable on live vouchers")
+    held_cny: str = Field(description="Reserved on vouchers by contracts")
+    spent_cny: str
+    returned_cny: str = Field(description="Given back by expiry and clawback")
+    vouchers: int
+
+
+class PresetRead(BaseModel):
+    key: str
+    city: str
+    name: str
+    name_zh: str
+    year: int
+    published: bool
+    source: str
+    eligibility_text: str
+    redemption_text: str
+    illustrative_fields: list[str]
+
+
+class RuleCheckRead(BaseModel):
+    path: str
+    field: str
+    op: str
+    outcome: str
+    effect: str
+    key: str
+    params: dict[str, str]
+    en: str
+    zh: str
+
+
+class EvaluationRead(BaseModel):
+    outcome: str = Field(description="pass, fail or needs_review")
+    checks: list[RuleCheckRead]

@@ -1,0 +1,1 @@
+"""Data centres, clusters, hardware attestation and compliance holds on listings."""

@@ -1,0 +1,1 @@
+"""Reports for authorities and regulators: spend, delivery, energy; charts and exports."""

@@ -1,0 +1,1 @@
+"""Settlement: charges, the voucher and buyer shares, invoices, reimbursement claims, payouts."""

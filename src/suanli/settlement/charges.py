@@ -1,0 +1,132 @@
+"""The money of settlement, and the chain of holds it walks (pure).
+
+**Charge.** GPU-seconds x price (fen per GPU-hour) / 3600, rounded half-even to the fen, in
+exact integers.
+
+**Shares.** Where the provider claims the subsidy (`provider_claims`), the voucher pays its
+rate of the charge, rounded half-even, up to what its hold still reserves, and the buyer pays
+the rest up to what the buyer's hold reserves. Where the city reimburses buyers after they
+have paid (`buyer_reimbursed`, as Beijing does), the buyer pays the whole charge (up to its
+hold, then from its cash) and the voucher's share, capped by the voucher hold and by what
+the buyer paid, becomes the buyer's claim. Anything left is `uncovered`: shown on the
+invoice, never moved by the platform.
+
+**The chain of holds.** A hold resolves once (TigerBeetle's rule), yet a contract settles
+every day. So each side (voucher, buyer) of a contract is a chain: the contract's own hold is
+the first link; a settlement posts the day's amount from the current link, which releases
+the rest, and in the same linked batch re-holds what the contract still needs under a new,
+deterministic id (`contract:<id>:voucher:<day>-hold`). Nothing is ever available to
+anyone else between the two, and replaying the batch replays the same ids. At contract end
+nothing is re-held (or, for claims still awaiting a decision, just their amounts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from suanli.kit.money import round_fen
+from suanli.kit.timeutil import SHANGHAI, as_utc
+from suanli.ledger.posting import TransferSpec
+
+SECONDS_PER_HOUR = 3600
+
+
+def charge_fen(gpu_seconds: int, fen_per_gpu_hour: int) -> int:
+    """GPU-seconds at a price per GPU-hour, rounded half-even to the fen (exact)."""
+    if gpu_seconds < 0 or fen_per_gpu_hour < 0:
+        raise ValueError("GPU-seconds and price must not be negative")
+    whole, rest = divmod(gpu_seconds * fen_per_gpu_hour, SECONDS_PER_HOUR)
+    if 2 * rest > SECONDS_PER_HOUR or (2 * rest == SECONDS_PER_HOUR and whole % 2):
+        whole += 1
+    return whole
+
+
+@dataclass(frozen=True)
+class Shares:
+    """Who pays what of one charge, in fen."""
+
+    charge: int
+    voucher: int  # the subsidy: posted from the voucher, or reimbursed to the buyer
+    buyer: int  # what the buyer pays: from its hold, plus `direct`
+    uncovered: int
+    direct: int = 0  # paid from the buyer's cash beyond its hold (buyer-reimbursed programs)
+
+    @property
+    def from_hold(self) -> int:
+        return self.buyer - self.direct
+
+
+def split(charge: int, *, rate: Decimal, voucher_room: int, buyer_room: int,
+          buyer_pays_all: bool = False, cash_room: int = 0) -> Shares:
+    """The voucher's and the buyer's shares of a charge, each capped by what covers it.
+
+    Where the buyer pays all (and is reimbursed later), what its hold does not cover is paid
+    from its cash directly, up to `cash_room`; the subsidy never exceeds what it paid.
+    """
+    if not Decimal(0) <= rate <= Decimal(1):
+        raise ValueError("the subsidy rate must be within 0..1")
+    subsidy = min(round_fen(Decimal(charge) * rate), max(voucher_room, 0))
+    if buyer_pays_all:
+        held = min(charge, max(buyer_room, 0))
+        direct = min(charge - held, max(cash_room, 0))
+        paid = held + direct
+        return Shares(charge, min(subsidy, paid), paid, charge - paid, direct)
+    buyer = min(charge - subsidy, max(buyer_room, 0))
+    return Shares(charge, subsidy, buyer, charge - subsidy - buyer)
+
+
+@dataclass(frozen=True)
+class Link:
+    """The current link of a chain of holds: its transfer id and what it still reserves."""
+
+    hold_id: str
+    debit: str
+    credit: str
+    remaining: int
+    expires_at: datetime | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.remaining > 0
+
+
+@dataclass(frozen=True)
+class Step:
+    specs: tuple[TransferSpec, ...]
+    link: Link
+
+
+def advance(link: Link, *, amount: int, keep: int, ids: tuple[str, str, str], reason: str,
+            ref: str | None = None) -> Step:
+    """Post `amount` from the current link and keep `keep` held; `ids` = (post, void, hold).
+
+    Posting releases the rest of the hold, so what must stay reserved is held again, in
+    the same linked batch, under the new id. Nothing to post and nothing to release is no
+    step at all.
+    """
+    if amount < 0 or keep < 0 or amount + keep > link.remaining:
+        raise ValueError(f"cannot post {amount} and keep {keep} of {link.remaining} fen")
+    if amount == 0 and keep == link.remaining:
+        return Step((), link)
+    post_id, void_id, hold_id = ids
+    first = (TransferSpec.post(id=post_id, pending_id=link.hold_id, amount=amount,
+                               reason=reason, ref=ref) if amount
+             else TransferSpec.void(id=void_id, pending_id=link.hold_id, reason=reason, ref=ref))
+    if keep == 0:
+        return Step((first,), replace(link, remaining=0))
+    again = TransferSpec.hold(id=hold_id, debit=link.debit, credit=link.credit, amount=keep,
+                              reason=reason, ref=ref, expires_at=link.expires_at)
+    return Step((first, again), replace(link, hold_id=hold_id, remaining=keep))
+
+
+def period_bounds(day: date) -> tuple[datetime, datetime]:
+    """A settlement day in Asia/Shanghai, as UTC instants [start, end)."""
+    start = datetime.combine(day, time(0), tzinfo=SHANGHAI)
+    return as_utc(start), as_utc(start + timedelta(days=1))
+
+
+def period_of(instant: datetime) -> date:
+    """The Shanghai day an instant belongs to (an instant at midnight opens the day)."""
+    return as_utc(instant).astimezone(SHANGHAI).date()

@@ -1,0 +1,52 @@
+"""``suanli settlement``: settle a day by hand, or the day just ended (the worker's job).
+
+``settle --period-end 2026-12-01`` settles that day (Asia/Shanghai) for every contract;
+``due`` settles yesterday, and is what a scheduler runs each night. Both are safe to repeat:
+a day already settled changes nothing. A day that has not ended is refused (exit 2).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from suanli.kit.money import format_cny_grouped
+
+settlement_app = typer.Typer(help="Settlement: bill metered usage, post the holds, pay out.",
+                             no_args_is_help=True)
+out = Console(soft_wrap=True)
+
+
+def _run(day: date) -> None:
+    from suanli.cli import fail, sessions
+    from suanli.kit.db import unit_of_work
+    from suanli.kit.timeutil import utcnow
+    from suanli.settlement import service
+    from suanli.settlement.charges import period_of
+
+    if day >= period_of(utcnow()):
+        raise fail(f"--period-end: {day} has not ended yet (Asia/Shanghai)", 2)
+    with unit_of_work(sessions()) as session:
+        report = service.settle_period(session, period_end=day)
+    out.print(f"{day}: {report.settled} contracts settled ({report.final} at their end), "
+              f"{report.unchanged} already settled, charged "
+              f"{format_cny_grouped(report.charge_fen)} CNY", markup=False, highlight=False)
+
+
+@settlement_app.command("settle")
+def settle(period_end: Annotated[datetime, typer.Option(
+        "--period-end", formats=["%Y-%m-%d"], help="The day to settle, YYYY-MM-DD")]) -> None:
+    """Settle one day for every contract (running it again changes nothing)."""
+    _run(period_end.date())
+
+
+@settlement_app.command("due")
+def due() -> None:
+    """Settle yesterday (Asia/Shanghai): the nightly job of a worker."""
+    from suanli.kit.timeutil import utcnow
+    from suanli.settlement.charges import period_of
+
+    _run(period_of(utcnow()) - timedelta(days=1))

@@ -1,0 +1,221 @@
+"""Settling contracts: each day (Asia/Shanghai) and at contract end.
+
+For each contract begun before the end of the day and not yet settled at its end, the usage
+records no settlement has billed (ended by the day's end; all of them at contract end) are
+priced (`charges.charge_fen`), split between voucher and buyer (`charges.split`), and the
+two chains of holds move on in one linked ledger batch with deterministic ids
+(`contract:<id>:voucher:<day>-post`, `-hold`, `-void`), together with the payout of the
+buyer's share to the provider. The settlement row is unique per (contract, day): running a
+day again finds it and changes nothing; a replayed batch replays the same transfer ids.
+
+Money flow by redemption mode (a program setting):
+
+* `provider_claims`: the voucher's share is posted to the provider's receivable now and
+  claimed by the provider; approval pays it out, rejection returns it to the voucher.
+* `buyer_reimbursed` (Beijing): the buyer pays the whole charge now (its hold must cover
+  the whole cost); the voucher's share stays reserved in the voucher chain, earmarked for
+  the buyer's claim; approval posts it from the voucher and reimburses the buyer's cash,
+  rejection releases it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from suanli.audit import service as audit
+from suanli.kit.errors import Conflict, NotFound
+from suanli.kit.timeutil import utcnow
+from suanli.ledger import service as ledger
+from suanli.ledger.posting import TransferSpec
+from suanli.market.models import Contract, ContractState
+from suanli.metering import service as metering
+from suanli.programs import service as programs
+from suanli.programs.enums import RedemptionMode
+from suanli.programs.models import Program
+from suanli.settlement import chains, claims
+from suanli.settlement import repository as repo
+from suanli.settlement.accounts import buyer_cash, payout_account, receivable_account
+from suanli.settlement.charges import Shares, charge_fen, period_bounds, period_of, split
+from suanli.settlement.models import ContractSettlement, HoldChain, Invoice, Side
+from suanli.vouchers import service as vouchers
+
+
+@dataclass
+class RunReport:
+    period: date
+    settled: int = 0
+    final: int = 0
+    unchanged: int = 0
+    charge_fen: int = 0
+
+
+def settle_period(session: Session, *, period_end: date, now: datetime | None = None
+                  ) -> RunReport:
+    """Settle every contract for the day `period_end`; running it again changes nothing."""
+    _, until = period_bounds(period_end)
+    report = RunReport(period_end)
+    for contract in repo.contracts_to_settle(session, until):
+        final = contract.end_at <= until
+        # A contract that ended earlier is settled on its last day (settlement lagged).
+        period = min(period_end, last_day(contract)) if final else period_end
+        done, new = settle_contract(session, contract=contract, period=period, final=final,
+                                    until=None if final else until, now=now)
+        if not new:
+            report.unchanged += 1
+        elif done is not None:
+            report.settled += 1
+            report.final += done.final
+            report.charge_fen += done.charge_fen
+    return report
+
+
+def settle_due(session: Session, *, now: datetime | None = None) -> RunReport:
+    """The worker's job: settle yesterday (Asia/Shanghai). Safe to run on every tick."""
+    return settle_period(session, period_end=period_of(now or utcnow()) - timedelta(days=1),
+                         now=now)
+
+
+def settle_contract_end(session: Session, *, contract_id: int, now: datetime | None = None
+                        ) -> ContractSettlement | None:
+    """Settle a contract that has ended: bill what remains, release what nothing needs."""
+    contract = repo.contract(session, contract_id)
+    if contract is None:
+        raise NotFound(f"no contract {contract_id}", field="contract_id")
+    if contract.state == ContractState.CANCELLED:
+        raise Conflict("a cancelled contract is not settled", field="contract_id")
+    if contract.end_at > (now or utcnow()):
+        raise Conflict("the contract has not ended yet", field="contract_id")
+    done, _ = settle_contract(session, contract=contract, period=last_day(contract),
+                              final=True, until=None, now=now)
+    return done
+
+
+def last_day(contract: Contract) -> date:
+    """The day of the contract's last instant (an end at midnight closes the day before)."""
+    return period_of(contract.end_at - timedelta(microseconds=1))
+
+
+def settle_contract(session: Session, *, contract: Contract, period: date, final: bool,
+                    until: datetime | None, now: datetime | None = None
+                    ) -> tuple[ContractSettlement | None, bool]:
+    """Settle one contract for one day; (the settlement, whether it is new)."""
+    existing = repo.settlement(session, contract.id, period)
+    if existing is not None:
+        return existing, False
+    if final and repo.has_final(session, contract.id):
+        return None, False
+    records = metering.unsettled(session, contract_id=contract.id, until=until)
+    if not records and not final:
+        return None, False
+    program = _program(session, contract)
+    voucher = chains.head(session, contract, Side.VOUCHER, now) if program else None
+    buyer = chains.head(session, contract, Side.BUYER, now)
+    gpu_seconds = sum(r.billable_gpu_seconds for r in records)
+    charge = charge_fen(gpu_seconds, contract.unit_price_fen)
+    shares = _shares(session, contract, program, voucher, buyer, charge)
+    specs = _moves(session, contract, program, voucher, buyer, shares, period, final)
+    ledger.batch(session, specs, now=now)
+    invoice = _invoice(session, contract.buyer_org_id, period)
+    row = ContractSettlement(
+        contract_id=contract.id, period=period, final=final, invoice_id=invoice.id,
+        buyer_org_id=contract.buyer_org_id, provider_org_id=contract.provider_org_id,
+        program_id=program.id if program else None, voucher_id=contract.voucher_id,
+        mode=str(program.redemption_mode) if program else None, records=len(records),
+        gpu_seconds=gpu_seconds, unit_price_fen=contract.unit_price_fen,
+        subsidy_rate=contract.subsidy_rate, charge_fen=shares.charge, voucher_fen=shares.voucher,
+        buyer_fen=shares.buyer, uncovered_fen=shares.uncovered, transfer_ids=[s.id for s in specs])
+    repo.add(session, row)
+    metering.mark_settled(session, record_ids=[r.id for r in records], settlement_id=row.id)
+    if program is not None and shares.voucher > 0:
+        claims.open_claim(session, settlement=row, contract=contract, program=program,
+                          invoice=invoice, record_ids=[r.id for r in records])
+    audit.record(session, action="settlement.settle", object_type="contract_settlement",
+                 object_id=row.id, after=_snapshot(row), organisation_id=contract.buyer_org_id)
+    return row, True
+
+
+def _program(session: Session, contract: Contract) -> Program | None:
+    if contract.voucher_id is None:
+        return None
+    return programs.get(session, vouchers.get(session, contract.voucher_id).program_id)
+
+
+def _reimbursed(program: Program | None) -> bool:
+    return program is not None and program.redemption_mode == RedemptionMode.BUYER_REIMBURSED
+
+
+def _shares(session: Session, contract: Contract, program: Program | None,
+            voucher: HoldChain | None, buyer: HoldChain | None, charge: int) -> Shares:
+    room = 0 if voucher is None else voucher.remaining - voucher.earmarked
+    rate = contract.subsidy_rate if program is not None else Decimal(0)
+    reimbursed = _reimbursed(program)
+    cash = 0
+    if reimbursed:
+        try:
+            cash = ledger.balance(session, buyer_cash(session, contract.buyer_org_id)).available
+        except NotFound:
+            cash = 0
+    return split(charge, rate=rate, voucher_room=room,
+                 buyer_room=0 if buyer is None else buyer.remaining,
+                 buyer_pays_all=reimbursed, cash_room=cash)
+
+
+def _moves(session: Session, contract: Contract, program: Program | None,
+           voucher: HoldChain | None, buyer: HoldChain | None, shares: Shares, period: date,
+           final: bool) -> list[TransferSpec]:
+    """The linked batch: both chains moved on, the buyer's share paid out to the provider."""
+    tag = f"contract:{contract.id}"
+    specs: list[TransferSpec] = []
+    if voucher is not None:
+        if _reimbursed(program):
+            voucher.earmarked += shares.voucher
+            keep = voucher.earmarked if final else voucher.remaining
+            specs += chains.step(voucher, amount=0, keep=keep, prefix=f"{tag}:voucher:{period}",
+                                 reason="settlement-release", ref=tag, lasting=True)
+        else:
+            keep = 0 if final else voucher.remaining - shares.voucher
+            specs += chains.step(voucher, amount=shares.voucher, keep=keep,
+                                 prefix=f"{tag}:voucher:{period}", reason="settlement", ref=tag)
+    if buyer is not None:
+        keep = 0 if final else buyer.remaining - shares.from_hold
+        specs += chains.step(buyer, amount=shares.from_hold, keep=keep,
+                             prefix=f"{tag}:buyer:{period}", reason="settlement", ref=tag)
+    return specs + _payments(session, contract, shares, tag, period)
+
+
+def _payments(session: Session, contract: Contract, shares: Shares, tag: str, period: date
+              ) -> list[TransferSpec]:
+    """The buyer's direct payment (if any), then the provider's payout of the buyer's share."""
+    receivable = receivable_account(session, contract.provider_org_id)
+    specs = []
+    if shares.direct:
+        specs.append(TransferSpec.transfer(
+            id=f"{tag}:buyer-direct:{period}", debit=buyer_cash(session, contract.buyer_org_id),
+            credit=receivable, amount=shares.direct, reason="settlement", ref=tag))
+    if shares.buyer:
+        specs.append(TransferSpec.transfer(
+            id=f"{tag}:payout:{period}", debit=receivable,
+            credit=payout_account(session, contract.provider_org_id), amount=shares.buyer,
+            reason="provider-payout", ref=tag))
+    return specs
+
+
+def _invoice(session: Session, buyer_org_id: int, period: date) -> Invoice:
+    found = repo.invoice_for(session, buyer_org_id, period)
+    if found is not None:
+        return found
+    invoice = Invoice(number=f"INV-{period:%Y%m%d}-{buyer_org_id:06d}",
+                      buyer_org_id=buyer_org_id, period=period)
+    repo.add(session, invoice)
+    return invoice
+
+
+def _snapshot(row: ContractSettlement) -> dict[str, object]:
+    return {"contract_id": row.contract_id, "period": row.period.isoformat(),
+            "final": row.final, "records": row.records, "gpu_seconds": row.gpu_seconds,
+            "charge_fen": row.charge_fen, "voucher_fen": row.voucher_fen,
+            "buyer_fen": row.buyer_fen, "uncovered_fen": row.uncovered_fen}

@@ -1,0 +1,1 @@
+"""Vouchers: issuance through the ledger, balances, expiry and clawback."""

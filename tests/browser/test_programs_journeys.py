@@ -1,0 +1,79 @@
+"""A city bureau builds a program from a preset, edits its rules (a rule that can never pass
+is refused in place), publishes it, and funds it from the budget dashboard."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from suanli.web.i18n import translate
+from tests.browser.conftest import login_as
+
+
+def _figure(page: Any, selector: str) -> Decimal:
+    return Decimal(page.locator(selector).inner_text().replace(",", ""))
+
+
+def test_bureau_builds_a_program_with_rules_and_publishes_it(page: Any) -> None:
+    name = f"Shanghai inference vouchers {uuid.uuid4().hex[:6]}"
+    login_as(page, "bureau")
+    page.get_by_role("link", name=translate("en", "nav.programs")).first.click()
+    page.locator("#new-program").click()
+    page.locator("#f-preset-choice").select_option("hangzhou")
+    page.locator("#use-preset").click()
+    form = page.locator("#program-form")
+    assert form.locator("#f-rate_state").input_value() == "0.20"
+    form.locator("#f-name").fill(name)
+    form.locator("#f-city").select_option("shanghai")
+    form.locator("#f-budget_cny").fill("not money")
+    form.locator("#save-program").click()
+    assert page.locator("#e-budget_cny").is_visible()
+    page.locator("#program-form #f-budget_cny").fill("80000000.00")
+    page.locator("#program-form #save-program").click()
+    page.wait_for_load_state()
+    assert page.locator(".error").all_inner_texts() == []
+    page.wait_for_url(re.compile(r"/programs/\d+$"))
+    assert page.locator("[data-testid=program-name]").inner_text() == name
+    assert page.locator("[data-testid=program-status]").inner_text() == "draft"
+
+    page.locator("#edit-rules").click()
+    rules = page.locator("#rules-form")
+    rules.locator("#r0-field").select_option("registered_city")
+    rules.locator("#r0-op").select_option("eq")
+    rules.locator("#r0-value").fill("shanghai")
+    rules.locator("#r1-field").select_option("annual_revenue")
+    rules.locator("#r1-op").select_option("ge")
+    rules.locator("#r1-value").fill("5000000.00")
+    rules.locator("#r2-field").select_option("annual_revenue")
+    rules.locator("#r2-op").select_option("lt")
+    rules.locator("#r2-value").fill("1000000.00")
+    rules.locator("#save-rules").click()
+    assert "rules.all[2].value" in page.locator("#rules-error").inner_text()
+    assert "can never pass" in page.locator("#r2-error").inner_text()
+    page.locator("#r2-field").select_option("")  # drop the contradicting row
+    page.locator("#save-rules").click()
+    assert page.locator("#rules-saved").is_visible()
+    assert page.locator("[data-testid=rules-text]").inner_text() == (
+        "registered city = Shanghai and annual revenue ≥ 5 m CNY")
+
+    page.get_by_role("link", name=name).click()
+    page.locator("#publish").click()
+    assert page.locator("[data-testid=program-status]").inner_text() == "published"
+
+
+def test_bureau_tops_up_a_budget_and_sees_it_on_the_dashboard(page: Any) -> None:
+    login_as(page, "bureau")
+    page.goto("/programs/budget")
+    chart = page.locator("[data-testid=budget-chart]")
+    assert chart.is_visible()
+    assert chart.locator("[data-segment=unissued]").count() >= 1
+    row = page.locator("[data-testid=budget-table] tbody tr").first
+    row.get_by_role("link").click()
+    before = _figure(page, "[data-testid=unissued]")
+    page.locator("#f-amount_cny").fill("1000000.00")
+    page.locator("#f-reason").fill("second tranche")
+    page.locator("#fund").click()
+    page.wait_for_load_state()
+    assert _figure(page, "[data-testid=unissued]") == before + 1_000_000

@@ -1,0 +1,156 @@
+"""`suanli metering import` end to end on a database of its own: partial imports,
+all-or-nothing, exit codes, and a crash (SIGKILL) mid-import leaving no half batch."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import closing
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from suanli.cli import app
+from suanli.config import get_settings
+from suanli.kit.db import make_engine, make_sessionmaker
+from suanli.metering.importer import run_import
+from suanli.metering.models import UsageBatch, UsageRecord
+from suanli.metering.rows import Format
+from suanli.metering.service import Reporter
+from tests.settlement.committed import committed_world
+from tests.settlement.world import World
+
+RUN = [sys.executable, "-c", "from suanli.cli import main; main()"]
+
+
+@pytest.fixture
+def database(fresh_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A committed database that in-process CLI commands use."""
+    monkeypatch.setenv("SUANLI_DATABASE_URL", fresh_database)
+    get_settings.cache_clear()
+    yield fresh_database
+    get_settings.cache_clear()
+
+
+class Ran:
+    def __init__(self, code: int, stdout: str, stderr: str) -> None:
+        self.returncode, self.stdout, self.stderr = code, stdout, stderr
+
+
+def cli(url: str, *args: str) -> Ran:
+    """Run the command in this process (the database comes from the `database` fixture)."""
+    result = CliRunner().invoke(app, list(args))
+    assert get_settings().database_url == url
+    return Ran(result.exit_code, result.stdout, result.stderr)
+
+
+def jsonl(world: World, path: Path, rows: int, *, step_s: int = 5, bad: set[int] = frozenset()
+          ) -> Path:
+    """`rows` one-GPU records of `step_s` seconds each, one after another."""
+    with path.open("w", encoding="utf-8") as out:
+        for n in range(rows):
+            start = world.start + timedelta(seconds=n * step_s)
+            end = start + timedelta(seconds=step_s)
+            doc = {"contract_id": world.contract.id, "ref": f"r{n}", "gpus": 1,
+                   "start": start.isoformat(), "end": end.isoformat()}
+            if n in bad:
+                doc["end"] = "not a time"
+            out.write(json.dumps(doc) + "\n")
+    return path
+
+
+def counts(url: str) -> tuple[int, list[tuple[int, int, int]]]:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        records = conn.execute(select(func.count()).select_from(UsageRecord)).scalar_one()
+        batches = conn.execute(select(UsageBatch.id, UsageBatch.accepted)).all()
+        stored = dict(conn.execute(select(UsageRecord.batch_id, func.count())
+                                   .group_by(UsageRecord.batch_id)).all())
+    engine.dispose()
+    return int(records), [(b, a, stored.get(b, 0)) for b, a in batches]
+
+
+def test_partial_and_all_or_nothing(database: str, tmp_path: Path) -> None:
+    fresh_database = database
+    world = committed_world(fresh_database)
+    path = jsonl(world, tmp_path / "usage.jsonl", 20, bad={3, 11})
+    strict = cli(fresh_database, "metering", "import", str(path), "--format", "json",
+                 "--all-or-nothing")
+    assert strict.returncode == 1, strict.stderr
+    assert "NOT stored" in strict.stdout and counts(fresh_database)[0] == 0
+    partial = cli(fresh_database, "metering", "import", str(path), "--format", "json",
+                  "--batch-size", "7")
+    assert partial.returncode == 1
+    assert "18 accepted" in partial.stdout and "2 rejected" in partial.stdout
+    assert "4" in partial.stdout and "end" in partial.stdout  # line 4, field end
+    assert counts(fresh_database)[0] == 18
+    again = cli(fresh_database, "metering", "import", str(path), "--format", "json")
+    assert "0 accepted" in again.stdout and "18 already stored" in again.stdout
+    good = jsonl(world, tmp_path / "good.jsonl", 20)
+    done = cli(fresh_database, "metering", "import", str(good), "--format", "json",
+               "--provider", world.provider.org_slug)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 accepted" in done.stdout and counts(fresh_database)[0] == 20
+
+
+def test_bad_invocations_exit_2(database: str, tmp_path: Path) -> None:
+    fresh_database = database
+    path = tmp_path / "x.jsonl"
+    path.write_text("{}\n")
+    for args, needle in ((["--format", "csv"], "--format"),
+                         (["--format", "json", "--provider", "nobody"], "--provider")):
+        done = cli(fresh_database, "metering", "import", str(path), *args)
+        assert done.returncode == 2 and needle in done.stderr, done.stderr
+    missing = cli(fresh_database, "metering", "import", str(tmp_path / "none"), "--format", "json")
+    assert missing.returncode == 2 and missing.stderr.startswith("error: FILE")
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    binary = cli(fresh_database, "metering", "import", str(path), "--format", "sacct")
+    assert binary.returncode == 2 and "UTF-8" in binary.stderr
+
+
+def _batches_so_far(url: str) -> int:
+    """Counted outside the platform's engine: its BEGIN IMMEDIATE would queue this reader
+    behind the importer's writes on SQLite until the import was over."""
+    if url.startswith("sqlite:///"):
+        with closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as conn:
+            return int(conn.execute("SELECT count(*) FROM usage_batches").fetchone()[0])
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(UsageBatch)).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def test_a_crash_mid_import_leaves_no_half_batch(fresh_database: str, tmp_path: Path) -> None:
+    world = committed_world(fresh_database)
+    rows = 20_000
+    path = jsonl(world, tmp_path / "big.jsonl", rows, step_s=1)
+    env = {**os.environ, "SUANLI_DATABASE_URL": fresh_database}
+    proc = subprocess.Popen([*RUN, "metering", "import", str(path), "--format", "json",
+                             "--batch-size", "100"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and _batches_so_far(fresh_database) < 2:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    assert proc.wait(timeout=30) == -signal.SIGKILL  # it was still importing
+    stored, batches = counts(fresh_database)
+    assert 0 < stored < rows
+    assert all(accepted == kept for _, accepted, kept in batches), batches
+    assert stored == sum(accepted for _, accepted, _ in batches)
+    with path.open(encoding="utf-8") as lines:
+        finished = run_import(make_sessionmaker(make_engine(fresh_database)), lines=lines,
+                              fmt=Format.JSON, reporter=Reporter("again", None))
+    assert (finished.accepted, finished.duplicates, finished.rejected) == (rows - stored,
+                                                                           stored, [])
+    assert counts(fresh_database)[0] == rows

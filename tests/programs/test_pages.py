@@ -1,0 +1,92 @@
+"""The program editor, the rule editor and the budget dashboard, through HTTP."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from tests.programs.world import World
+
+FORM = {
+    "city": "shanghai", "name": "Training vouchers", "year": "2026",
+    "budget_cny": "30000000.00", "voucher_min_cny": "1000000.00",
+    "voucher_max_cny": "2000000.00", "default_value_cny": "", "rate_state": "0.50",
+    "rate_commercial": "0.30", "domestic_bonus": "0.10", "max_rate": "0.60",
+    "provider_mode": "all", "provider_slugs": "", "cap_per_firm_cny": "2000000.00",
+    "validity_days": "365", "window_opens": "2026-01-01", "window_closes": "2027-12-31",
+    "redemption_mode": "provider_claims", "auto_approve": "on",
+}
+
+
+def test_the_program_editor_shows_errors_in_place(client: TestClient, world: World) -> None:
+    headers = world.bureau.headers
+    page = client.get("/programs/new?preset=hangzhou", headers=headers)
+    assert page.status_code == 200 and 'value="Hangzhou compute vouchers"' in page.text
+    bad = client.post("/programs/new", headers=headers,
+                      data=FORM | {"budget_cny": "lots", "rate_state": "2"})
+    assert bad.status_code == 422
+    assert 'id="f-budget_cny"' in bad.text and 'aria-describedby="e-budget_cny"' in bad.text
+    assert re.search(r'name="provider_slugs" type="text" value=""', bad.text)  # as typed
+    over = client.post("/programs/new", headers=headers,
+                       data=FORM | {"voucher_max_cny": "90000000.00"})
+    assert over.status_code == 422 and 'id="e-voucher_max_cny"' in over.text
+    made = client.post("/programs/new", headers=headers, data=FORM, follow_redirects=False)
+    assert made.status_code == 303
+    detail = client.get(made.headers["location"], headers=headers)
+    assert "Training vouchers" in detail.text and 'data-testid="budget-panel"' in detail.text
+    assert "30,000,000.00" in detail.text
+
+
+def test_the_rule_editor_refuses_a_rule_that_can_never_pass(client: TestClient,
+                                                           world: World) -> None:
+    url = f"/programs/{world.program.id}/rules"
+    headers = world.bureau.headers
+    page = client.get(url, headers=headers)  # nested groups: edited as JSON
+    assert page.status_code == 200 and 'id="rules-json-form"' in page.text
+    assert 'name="r0_field"' not in page.text
+    rows = {"mode": "rows", "combinator": "all",
+            "r0_field": "annual_revenue", "r0_op": "ge", "r0_value": "5000000.00",
+            "r1_field": "", "r1_op": "ge", "r1_value": "",
+            "r2_field": "annual_revenue", "r2_op": "lt", "r2_value": "1000000.00"}
+    bad = client.post(url, headers=headers, data=rows)
+    assert bad.status_code == 422
+    assert "rules.all[1].value" in bad.text  # the path of the offending node
+    assert re.search(r'id="r2-error" role="alert">[^<]*can never pass', bad.text)
+    unknown = client.post(url, headers=headers,
+                          data={"mode": "json", "rules_json": '{"all": [{"field": "x", '
+                                                              '"op": "eq", "value": 1}]}'})
+    assert unknown.status_code == 422 and "rules.all[0].field" in unknown.text
+    broken = client.post(url, headers=headers, data={"mode": "json", "rules_json": "{oops"})
+    assert broken.status_code == 422 and "not valid JSON" in broken.text
+    good = client.post(url, headers=headers, follow_redirects=False,
+                       data=rows | {"r2_field": "registered_city", "r2_op": "eq",
+                                    "r2_value": "shanghai", "r1_field": "headcount",
+                                    "r1_op": "le", "r1_value": "300", "r1_not": "on"})
+    assert good.status_code == 303
+    saved = client.get(good.headers["location"], headers=headers)
+    assert 'name="r3_field"' in saved.text  # flat now: rows, and blank rows to add more
+    assert "annual revenue ≥ 5 m CNY and not (headcount ≤ 300) and registered city = " \
+           "Shanghai" in saved.text
+    assert client.get(url, headers=world.other_bureau.headers).status_code == 404
+
+
+def test_publish_fund_and_the_budget_dashboard(client: TestClient, world: World) -> None:
+    headers = world.bureau.headers
+    pid = world.program.id
+    too_much = client.post(f"/programs/{pid}/funding", headers=headers,
+                           data={"amount_cny": "-99000000.00"})
+    assert too_much.status_code == 409 and 'id="e-amount_cny"' in too_much.text
+    funded = client.post(f"/programs/{pid}/funding", headers=headers, follow_redirects=False,
+                         data={"amount_cny": "5000000.00", "reason": "second tranche"})
+    assert funded.status_code == 303
+    dashboard = client.get("/programs/budget", headers=headers)
+    assert dashboard.status_code == 200
+    assert 'data-testid="budget-chart"' in dashboard.text and "15,000,000.00" in dashboard.text
+    assert 'data-segment="unissued"' in dashboard.text
+    closed = client.post(f"/programs/{pid}/status", headers=headers, data={"status": "closed"},
+                         follow_redirects=False)
+    assert closed.status_code == 303
+    listing = client.get("/programs", headers=world.buyer.headers)
+    assert "Test compute vouchers" in listing.text
+    assert client.get("/programs/budget", headers=world.buyer.headers).status_code == 403
