@@ -60,6 +60,9 @@ def include_domains(app: FastAPI) -> None:
     _include_vouchers(app)
     _include_market(app)
     _include_settlement(app)
+    from suanli.dashboards.panels import register as register_dashboards
+
+    register_dashboards()
 
 
 def _include_settlement(app: FastAPI) -> None:

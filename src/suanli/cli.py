@@ -153,11 +153,18 @@ def demo(
     """Build the demo world on the configured database, print the logins, then serve."""
     from suanli.demo import build
 
-    logins = build.run(reset=reset, console=console)
+    built = build.run(reset=reset, console=console)
+    world = Table(title="The demo world (usage imported as " + ", ".join(built.usage_formats)
+                  + ")")
+    world.add_column("what")
+    world.add_column("how many", justify="right")
+    for label, count in built.counts:
+        world.add_row(label, f"{count:,}")
+    console.print(world)
     table = Table(title="Demo logins (password for all: " + build.DEMO_PASSWORD + ")")
     for column in ("role", "username", "organisation"):
         table.add_column(column)
-    for role, username, org in logins:
+    for role, username, org in built.logins:
         table.add_row(role, username, org)
     console.print(table)
     if serve_after:

@@ -9,7 +9,7 @@ from itertools import pairwise
 import pytest
 from sqlalchemy import select
 
-from suanli.kit.db import unit_of_work
+from suanli.kit.db import make_engine, make_sessionmaker, unit_of_work
 from suanli.market import orders_service, rounds, worker
 from suanli.market.models import Round
 from suanli.market.schemas import OrderCreate
@@ -69,3 +69,19 @@ def test_rounds_started_together_never_overlap(fresh_database: str) -> None:
     assert spans, "no round ran"
     for (_, first_end), (second_start, _) in pairwise(spans):
         assert first_end is not None and first_end <= second_start
+
+
+def test_the_worker_settles_yesterday_once(fresh_database: str) -> None:
+    from suanli.ledger.verify import verify
+    from suanli.market.worker import settle_yesterday
+    from tests.settlement.committed import committed_world
+    from tests.settlement.usage import use
+
+    world = committed_world(fresh_database)
+    factory = make_sessionmaker(make_engine(fresh_database))
+    with unit_of_work(factory) as session:
+        use(session, world, (0, 24, 8), (24, 36, 8))
+    assert settle_yesterday(factory) >= 1
+    assert settle_yesterday(factory) == 0  # the next tick finds nothing left to do
+    with unit_of_work(factory) as session:
+        assert verify(session).ok

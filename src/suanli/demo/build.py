@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
@@ -14,6 +15,7 @@ from suanli.auth import repository as auth_repo
 from suanli.auth import service as auth_service
 from suanli.auth.roles import OrgKind, Role
 from suanli.config import get_settings
+from suanli.demo import summary
 from suanli.kit.db import make_engine, make_sessionmaker, unit_of_work
 from suanli.market import demo as market_demo
 from suanli.programs import demo as programs_demo
@@ -89,8 +91,15 @@ def _reset(url: str) -> None:
         migrate.downgrade(url, "base")
 
 
-def run(*, reset: bool, console: Console) -> list[tuple[str, str, str]]:
-    """Migrate, build every step, and return the demo logins (role, username, org)."""
+@dataclass
+class Built:
+    logins: list[tuple[str, str, str]]  # (role, username, organisation)
+    counts: list[tuple[str, int]]  # (what, how many)
+    usage_formats: list[str]
+
+
+def run(*, reset: bool, console: Console) -> Built:
+    """Migrate, build every step, and say what is there and how to log in."""
     url = get_settings().database_url
     if reset:
         _reset(url)
@@ -103,4 +112,7 @@ def run(*, reset: bool, console: Console) -> list[tuple[str, str, str]]:
             with unit_of_work(factory) as session:
                 step(session)
             progress.advance(task)
-    return [(str(role), username, org) for username, _, org, role in USERS]
+    with unit_of_work(factory) as session:
+        counted, formats = summary.counts(session), summary.usage_formats(session)
+    logins = [(str(role), username, org) for username, _, org, role in USERS]
+    return Built(logins, counted, formats)

@@ -21,7 +21,9 @@ from suanli.audit import service as audit
 from suanli.auth.models import Organisation
 from suanli.kit.errors import Conflict, NotFound
 from suanli.kit.timeutil import utcnow
+from suanli.ledger import repository as ledger_repo
 from suanli.ledger import service as ledger
+from suanli.ledger.posting import HoldState
 from suanli.market import funds, repository
 from suanli.market.capacity import HOUR
 from suanli.market.models import Contract, ContractSource, ContractState, Offer
@@ -151,6 +153,17 @@ def _settle_hold(session: Session, hold_id: str | None, amount: int, now: dateti
                     reason="contract cancelled", now=now)
 
 
+def _holds_moved_on(session: Session, contract: Contract) -> bool:
+    """Whether the contract's first holds are no longer pending: settlement posted a day's
+    usage from them (and re-held the rest in its own chain), or they expired. Either way a
+    cancellation has nothing of its own to post or void."""
+    for hold_id in (contract.voucher_hold_id, contract.buyer_hold_id):
+        stored = ledger_repo.transfer_by_id(session, hold_id) if hold_id else None
+        if stored is not None and stored.hold_state is not HoldState.PENDING:
+            return True
+    return False
+
+
 def cancel_contract(session: Session, *, contract_id: int, buyer_ids: Collection[int] | None,
                     now: datetime | None = None) -> Contract:
     """Cancel a reserved or running contract. Before the start both holds are voided;
@@ -161,6 +174,9 @@ def cancel_contract(session: Session, *, contract_id: int, buyer_ids: Collection
                      if buyer_ids is None else (), lock=True)
     if c.state not in (ContractState.RESERVED, ContractState.RUNNING):
         raise Conflict(f"the contract is {c.state}", field="state")
+    if _holds_moved_on(session, c):
+        raise Conflict(f"contract {c.id} has settled usage (or its holds expired): it ends "
+                       "at its settlement and can no longer be cancelled", field="state")
     before = snapshot(c)
     charge = cancellation_charge(c, now)
     from_voucher = 0 if not c.cost_fen else int(

@@ -34,6 +34,16 @@ def tick(factory: sessionmaker[Session], *, every: timedelta, options: rounds.Op
             options, trigger="worker", unless_started_after=now - every))
 
 
+def settle_yesterday(factory: sessionmaker[Session], *, now: datetime | None = None) -> int:
+    """The nightly settlement (Asia/Shanghai yesterday); nothing to do after the first pass
+    of the day, so it runs on every tick. Returns how many contract-days it settled."""
+    # Imported here: settlement builds on the market, not the other way round.
+    from suanli.settlement import service as settlement
+
+    with unit_of_work(factory) as session:
+        return settlement.settle_due(session, now=now).settled
+
+
 def worker_command(
     every: Annotated[int, typer.Option(min=1, help="Minutes between clearing rounds")] = 60,
     poll: Annotated[int, typer.Option(min=1, help="Seconds between checks")] = 60,
@@ -42,7 +52,7 @@ def worker_command(
                                               help="Solver time limit, seconds")] = 30.0,
     once: Annotated[bool, typer.Option(help="Run one check and stop")] = False,
 ) -> None:
-    """Run scheduled market jobs: contract states, order expiry, clearing rounds."""
+    """Run scheduled jobs: contract states, order expiry, clearing rounds, settlement."""
     from suanli.cli import console, sessions
 
     factory = sessions()
@@ -54,6 +64,9 @@ def worker_command(
             if rnd is not None:
                 console.print(f"round {rnd.id} {rnd.status}: {rnd.contracts_written} "
                               "contracts", highlight=False)
+            settled = settle_yesterday(factory)
+            if settled:
+                console.print(f"settled {settled} contract-days", highlight=False)
         except Exception:  # one failed pass must not stop the schedule
             log.exception("worker pass failed")
         if once:

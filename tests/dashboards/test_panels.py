@@ -1,0 +1,66 @@
+"""Each role's home page carries its dashboard and no other; a broken chain shows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from suanli.auth.roles import Role
+from tests.conftest import login
+
+PANELS = {"dash-authority", "dash-market", "dash-compliance"}
+EXPECTED = {
+    Role.PROGRAM_ADMIN: {"dash-authority"},
+    Role.REVIEWER: {"dash-authority"},
+    Role.PLATFORM_ADMIN: {"dash-market"},
+    Role.AUDITOR: {"dash-compliance"},
+    Role.BUYER: set(),
+    Role.PROVIDER: set(),
+}
+
+
+@pytest.mark.parametrize("role", list(EXPECTED))
+def test_each_role_sees_its_own_dashboard(role: Role, client: TestClient,
+                                          member: Callable[..., Any]) -> None:
+    user = member(role)
+    login(client, user.user.username)
+    page = client.get("/")
+    assert page.status_code == 200
+    shown = {p for p in PANELS if f'data-testid="{p}"' in page.text}
+    assert shown == EXPECTED[role]
+
+
+def test_empty_market_and_authority_dashboards_say_so(client: TestClient,
+                                                      member: Callable[..., Any]) -> None:
+    bureau = member(Role.PROGRAM_ADMIN)
+    login(client, bureau.user.username)
+    assert "Your authority runs no programs yet." in client.get("/").text
+    client.cookies.clear()
+    admin = member(Role.PLATFORM_ADMIN)
+    login(client, admin.user.username)
+    page = client.get("/").text
+    assert 'data-testid="dash-contracts">0<' in page
+    assert "No capacity listed in this window." in page
+
+
+def test_the_compliance_dashboard_shows_a_broken_audit_chain(
+        client: TestClient, member: Callable[..., Any], db: Session) -> None:
+    auditor = member(Role.AUDITOR)
+    member(Role.BUYER)  # more audit records
+    login(client, auditor.user.username)
+    page = client.get("/").text
+    assert 'data-testid="dash-audit" data-ok="true"' in page
+    assert 'data-testid="dash-ledger" data-ok="true"' in page
+    checked = db.execute(text("SELECT count(*) FROM audit_records")).scalar_one()
+    assert f"{checked} records checked just now" in page
+    db.execute(text("UPDATE audit_records SET actor = 'mallory' "
+                    "WHERE seq = (SELECT min(seq) FROM audit_records)"))
+    db.commit()
+    page = client.get("/").text
+    assert 'data-testid="dash-audit" data-ok="false"' in page
+    assert "DOES NOT VERIFY" in page
