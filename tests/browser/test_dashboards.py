@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from suanli.applications.models import Application
 from suanli.audit.models import AuditRecord
 from suanli.auth.models import Organisation
+from suanli.catalog.models import Hub
 from suanli.kit.db import make_engine, make_sessionmaker
 from suanli.kit.money import format_cny_grouped
 from suanli.kit.timeutil import to_shanghai, utcnow
@@ -154,6 +155,10 @@ def test_the_platform_admin_sees_volume_prices_and_utilisation(page: Any, db: Se
         hub = str(row.get_attribute("data-hub"))
         listed, booked, gpus = expected[hub]
         cells = row.locator("td")
+        hub_row = db.get(Hub, hub)
+        if hub_row is not None:  # a hub by its name and side; city data centres together
+            assert cells.nth(0).inner_text().split()[0] == hub_row.name.split()[0], hub
+            assert hub_row.side in cells.nth(0).inner_text(), hub
         slack = gpus * DRIFT_S / 3600 + 0.1
         assert abs(_number(cells.nth(1).inner_text()) - listed) <= slack, hub
         assert abs(_number(cells.nth(2).inner_text()) - booked) <= slack, hub

@@ -21,7 +21,7 @@ def used_keys() -> set[str]:
     keys = {f"dash.app.{s}" for s in ApplicationStatus if s != ApplicationStatus.DRAFT}
     keys |= {f"dash.case.{k}" for k in CaseKind} | {f"dash.cluster.{s}" for s in HELD}
     keys |= {"dash.chart.applications", "dash.chart.index", "dash.chart.utilisation",
-             "dash.hub.city"}
+             "dash.hub.city", "dash.side.east", "dash.side.west"}
     for path in TEMPLATES.rglob("*.html"):
         keys |= set(LITERAL.findall(path.read_text(encoding="utf-8")))
     return keys

@@ -64,8 +64,9 @@ def market_panel(session: Session, principal: Principal, request: Request) -> di
     index_chart = line_charts.line_chart(series, labels, title=t("dash.chart.index"),
                                          unit="CNY", test_id="dash-index-chart")
     title = t("dash.chart.utilisation")
-    bars = [Bar(use.hub if use.hub != "city" else t("dash.hub.city"), use.percent,
-                f"{use.percent}%") for use in figures.utilisation]
+    bars = [Bar(figures.hubs[use.hub][0] if use.hub in figures.hubs else t("dash.hub.city"),
+                use.percent, f"{use.percent}%", alt=figures.hubs.get(use.hub, ("", ""))[1]
+                == "west") for use in figures.utilisation]
     return {"market": figures, "index_chart": _svg(index_chart),
             "utilisation_chart": _svg(bar_chart(title, bars, chart_id="dash-utilisation")),
             "cny": format_cny_grouped}

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from suanli.applications.models import Application
 from suanli.auth.models import Organisation
+from suanli.catalog.models import Hub
 from suanli.dashboards.figures import Span
 from suanli.market.models import Contract, ContractState, Offer, OfferStatus, Order, OrderStatus
 from suanli.providers.models import CaseStatus, Cluster, ClusterStatus, ComplianceCase, DataCentre
@@ -62,6 +63,11 @@ def booked_spans(session: Session, start: datetime, end: datetime) -> list[Span]
             .where(Contract.start_at < end, Contract.end_at > start,
                    Contract.state != ContractState.CANCELLED))
     return [Span(hub, gpus, s, e) for hub, gpus, s, e in session.execute(stmt)]
+
+
+def hubs(session: Session) -> dict[str, tuple[str, str]]:
+    """Hub id -> (name, side: east or west)."""
+    return {i: (n, side) for i, n, side in session.execute(select(Hub.id, Hub.name, Hub.side))}
 
 
 def traded_since(session: Session, since: datetime) -> list[tuple[int, int, int]]:

@@ -71,6 +71,7 @@ class MarketFigures:
     window: tuple[datetime, datetime]
     open_orders: int
     live_offers: int
+    hubs: dict[str, tuple[str, str]]  # id -> (name, side)
 
 
 def market(session: Session, *, now: datetime | None = None) -> MarketFigures:
@@ -87,7 +88,7 @@ def market(session: Session, *, now: datetime | None = None) -> MarketFigures:
                                start=start, end=end)
     return MarketFigures(volume, VOLUME_DAYS, index, dict(sorted(latest.items())), uses,
                          figures.overall(uses), (start, end), repository.open_orders(session),
-                         repository.live_offers(session, now))
+                         repository.live_offers(session, now), repository.hubs(session))
 
 
 @dataclass
