@@ -40,11 +40,14 @@ from suanli import migrate
 from suanli.kit.db import make_engine, make_sessionmaker, unit_of_work
 from suanli.ledger import service as ledger
 from suanli.ledger.posting import AccountKind, TransferSpec
+from suanli.models_registry import load_all_models
 
 ACCOUNTS = 1000
 BATCH = 100
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
+
+load_all_models()  # a flush sorts every table by its foreign keys
 
 def setup_accounts(url: str) -> None:
     """A treasury and ACCOUNTS buyer accounts that may not go negative, each funded."""

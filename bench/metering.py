@@ -46,6 +46,7 @@ from suanli.metering.importer import run_import
 from suanli.metering.models import UsageBatch, UsageRecord
 from suanli.metering.rows import Format
 from suanli.metering.service import Reporter
+from suanli.models_registry import load_all_models
 from suanli.providers.models import Attestation, AttestedGpu, Cluster, DataCentre, Verdict
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -54,6 +55,8 @@ BATCH = 1000
 T0 = datetime(2026, 11, 2, tzinfo=UTC)
 UUIDS = [f"GPU-bench-{i:04d}" for i in range(GPUS)]
 
+
+load_all_models()  # a flush sorts every table by its foreign keys
 
 def seed(url: str) -> int:
     """A provider, a buyer, an attested 64-GPU cluster and a 30-day contract; its id."""

@@ -42,3 +42,23 @@ def test_app_refuses_unmigrated_database(tmp_path) -> None:  # type: ignore[no-u
     engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
     with pytest.raises(DatabaseNotMigrated, match="suanli db upgrade"):
         ensure_migrated(engine)
+
+
+def test_the_registry_alone_knows_every_table(fresh_database: str) -> None:
+    # In a fresh interpreter, so that nothing the tests imported hides a missing module.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from suanli.models_registry import MODELS
+
+    src = Path(__file__).parents[1] / "src" / "suanli"
+    modules = {f"suanli.{p.parent.name}.models" for p in src.glob("*/models.py")}
+    assert modules <= set(MODELS), modules - set(MODELS)
+    script = ("from suanli.models_registry import load_all_models; load_all_models(); "
+              "from suanli.kit.db import Base; print(' '.join(sorted(Base.metadata.tables)))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True, timeout=60)
+    engine = make_engine(fresh_database)
+    migrated = set(inspect(engine).get_table_names()) - {"alembic_version"}
+    assert set(done.stdout.split()) == migrated

@@ -15,6 +15,7 @@ from suanli.config import get_settings
 from suanli.deps import csrf_protect
 from suanli.kit import logs
 from suanli.kit.db import make_engine, make_sessionmaker
+from suanli.models_registry import load_all_models
 from suanli.web.http import install_error_handlers, install_middleware
 
 log = logging.getLogger("suanli.app")
@@ -118,6 +119,7 @@ def create_app(
 ) -> FastAPI:
     """Build the app on the configured database (or on `sessions`, as tests do)."""
     logs.configure()
+    load_all_models()
     if sessions is None:
         engine = make_engine(get_settings().database_url)
         if check_migrations:

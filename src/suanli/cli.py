@@ -40,6 +40,9 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def sessions() -> sessionmaker[Session]:
+    from suanli.models_registry import load_all_models
+
+    load_all_models()
     return make_sessionmaker(make_engine(get_settings().database_url))
 
 

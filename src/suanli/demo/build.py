@@ -18,6 +18,7 @@ from suanli.config import get_settings
 from suanli.demo import summary
 from suanli.kit.db import make_engine, make_sessionmaker, unit_of_work
 from suanli.market import demo as market_demo
+from suanli.models_registry import load_all_models
 from suanli.programs import demo as programs_demo
 from suanli.providers import demo as providers_demo
 from suanli.settlement import demo as settlement_demo
@@ -104,6 +105,7 @@ def run(*, reset: bool, console: Console) -> Built:
     if reset:
         _reset(url)
     migrate.upgrade(url)
+    load_all_models()
     factory = make_sessionmaker(make_engine(url))
     with Progress(console=console, transient=False) as progress:
         task = progress.add_task("building the demo world", total=len(STEPS))
