@@ -155,8 +155,8 @@ def _settle_hold(session: Session, hold_id: str | None, amount: int, now: dateti
 
 def _holds_moved_on(session: Session, contract: Contract) -> bool:
     """Whether the contract's first holds are no longer pending: settlement posted a day's
-    usage from them (and re-held the rest in its own chain), or they expired. Either way a
-    cancellation has nothing of its own to post or void."""
+    usage from them (and re-held the rest in its own chain), or they expired. Either way
+    the market has nothing of its own to post or void: settlement closes the contract."""
     for hold_id in (contract.voucher_hold_id, contract.buyer_hold_id):
         stored = ledger_repo.transfer_by_id(session, hold_id) if hold_id else None
         if stored is not None and stored.hold_state is not HoldState.PENDING:
@@ -174,17 +174,25 @@ def cancel_contract(session: Session, *, contract_id: int, buyer_ids: Collection
                      if buyer_ids is None else (), lock=True)
     if c.state not in (ContractState.RESERVED, ContractState.RUNNING):
         raise Conflict(f"the contract is {c.state}", field="state")
-    if _holds_moved_on(session, c):
-        raise Conflict(f"contract {c.id} has settled usage (or its holds expired): it ends "
-                       "at its settlement and can no longer be cancelled", field="state")
     before = snapshot(c)
     charge = cancellation_charge(c, now)
+    if _holds_moved_on(session, c):
+        # Settlement owns the holds now: the cancellation is the contract's final settlement.
+        from suanli.settlement import service as settlement
+
+        settlement.settle_cancellation(session, contract=c, charge_fen=charge, now=now)
+        return _cancelled(session, c, before, charge, now)
     from_voucher = 0 if not c.cost_fen else int(
         (Decimal(charge) * c.subsidy_fen / c.cost_fen).quantize(Decimal(1),
                                                                 rounding=ROUND_HALF_EVEN))
     from_voucher = min(from_voucher, c.subsidy_fen)
     _settle_hold(session, c.voucher_hold_id, from_voucher, now)
     _settle_hold(session, c.buyer_hold_id, min(charge - from_voucher, c.buyer_pays_fen), now)
+    return _cancelled(session, c, before, charge, now)
+
+
+def _cancelled(session: Session, c: Contract, before: dict[str, object], charge: int,
+               now: datetime) -> Contract:
     c.state, c.cancelled_at, c.cancel_charge_fen = ContractState.CANCELLED, now, charge
     session.flush()
     audit.record(session, action="contract.cancel", object_type="contract", object_id=c.id,

@@ -42,6 +42,13 @@ def has_final(session: Session, contract_id: int) -> bool:
     return bool(session.execute(stmt).scalar_one())
 
 
+def billed_fen(session: Session, contract_id: int) -> int:
+    """What settlement has charged for a contract so far (all its days)."""
+    stmt = select(func.coalesce(func.sum(ContractSettlement.charge_fen), 0)).where(
+        ContractSettlement.contract_id == contract_id)
+    return int(session.execute(stmt).scalar_one())
+
+
 def contracts_to_settle(session: Session, until: datetime) -> list[Contract]:
     """Contracts begun before `until`, not cancelled, not yet settled at their end."""
     finished = select(ContractSettlement.contract_id).where(ContractSettlement.final.is_(True))

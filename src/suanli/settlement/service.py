@@ -99,10 +99,29 @@ def last_day(contract: Contract) -> date:
     return period_of(contract.end_at - timedelta(microseconds=1))
 
 
+def settle_cancellation(session: Session, *, contract: Contract, charge_fen: int,
+                        now: datetime) -> ContractSettlement:
+    """Close a contract whose days settlement has begun billing, as its final settlement:
+    bill what the cancellation still owes (`charge_fen`, the whole cancellation charge,
+    less what the days already billed), then release both chains of holds."""
+    if repo.has_final(session, contract.id):
+        raise Conflict(f"contract {contract.id} is already settled to its end", field="state")
+    period = period_of(now)
+    if repo.settlement(session, contract.id, period) is not None:
+        raise Conflict(f"contract {contract.id} was settled for {period} already; cancel it "
+                       "tomorrow or let it run to its end", field="state")
+    due = max(0, charge_fen - repo.billed_fen(session, contract.id))
+    done, _ = settle_contract(session, contract=contract, period=period, final=True,
+                              until=None, now=now, charge=due)
+    assert done is not None  # neither a final nor this day's settlement existed
+    return done
+
+
 def settle_contract(session: Session, *, contract: Contract, period: date, final: bool,
-                    until: datetime | None, now: datetime | None = None
-                    ) -> tuple[ContractSettlement | None, bool]:
-    """Settle one contract for one day; (the settlement, whether it is new)."""
+                    until: datetime | None, now: datetime | None = None,
+                    charge: int | None = None) -> tuple[ContractSettlement | None, bool]:
+    """Settle one contract for one day; (the settlement, whether it is new). `charge`
+    replaces the usage-priced charge (a cancellation bills by its terms, not by usage)."""
     existing = repo.settlement(session, contract.id, period)
     if existing is not None:
         return existing, False
@@ -115,7 +134,8 @@ def settle_contract(session: Session, *, contract: Contract, period: date, final
     voucher = chains.head(session, contract, Side.VOUCHER, now) if program else None
     buyer = chains.head(session, contract, Side.BUYER, now)
     gpu_seconds = sum(r.billable_gpu_seconds for r in records)
-    charge = charge_fen(gpu_seconds, contract.unit_price_fen)
+    if charge is None:
+        charge = charge_fen(gpu_seconds, contract.unit_price_fen)
     shares = _shares(session, contract, program, voucher, buyer, charge)
     specs = _moves(session, contract, program, voucher, buyer, shares, period, final)
     ledger.batch(session, specs, now=now)
