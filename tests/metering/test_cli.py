@@ -6,12 +6,10 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,7 +19,7 @@ from typer.testing import CliRunner
 
 from suanli.cli import app
 from suanli.config import get_settings
-from suanli.kit.db import make_engine, make_sessionmaker
+from suanli.kit.db import make_engine, make_sessionmaker, reader
 from suanli.metering.importer import run_import
 from suanli.metering.models import UsageBatch, UsageRecord
 from suanli.metering.rows import Format
@@ -118,12 +116,9 @@ def test_bad_invocations_exit_2(database: str, tmp_path: Path) -> None:
 
 
 def _batches_so_far(url: str) -> int:
-    """Counted outside the platform's engine: its BEGIN IMMEDIATE would queue this reader
+    """Counted by a reader: through the platform's BEGIN IMMEDIATE this poll would queue
     behind the importer's writes on SQLite until the import was over."""
-    if url.startswith("sqlite:///"):
-        with closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as conn:
-            return int(conn.execute("SELECT count(*) FROM usage_batches").fetchone()[0])
-    engine = make_engine(url)
+    engine = reader(make_engine(url))
     try:
         with engine.connect() as conn:
             return conn.execute(select(func.count()).select_from(UsageBatch)).scalar_one()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -57,12 +56,9 @@ def authority_panel(session: Session, principal: Principal, request: Request
 def market_panel(session: Session, principal: Principal, request: Request) -> dict[str, Any]:
     t = _t(request)
     figures = service.market(session)
-    series: dict[str, dict[str, float]] = defaultdict(dict)
-    for point in figures.index.points:
-        series[point.model][point.day.isoformat()[5:]] = point.price_fen / 100
-    labels = sorted({p.day.isoformat()[5:] for p in figures.index.points})
-    index_chart = line_charts.line_chart(series, labels, title=t("dash.chart.index"),
-                                         unit="CNY", test_id="dash-index-chart")
+    index_chart = line_charts.price_index_chart(
+        ((p.model, p.day, p.price_fen) for p in figures.index.points),
+        title=t("dash.chart.index"), test_id="dash-index-chart")
     title = t("dash.chart.utilisation")
     bars = [Bar(figures.hubs[use.hub][0] if use.hub in figures.hubs else t("dash.hub.city"),
                 use.percent, f"{use.percent}%", alt=figures.hubs.get(use.hub, ("", ""))[1]

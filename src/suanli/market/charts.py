@@ -3,7 +3,9 @@ the site's Content-Security-Policy forbids both, SVG presentation attributes are
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from html import escape
 
 WIDTH, HEIGHT = 720, 280
@@ -85,3 +87,13 @@ def bar_chart(groups: Sequence[tuple[str, float, float]], *, title: str, unit: s
                     f'y="{y - 9}" width="10" height="10"/>'
                     f'<text x="{WIDTH - RIGHT + 26}" y="{y}">{escape(name)}</text>')
     return _frame(title, body, test_id)
+
+
+def price_index_chart(points: Iterable[tuple[str, date, int]], *, title: str,
+                      test_id: str) -> str:
+    """The price index as one line per model: points are (model, day, price in fen)."""
+    series: dict[str, dict[str, float]] = defaultdict(dict)
+    for model, day, price_fen in points:
+        series[model][day.isoformat()[5:]] = price_fen / 100
+    labels = sorted({label for by_day in series.values() for label in by_day})
+    return line_chart(series, labels, title=title, unit="CNY", test_id=test_id)

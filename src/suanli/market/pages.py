@@ -46,12 +46,9 @@ ORDER_FIELDS = ("organisation", "min_memory_gb", "min_tflops", "gpus", "duration
 
 
 def _index_chart(request: Request, index: marketdata.Index) -> str:
-    series: dict[str, dict[str, float]] = defaultdict(dict)
-    for p in index.points:
-        series[p.model][p.day.isoformat()[5:]] = p.price_fen / 100
-    labels = sorted({p.day.isoformat()[5:] for p in index.points})
-    return charts.line_chart(series, labels, title=_t(request, "market.index.title"),
-                             unit="CNY", test_id="index-chart")
+    return charts.price_index_chart(((p.model, p.day, p.price_fen) for p in index.points),
+                                    title=_t(request, "market.index.title"),
+                                    test_id="index-chart")
 
 
 def _depth_chart(request: Request, rows: list[marketdata.DepthRow]) -> str:
