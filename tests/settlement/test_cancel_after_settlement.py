@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from suanli.kit.errors import Conflict
 from suanli.ledger import service as ledger
+from suanli.ledger.models import Transfer
 from suanli.ledger.verify import verify
 from suanli.market import contracts
 from suanli.market.models import ContractState
@@ -79,3 +80,17 @@ def test_a_day_settled_twice_is_refused_not_doubled(db: Session, world: World) -
         contracts.cancel_contract(db, contract_id=world.contract.id, buyer_ids=None,
                                   now=world.start + timedelta(hours=30))
     assert verify(db).ok
+
+
+def test_a_cancellation_on_a_day_already_settled_is_refused_writing_nothing(
+        db: Session, world: World) -> None:
+    use(db, world, (0, 24, 8))
+    service.settle_period(db, period_end=world.day1)
+    transfers = db.execute(select(func.count()).select_from(Transfer)).scalar_one()
+    with pytest.raises(Conflict, match="settled for") as refused:
+        contracts.cancel_contract(db, contract_id=world.contract.id, buyer_ids=None,
+                                  now=world.start + timedelta(hours=10))  # still day 1
+    assert refused.value.field == "state"
+    assert db.execute(select(func.count()).select_from(Transfer)).scalar_one() == transfers
+    assert world.contract.state != ContractState.CANCELLED
+    assert len(_settlements(db, world.contract.id)) == 1
