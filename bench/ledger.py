@@ -12,7 +12,10 @@ INSERTs with one transaction per row on the same file with the same pragmas (WAL
 synchronous=FULL, BEGIN IMMEDIATE); on PostgreSQL, pgbench's built-in TPC-B-like script on
 the same database (`pgbench -i -s 10`, then `-T SECONDS -c CLIENTS`). Rounds are interleaved
 (baseline, single, batch, ...) so that noise from the machine hits all alike; the medians
-are printed. This is a benchmark, not a test: it asserts nothing.
+are printed. Two rows are for reading the others: the floor (one INSERT per `unit_of_work`,
+what the platform's session machinery costs) and, on SQLite, the ceiling (a transfer's own
+statements sent straight to sqlite3, what the schema and the fsync cost). This is a
+benchmark, not a test: it asserts nothing.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -149,6 +153,40 @@ def sqlite_baseline(path: Path, seconds: float) -> float:
     return n / (time.perf_counter() - start)
 
 
+def sqlite_raw_transfer(path: Path, seconds: float, seed: int) -> float:
+    """The schema's own ceiling on SQLite: a transfer's statements sent straight to sqlite3,
+    no platform code (lock both accounts, check the id, insert the transfer and its two
+    entries, store both totals, commit), for reading the ratios, not an aim."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON",
+                   "busy_timeout=30000"):
+        conn.execute(f"PRAGMA {pragma}")
+    rnd, tag, n = random.Random(seed), uuid.uuid4().hex[:8], 0
+    when = datetime.now(UTC).isoformat(" ")
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        debit, credit = _pair(rnd)
+        transfer_id = f"r-{tag}-{n}"
+        conn.execute("BEGIN IMMEDIATE")
+        (d, dp, cp, dv), (c, cdp, ccp, cv) = conn.execute(
+            "SELECT id, debits_posted, credits_posted, version FROM ledger_accounts "
+            "WHERE code IN (?, ?) ORDER BY code = ? DESC", (debit, credit, debit)).fetchall()
+        conn.execute("SELECT id FROM ledger_transfers WHERE id = ?", (transfer_id,)).fetchall()
+        conn.execute("INSERT INTO ledger_transfers (id, kind, debit_account_id, "
+                     "credit_account_id, amount, reason, created_at) "
+                     "VALUES (?, 'transfer', ?, ?, 1, 'bench', ?)", (transfer_id, d, c, when))
+        conn.executemany("INSERT INTO ledger_entries VALUES (?, ?, ?, 0, ?, 0, ?)",
+                         [(d, dv + 1, transfer_id, dp + 1, cp),
+                          (c, cv + 1, transfer_id, cdp, ccp + 1)])
+        conn.executemany("UPDATE ledger_accounts SET debits_posted = ?, credits_posted = ?, "
+                         "version = ? WHERE id = ?",
+                         [(dp + 1, cp, dv + 1, d), (cdp, ccp + 1, cv + 1, c)])
+        conn.execute("COMMIT")
+        n += 1
+    conn.close()
+    return n / (time.perf_counter() - start)
+
+
 def pgbench_binary() -> str | None:
     found = shutil.which("pgbench")
     if found:
@@ -196,6 +234,7 @@ def bench_sqlite(seconds: float, rounds: int) -> list[Row]:
     res = interleave(rounds, {
         "baseline": lambda: sqlite_baseline(tmp / "bench.db", seconds),
         "floor": lambda: run_floor(url, seconds),
+        "raw": lambda: sqlite_raw_transfer(tmp / "bench.db", seconds, 9),
         "single": lambda: run_single(url, seconds, 7),
         "batch": lambda: run_batches(url, seconds, 8),
     })
@@ -205,7 +244,9 @@ def bench_sqlite(seconds: float, rounds: int) -> list[Row]:
             ("sqlite", f"batches of {BATCH}, 1 client", res["batch"],
              "INSERT, 1 row per transaction", res["baseline"], ">= 10,000/s"),
             ("sqlite", "single transfers, 1 client", res["single"],
-             "INSERT via unit_of_work (floor)", res["floor"], "(information)")]
+             "INSERT via unit_of_work (floor)", res["floor"], "(information)"),
+            ("sqlite", "raw SQL transfers (ceiling)", res["raw"],
+             "INSERT, 1 row per transaction", res["baseline"], "(information)")]
 
 
 def bench_postgresql(admin_url: str, seconds: float, rounds: int, clients: int) -> list[Row]:
