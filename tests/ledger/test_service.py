@@ -324,3 +324,13 @@ def test_a_large_batch_of_holds_posts_and_voids(chart: Session) -> None:
                       **{f"lh{i}": "voided" for i in range(5, 10)},
                       "lnew": "posted", "lopen": "pending"}
     assert verify(chart).ok
+
+
+def test_account_objects_loaded_in_the_session_show_the_new_totals(chart: Session) -> None:
+    """The write path bypasses the ORM: it must expire the Account objects it changed."""
+    voucher = ledger.get_account(chart, VOUCHER)
+    before = voucher.debits_posted
+    ledger.transfer(chart, id="spend-seen", debit=VOUCHER, credit=PROVIDER, amount=40,
+                    reason="spend")
+    assert voucher.debits_posted == before + 40
+    assert ledger.balance(chart, VOUCHER).debits_posted == before + 40

@@ -236,6 +236,8 @@ def _refused(exc: IntegrityError, planned: Plan) -> Exception:
 
 def _forget(session: Session, account_ids: Iterable[int]) -> None:
     """Expire loaded Account objects whose totals the Core statements changed."""
+    if not any(isinstance(obj, Account) for obj in session.identity_map.values()):
+        return  # the usual case: computing 200 identity keys cost ~10 % of a batch
     for account_id in account_ids:
         obj = session.identity_map.get(identity_key(Account, account_id))
         if obj is not None:
