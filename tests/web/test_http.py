@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from suanli.app import create_app
+from suanli.kit.db import make_engine, make_sessionmaker
+from tests.conftest import BACKEND
 
 
 def test_healthz_and_request_id(client: TestClient) -> None:
@@ -85,3 +95,67 @@ def test_nul_character_is_refused_with_the_field_named(client: TestClient, membe
     response = client.get("/api/v1/organisations?q=%00", headers=admin.headers)
     assert response.status_code == 422 and response.json()["field"] == "q"
     assert client.get("/api/v1/organisations/nul-org", headers=admin.headers).status_code == 404
+
+
+def _app_with(sessions: sessionmaker[Session], handler: Callable[[Request], object]) -> FastAPI:
+    """The platform's app with one more route, so that a test can make a request fail."""
+    app = create_app(sessions=sessions)
+    app.add_api_route("/api/v1/test-only/fail", handler, methods=["GET"])
+    return app
+
+
+def test_a_lost_database_connection_is_503_with_retry_after(
+        sessions: sessionmaker[Session]) -> None:
+    def lost(request: Request) -> object:
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection"),
+                               connection_invalidated=True)
+
+    with TestClient(_app_with(sessions, lost)) as test_client:
+        response = test_client.get("/api/v1/test-only/fail")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["type"].endswith("/database-unavailable")
+    assert "nothing was saved" in response.json()["detail"]
+
+
+def test_any_other_unhandled_error_is_500_with_the_request_id(
+        sessions: sessionmaker[Session]) -> None:
+    def broken(request: Request) -> object:
+        raise RuntimeError("a bug")
+
+    with TestClient(_app_with(sessions, broken)) as test_client:
+        response = test_client.get("/api/v1/test-only/fail", headers={"X-Request-ID": "r-42"})
+    assert response.status_code == 500
+    assert response.json()["type"].endswith("/internal")
+    assert "r-42" in response.json()["detail"]
+
+
+if BACKEND == "postgresql":
+
+    def test_a_server_side_disconnect_mid_request_is_503_and_the_next_request_works(
+            fresh_database: str) -> None:
+        engine = make_engine(fresh_database, pool_size=1, max_overflow=0)
+
+        def terminate_self(request: Request) -> object:
+            db: Session = request.state.db
+            db.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
+            return {"reached": True}
+
+        def pid(request: Request) -> object:
+            db: Session = request.state.db
+            return {"pid": db.execute(text("SELECT pg_backend_pid()")).scalar_one()}
+
+        app = _app_with(make_sessionmaker(engine), terminate_self)
+        app.add_api_route("/api/v1/test-only/pid", pid, methods=["GET"])
+        try:
+            with TestClient(app) as test_client:
+                first = test_client.get("/api/v1/test-only/pid").json()["pid"]
+                failed = test_client.get("/api/v1/test-only/fail")
+                assert failed.status_code == 503
+                assert failed.json()["type"].endswith("/database-unavailable")
+                after = test_client.get("/api/v1/test-only/pid")
+            assert after.status_code == 200
+            assert after.json()["pid"] != first
+        finally:
+            engine.dispose()

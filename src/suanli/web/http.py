@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -83,6 +83,24 @@ async def _finish(request: Request, session: Session, response: Response) -> Res
     return response
 
 
+def _failure(exc: Exception, rid: str) -> Response:
+    """An exception no handler turned into an answer: 503 when the database was unreachable
+    or busy (nothing was saved; a retry may succeed), else 500 with the request id."""
+    if isinstance(exc, DBAPIError) and (exc.connection_invalidated
+                                        or isinstance(exc, OperationalError)):
+        log.warning("database unavailable", extra={"fields": {"error": str(exc.orig)}})
+        return problem_response(503, {
+            "type": PROBLEM_BASE + "database-unavailable", "title": "Service unavailable",
+            "status": 503, "detail": "the database could not be reached or was busy; nothing "
+                                     f"was saved; retry (request id {rid})",
+        }, headers={"Retry-After": "1"})
+    log.exception("unhandled error", exc_info=exc)
+    return problem_response(500, {
+        "type": PROBLEM_BASE + "internal", "title": "Internal error",
+        "status": 500, "detail": f"an unexpected error; quote request id {rid}",
+    })
+
+
 class PlatformMiddleware(BaseHTTPMiddleware):
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         rid = request.headers.get("x-request-id") or uuid.uuid4().hex
@@ -98,12 +116,8 @@ class PlatformMiddleware(BaseHTTPMiddleware):
         try:
             try:
                 response = await call_next(request)
-            except Exception:
-                log.exception("unhandled error")
-                response = problem_response(500, {
-                    "type": PROBLEM_BASE + "internal", "title": "Internal error",
-                    "status": 500, "detail": f"an unexpected error; quote request id {rid}",
-                })
+            except Exception as exc:
+                response = _failure(exc, rid)
             response = await _finish(request, session, response)
         finally:
             await run_in_threadpool(session.close)
