@@ -32,15 +32,10 @@ test-sqlite: install
 test-postgresql: install
 	SUANLI_TEST_DB=postgresql SUANLI_TEST_PG_URL='$(PG_URL)' $(BIN)/python -m pytest -q
 
-# Runs everything this machine can; says what it skipped and how to enable it.
-test: lint test-sqlite
-	@if $(BIN)/python scripts/pg_ready.py '$(PG_URL)'; then \
-		$(MAKE) --no-print-directory test-postgresql; \
-	elif [ "$$CI" = "true" ]; then \
-		echo "FAIL: PostgreSQL at $(PG_URL) is not reachable and CI=true"; exit 1; \
-	else \
-		echo "SKIPPED: the PostgreSQL run (no server at $(PG_URL)). Start one, or run .ci/run, which installs and starts it; PG_URL=... make test picks another."; \
-	fi
+# Runs everything this machine can, the SQLite and PostgreSQL suites side by side; says what it
+# skipped and how to enable it. `make test-sqlite` / `make test-postgresql` run one suite alone.
+test: lint
+	$(BIN)/python scripts/run_suites.py '$(PG_URL)'
 	@[ -x /usr/bin/chromium ] || echo "SKIPPED: browser tests (no Chromium). Enable: sudo apt-get install chromium"
 
 bench: install
