@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import expect
+
 from suanli.web.i18n import translate
 from tests.browser.conftest import login_as
 
@@ -40,7 +42,7 @@ def test_startup_sees_the_rules_live_applies_and_gets_a_voucher(page: Any,
     page.locator("#f-file").set_input_files(str(evidence))
     page.locator("#upload-evidence").click()
     link = page.locator("[data-testid=evidence]").get_by_role("link", name="revenue-2025.csv")
-    assert link.is_visible()
+    expect(link).to_be_visible()
     download = page.request.get(link.get_attribute("href"))
     assert download.status == 200 and download.body().startswith(b"year,revenue_cny")
 
@@ -64,7 +66,7 @@ def test_reviewer_decides_an_application_the_rules_could_not(page: Any) -> None:
     form.locator("#f-value_cny").fill("9000000.00")  # above the range: refused in place
     form.locator("#f-reason").fill("Project letter checked with the ministry.")
     form.locator("#decide").click()
-    assert page.locator("#e-value_cny").is_visible()
+    expect(page.locator("#e-value_cny")).to_be_visible()
     form = page.locator("#decision-form")
     form.locator("#f-value_cny").fill("1200000.00")
     form.locator("#f-reason").fill("Project letter checked with the ministry.")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from playwright.sync_api import expect
+
 from suanli.web.i18n import translate
 from tests.browser.conftest import login_as
 
@@ -36,7 +38,7 @@ def test_auditor_sees_why_clusters_wait_and_approves_one(page: Any) -> None:
     form = page.locator("#decide")
     form.locator("#f-decision").select_option("approve")
     form.get_by_role("button").click()  # no reason given yet
-    assert page.locator("#decide [role=alert]").is_visible()
+    expect(page.locator("#decide [role=alert]")).to_be_visible()
     page.locator("#decide #f-decision").select_option("approve")
     page.locator("#decide #f-reason").fill("Purchase contract of 2023-08 predates the controls.")
     page.locator("#decide").get_by_role("button").click()

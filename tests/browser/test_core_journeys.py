@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from suanli.demo.build import USERS
 from suanli.web.i18n import translate
@@ -16,20 +17,19 @@ def test_login_switch_to_chinese_and_see_translated_home(page: Any) -> None:
     assert page.locator("h1").inner_text() == translate("en", "home.welcome",
                                                         name="Chen Jing 陈静")
     page.locator("#lang-switch").click()
-    page.wait_for_load_state()
-    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
     assert page.locator("h1").inner_text() == translate("zh", "home.welcome",
                                                         name="Chen Jing 陈静")
     assert translate("zh", "role.buyer") in page.locator("section[data-role=buyer] h2").inner_text()
-    assert page.get_by_role("button", name=translate("zh", "nav.logout")).is_visible()
+    expect(page.get_by_role("button", name=translate("zh", "nav.logout"))).to_be_visible()
     page.locator("#lang-switch").click()
-    assert page.locator("html").get_attribute("lang") == "en"
+    expect(page.locator("html")).to_have_attribute("lang", "en")
 
 
 @pytest.mark.parametrize(("username", "role"), [(u, str(r)) for u, _, _, r in USERS])
 def test_every_demo_role_can_log_in(page: Any, username: str, role: str) -> None:
     login_as(page, username)
-    assert page.locator(f"section[data-role={role}]").is_visible()
+    expect(page.locator(f"section[data-role={role}]")).to_be_visible()
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url("**/login")
 

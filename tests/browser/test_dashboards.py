@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -114,7 +115,7 @@ def _number(text: str) -> float:
 
 def test_the_platform_admin_sees_volume_prices_and_utilisation(page: Any, db: Session) -> None:
     login_as(page, "admin")
-    assert page.locator("[data-testid=dash-market]").is_visible()
+    expect(page.locator("[data-testid=dash-market]")).to_be_visible()
     now = utcnow()
     contracts = db.execute(select(func.count(), func.sum(Contract.gpu_hours),
                                   func.sum(Contract.cost_fen), func.sum(Contract.subsidy_fen))
@@ -168,7 +169,7 @@ def test_the_platform_admin_sees_volume_prices_and_utilisation(page: Any, db: Se
 
 def test_the_regulator_sees_cases_holds_and_verification(page: Any, db: Session) -> None:
     login_as(page, "auditor")
-    assert page.locator("[data-testid=dash-compliance]").is_visible()
+    expect(page.locator("[data-testid=dash-compliance]")).to_be_visible()
     open_cases = _count(db, select(func.count()).select_from(ComplianceCase)
                         .where(ComplianceCase.status == "open"))
     held = db.execute(select(Cluster.id).where(

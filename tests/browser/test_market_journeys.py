@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from playwright.sync_api import expect
+
 from suanli.kit.timeutil import to_shanghai, utcnow
 from suanli.market.capacity import next_whole_hour
 from suanli.web.i18n import translate
@@ -19,7 +21,7 @@ def _nav(page: Any, key: str) -> None:
 def test_a_buyer_orders_compute_after_the_preview(page: Any, live_server: str) -> None:
     login_as(page, "buyer")
     _nav(page, "nav.market_orders")
-    assert page.locator("[data-testid=cash]").is_visible()
+    expect(page.locator("[data-testid=cash]")).to_be_visible()
     page.locator("#new-order").click()
     form = page.locator("#order-form")
     form.locator("#f-accelerators").fill("h20")
@@ -28,16 +30,16 @@ def test_a_buyer_orders_compute_after_the_preview(page: Any, live_server: str) -
     form.locator("#f-limit_cny_per_gpu_hour").fill("0.50")  # far too low
     page.locator("#preview").click()
     reasons = page.locator("[data-testid=preview-reasons]")
-    assert reasons.is_visible()
+    expect(reasons).to_be_visible()
     assert reasons.locator("[data-reason=over_limit]").count() == 1
     page.locator("#order-form #f-limit_cny_per_gpu_hour").fill("12.00")
     page.locator("#preview").click()
     candidates = page.locator("[data-testid=preview-candidates]")
-    assert candidates.is_visible()
+    expect(candidates).to_be_visible()
     assert candidates.locator("[data-testid=effective]").count() >= 1
     page.locator("#order-form #f-gpus").fill("0")  # a slip, shown in place
     page.locator("#place").click()
-    assert page.locator("#e-gpus").is_visible()
+    expect(page.locator("#e-gpus")).to_be_visible()
     page.locator("#order-form #f-gpus").fill("4")
     page.locator("#place").click()
     page.wait_for_url("**/market/orders*")
@@ -50,7 +52,7 @@ def test_a_buyer_sees_its_own_contracts(page: Any, live_server: str) -> None:
     login_as(page, "buyer")
     _nav(page, "nav.market_contracts")
     table = page.locator("[data-testid=buyer-contracts]")
-    assert table.is_visible()
+    expect(table).to_be_visible()
     rows = table.locator("tbody tr[data-contract]")
     assert rows.count() >= 2  # the round's and the instant buy
     buyers = {rows.nth(i).locator("td").nth(1).inner_text() for i in range(rows.count())}
@@ -74,7 +76,7 @@ def test_a_provider_sees_its_contracts_and_lists_an_offer(page: Any, live_server
     form.locator("#f-end_at").fill((start + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M"))
     form.locator("#f-ask_cny_per_gpu_hour").fill("-7.50")  # a slip
     form.get_by_role("button").click()
-    assert page.locator("#e-ask_cny_per_gpu_hour").is_visible()
+    expect(page.locator("#e-ask_cny_per_gpu_hour")).to_be_visible()
     page.locator("#new-offer #f-ask_cny_per_gpu_hour").fill("7.50")
     page.locator("#new-offer").get_by_role("button").click()
     page.wait_for_url("**/market/provider/offers*")
@@ -85,7 +87,7 @@ def test_a_provider_sees_its_contracts_and_lists_an_offer(page: Any, live_server
 def test_the_public_market_page_shows_the_index_chart(page: Any, live_server: str) -> None:
     page.goto("/market")
     chart = page.locator("svg[data-testid=index-chart]")
-    assert chart.is_visible()
+    expect(chart).to_be_visible()
     assert chart.locator("polyline").count() >= 1
-    assert page.locator("svg[data-testid=depth-chart]").is_visible()
+    expect(page.locator("svg[data-testid=depth-chart]")).to_be_visible()
     assert page.locator("[data-testid=index] tbody tr").count() >= 1

@@ -8,6 +8,8 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+from playwright.sync_api import expect
+
 from suanli.web.i18n import translate
 from tests.browser.conftest import login_as
 
@@ -29,12 +31,11 @@ def test_bureau_builds_a_program_with_rules_and_publishes_it(page: Any) -> None:
     form.locator("#f-city").select_option("shanghai")
     form.locator("#f-budget_cny").fill("not money")
     form.locator("#save-program").click()
-    assert page.locator("#e-budget_cny").is_visible()
+    expect(page.locator("#e-budget_cny")).to_be_visible()
     page.locator("#program-form #f-budget_cny").fill("80000000.00")
     page.locator("#program-form #save-program").click()
-    page.wait_for_load_state()
-    assert page.locator(".error").all_inner_texts() == []
     page.wait_for_url(re.compile(r"/programs/\d+$"))
+    assert page.locator(".error").all_inner_texts() == []
     assert page.locator("[data-testid=program-name]").inner_text() == name
     assert page.locator("[data-testid=program-status]").inner_text() == "draft"
 
@@ -54,26 +55,28 @@ def test_bureau_builds_a_program_with_rules_and_publishes_it(page: Any) -> None:
     assert "can never pass" in page.locator("#r2-error").inner_text()
     page.locator("#r2-field").select_option("")  # drop the contradicting row
     page.locator("#save-rules").click()
-    assert page.locator("#rules-saved").is_visible()
+    expect(page.locator("#rules-saved")).to_be_visible()
     assert page.locator("[data-testid=rules-text]").inner_text() == (
         "registered city = Shanghai and annual revenue ≥ 5 m CNY")
 
     page.get_by_role("link", name=name).click()
     page.locator("#publish").click()
-    assert page.locator("[data-testid=program-status]").inner_text() == "published"
+    expect(page.locator("[data-testid=program-status]")).to_have_text("published")
 
 
 def test_bureau_tops_up_a_budget_and_sees_it_on_the_dashboard(page: Any) -> None:
     login_as(page, "bureau")
     page.goto("/programs/budget")
     chart = page.locator("[data-testid=budget-chart]")
-    assert chart.is_visible()
+    expect(chart).to_be_visible()
     assert chart.locator("[data-segment=unissued]").count() >= 1
     row = page.locator("[data-testid=budget-table] tbody tr").first
     row.get_by_role("link").click()
     before = _figure(page, "[data-testid=unissued]")
     page.locator("#f-amount_cny").fill("1000000.00")
     page.locator("#f-reason").fill("second tranche")
+    shown = page.locator("[data-testid=unissued]").inner_text()
     page.locator("#fund").click()
-    page.wait_for_load_state()
+    # the form posts back to this page: wait for the new figure, not the old page's
+    expect(page.locator("[data-testid=unissued]")).not_to_have_text(shown)
     assert _figure(page, "[data-testid=unissued]") == before + 1_000_000

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from playwright.sync_api import expect
 
 from suanli.agent.attest import post, signed_body
 from suanli.agent.nvml import GpuInfo, Inventory
@@ -32,10 +33,10 @@ def _register_data_centre(page: Any, name: str) -> None:
     form.locator("#f-green_share").fill("0.6")
     form.locator("#f-racks").fill("300")
     form.get_by_role("button").click()
-    assert page.locator("#e-pue").is_visible()
+    expect(page.locator("#e-pue")).to_be_visible()
     page.locator("#register-dc #f-pue").fill("1.16")
     page.locator("#register-dc").get_by_role("button").click()
-    assert page.locator("[data-testid=data-centres]").get_by_text(name).is_visible()
+    expect(page.locator("[data-testid=data-centres]").get_by_text(name)).to_be_visible()
 
 
 def _register_cluster(page: Any, dc_name: str, name: str, public_key: str) -> int:
@@ -79,5 +80,5 @@ def test_provider_registers_and_attests_a_cluster(page: Any, live_server: str) -
     assert page.locator("[data-testid=attestation-summary]").inner_text().startswith(
         translate("en", "providers.cluster.attested_summary", nodes=1, of_nodes=1, gpus=8,
                   of_gpus=8))
-    assert page.locator("[data-testid=attestations]").get_by_text(
-        translate("en", "providers.verdict.match")).is_visible()
+    expect(page.locator("[data-testid=attestations]").get_by_text(
+        translate("en", "providers.verdict.match"))).to_be_visible()

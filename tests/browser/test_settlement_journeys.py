@@ -8,6 +8,8 @@ import io
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import expect
+
 from suanli.web.i18n import translate
 from tests.browser.conftest import login_as
 
@@ -19,14 +21,14 @@ def test_bureau_decides_claims(page: Any) -> None:
     queue = page.locator("[data-testid=claims]")
     assert queue.locator("tbody tr").count() >= 2
     queue.locator("tbody tr a").first.click()
-    assert page.get_by_role("heading", name=translate("en", "claims.evidence")).is_visible()
+    expect(page.get_by_role("heading", name=translate("en", "claims.evidence"))).to_be_visible()
     assert "INV-" in page.locator("main").inner_text()
     # A rejection needs a reason: the form says so in place.
     page.locator("[data-testid=reject]").click()
-    assert page.locator("#e-reason").is_visible()
+    expect(page.locator("#e-reason")).to_be_visible()
     page.locator("#f-reason").fill("The invoice does not match the contract's GPU count.")
     page.locator("[data-testid=reject]").click()
-    assert page.locator("[data-testid=claim-done]").is_visible()
+    expect(page.locator("[data-testid=claim-done]")).to_be_visible()
     assert page.locator("[data-testid=claim-status]").inner_text() == translate(
         "en", "claims.status.rejected")
     # The next one is approved and paid out.
@@ -57,4 +59,4 @@ def test_bureau_reads_its_report(page: Any) -> None:
     assert page.locator("svg.chart").count() >= 4
     assert float(page.locator("[data-testid=gpu-hours]").inner_text().replace(",", "")) > 0
     page.locator("main table a").first.click()
-    assert page.locator("svg#money").is_visible()
+    expect(page.locator("svg#money")).to_be_visible()

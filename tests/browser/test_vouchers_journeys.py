@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from playwright.sync_api import expect
+
 from suanli.web.i18n import translate
 from tests.browser.conftest import login_as
 
@@ -18,11 +20,11 @@ def test_startup_reads_its_wallet_in_both_languages(page: Any) -> None:
     assert "Shanghai compute vouchers" in card.inner_text()
     card.get_by_role("link").first.click()
     page.wait_for_url("**/vouchers/*")
-    assert page.get_by_text(translate("en", "vouchers.terms")).is_visible()
+    expect(page.get_by_text(translate("en", "vouchers.terms"))).to_be_visible()
     assert "30 %" in page.locator("main").inner_text()
     page.locator("#lang-switch").click()
-    page.wait_for_load_state()
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
     assert page.locator("[data-testid=voucher-status]").inner_text() == translate(
         "zh", "vouchers.status.active")
-    assert page.get_by_text(translate("zh", "vouchers.terms")).is_visible()
+    expect(page.get_by_text(translate("zh", "vouchers.terms"))).to_be_visible()
     page.locator("#lang-switch").click()
