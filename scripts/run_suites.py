@@ -12,6 +12,7 @@ is reported as skipped, under CI=true it is a failure.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -33,6 +34,7 @@ def _start(backend: str, pg_url: str, args: list[str], log: Path) -> subprocess.
 
 def main() -> int:
     pg_url, args = sys.argv[1], sys.argv[2:]
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the cleanup below runs
     backends = ["sqlite"]
     if reachable(pg_url):
         backends.append("postgresql")
@@ -49,19 +51,25 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="suanli-suites-") as tmp:
         logs = {b: Path(tmp) / f"{b}.log" for b in backends}
         pending = {b: (_start(b, pg_url, args, logs[b]), logs[b]) for b in backends}
-        print(f"== running the suite on {' and '.join(backends)} side by side", flush=True)
-        while pending:
-            for backend, (proc, log) in list(pending.items()):
-                if proc.poll() is None:
-                    continue
-                del pending[backend]
-                took = time.monotonic() - started
-                print(f"\n== {backend}: exit {proc.returncode} after {took:.0f} s", flush=True)
-                sys.stdout.write(log.read_text(errors="replace"))
-                sys.stdout.flush()
-                if proc.returncode != 0:
-                    failed.append(backend)
-            time.sleep(0.5)
+        print(f"== running the suite on {' and '.join(backends)}", flush=True)
+        try:
+            while pending:
+                for backend, (proc, log) in list(pending.items()):
+                    if proc.poll() is None:
+                        continue
+                    del pending[backend]
+                    took = time.monotonic() - started
+                    print(f"\n== {backend}: exit {proc.returncode} after {took:.0f} s", flush=True)
+                    sys.stdout.write(log.read_text(errors="replace"))
+                    sys.stdout.flush()
+                    if proc.returncode != 0:
+                        failed.append(backend)
+                time.sleep(0.5)
+        finally:
+            # an interrupted runner (Ctrl-C, a CI timeout) must not leave a suite running
+            for proc, _ in pending.values():
+                proc.terminate()
+                proc.wait()
     if failed:
         print(f"\nFAIL: the suite failed on {' and '.join(failed)}")
         return 1
