@@ -112,3 +112,13 @@ def login_as(page: Any, username: str, password: str | None = None) -> None:
     page.locator("#f-password").fill(password or DEMO_PASSWORD)
     page.locator("form[action='/login'] button[type=submit]").click()
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+def follow(page: Any, target: Any) -> None:
+    """Click a link or a submit button and wait until the page it leads to has loaded.
+
+    A bare click returns before the navigation ends, so a one-shot read right after it
+    (a count, an attribute the old page also has) can see the old page.
+    """
+    with page.expect_navigation():
+        target.click()

@@ -10,7 +10,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from suanli.web.i18n import translate
-from tests.browser.conftest import login_as
+from tests.browser.conftest import follow, login_as
 
 
 def test_startup_sees_the_rules_live_applies_and_gets_a_voucher(page: Any,
@@ -46,19 +46,19 @@ def test_startup_sees_the_rules_live_applies_and_gets_a_voucher(page: Any,
     download = page.request.get(link.get_attribute("href"))
     assert download.status == 200 and download.body().startswith(b"year,revenue_cny")
 
-    page.locator("#submit-application").click()
+    follow(page, page.locator("#submit-application"))
     status = page.locator("[data-testid=application-status]")
     assert status.get_attribute("data-status") == "voucher_issued"
-    page.locator("#voucher-link").click()
+    follow(page, page.locator("#voucher-link"))
     assert page.locator("[data-testid=available]").inner_text() == "1,000,000.00"
 
 
 def test_reviewer_decides_an_application_the_rules_could_not(page: Any) -> None:
     login_as(page, "reviewer")
-    page.get_by_role("link", name=translate("en", "nav.review")).first.click()
+    follow(page, page.get_by_role("link", name=translate("en", "nav.review")).first)
     row = page.locator("[data-testid=queue] tr[data-organisation=deepseed-ai]")
     assert "Annual revenue is not given" in row.inner_text()
-    row.get_by_role("link").first.click()
+    follow(page, row.get_by_role("link").first)
     evidence = page.locator("[data-testid=evidence]").get_by_role("link")
     assert evidence.inner_text() == "research-project-letter.txt"
     form = page.locator("#decision-form")
@@ -70,7 +70,7 @@ def test_reviewer_decides_an_application_the_rules_could_not(page: Any) -> None:
     form = page.locator("#decision-form")
     form.locator("#f-value_cny").fill("1200000.00")
     form.locator("#f-reason").fill("Project letter checked with the ministry.")
-    form.locator("#decide").click()
+    follow(page, form.locator("#decide"))
     status = page.locator("[data-testid=application-status]")
     assert status.get_attribute("data-status") == "voucher_issued"
     assert page.locator("[data-testid=decision-reason]").inner_text() == (

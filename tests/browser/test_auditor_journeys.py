@@ -7,7 +7,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from suanli.web.i18n import translate
-from tests.browser.conftest import login_as
+from tests.browser.conftest import follow, login_as
 
 
 def _row(page: Any, cluster_name: str) -> Any:
@@ -41,7 +41,7 @@ def test_auditor_sees_why_clusters_wait_and_approves_one(page: Any) -> None:
     expect(page.locator("#decide [role=alert]")).to_be_visible()
     page.locator("#decide #f-decision").select_option("approve")
     page.locator("#decide #f-reason").fill("Purchase contract of 2023-08 predates the controls.")
-    page.locator("#decide").get_by_role("button").click()
+    follow(page, page.locator("#decide").get_by_role("button"))
     assert page.locator("[data-testid=case-status]").inner_text() == translate(
         "en", "compliance.state.closed")
     assert page.locator("h2 [data-testid=status]").get_attribute("data-status") == "listable"

@@ -11,11 +11,11 @@ from playwright.sync_api import expect
 from suanli.kit.timeutil import to_shanghai, utcnow
 from suanli.market.capacity import next_whole_hour
 from suanli.web.i18n import translate
-from tests.browser.conftest import login_as
+from tests.browser.conftest import follow, login_as
 
 
 def _nav(page: Any, key: str) -> None:
-    page.get_by_role("link", name=translate("en", key)).first.click()
+    follow(page, page.get_by_role("link", name=translate("en", key)).first)
 
 
 def test_a_buyer_orders_compute_after_the_preview(page: Any, live_server: str) -> None:

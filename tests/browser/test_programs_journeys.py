@@ -11,7 +11,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from suanli.web.i18n import translate
-from tests.browser.conftest import login_as
+from tests.browser.conftest import follow, login_as
 
 
 def _figure(page: Any, selector: str) -> Decimal:
@@ -24,7 +24,7 @@ def test_bureau_builds_a_program_with_rules_and_publishes_it(page: Any) -> None:
     page.get_by_role("link", name=translate("en", "nav.programs")).first.click()
     page.locator("#new-program").click()
     page.locator("#f-preset-choice").select_option("hangzhou")
-    page.locator("#use-preset").click()
+    follow(page, page.locator("#use-preset"))
     form = page.locator("#program-form")
     assert form.locator("#f-rate_state").input_value() == "0.20"
     form.locator("#f-name").fill(name)
@@ -50,7 +50,7 @@ def test_bureau_builds_a_program_with_rules_and_publishes_it(page: Any) -> None:
     rules.locator("#r2-field").select_option("annual_revenue")
     rules.locator("#r2-op").select_option("lt")
     rules.locator("#r2-value").fill("1000000.00")
-    rules.locator("#save-rules").click()
+    follow(page, rules.locator("#save-rules"))
     assert "rules.all[2].value" in page.locator("#rules-error").inner_text()
     assert "can never pass" in page.locator("#r2-error").inner_text()
     page.locator("#r2-field").select_option("")  # drop the contradicting row
@@ -71,7 +71,7 @@ def test_bureau_tops_up_a_budget_and_sees_it_on_the_dashboard(page: Any) -> None
     expect(chart).to_be_visible()
     assert chart.locator("[data-segment=unissued]").count() >= 1
     row = page.locator("[data-testid=budget-table] tbody tr").first
-    row.get_by_role("link").click()
+    follow(page, row.get_by_role("link"))
     before = _figure(page, "[data-testid=unissued]")
     page.locator("#f-amount_cny").fill("1000000.00")
     page.locator("#f-reason").fill("second tranche")

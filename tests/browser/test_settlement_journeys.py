@@ -11,13 +11,13 @@ from typing import Any
 from playwright.sync_api import expect
 
 from suanli.web.i18n import translate
-from tests.browser.conftest import login_as
+from tests.browser.conftest import follow, login_as
 
 
 def test_bureau_decides_claims(page: Any) -> None:
     login_as(page, "bureau")
-    page.get_by_role("link", name=translate("en", "nav.claims")).first.click()
-    page.get_by_role("link", name=translate("en", "claims.status.submitted")).click()
+    follow(page, page.get_by_role("link", name=translate("en", "nav.claims")).first)
+    follow(page, page.get_by_role("link", name=translate("en", "claims.status.submitted")))
     queue = page.locator("[data-testid=claims]")
     assert queue.locator("tbody tr").count() >= 2
     queue.locator("tbody tr a").first.click()
@@ -33,8 +33,8 @@ def test_bureau_decides_claims(page: Any) -> None:
         "en", "claims.status.rejected")
     # The next one is approved and paid out.
     page.goto("/claims?status=submitted")
-    page.locator("[data-testid=claims] tbody tr a").first.click()
-    page.locator("[data-testid=approve]").click()
+    follow(page, page.locator("[data-testid=claims] tbody tr a").first)
+    follow(page, page.locator("[data-testid=approve]"))
     assert page.locator("[data-testid=claim-status]").inner_text() == translate(
         "en", "claims.status.approved")
     assert page.locator("[data-testid=decide]").count() == 0
@@ -42,7 +42,7 @@ def test_bureau_decides_claims(page: Any) -> None:
 
 def test_startup_downloads_its_invoice(page: Any) -> None:
     login_as(page, "buyer")
-    page.get_by_role("link", name=translate("en", "nav.invoices")).first.click()
+    follow(page, page.get_by_role("link", name=translate("en", "nav.invoices")).first)
     rows = page.locator("[data-testid=invoices] tbody tr")
     assert rows.count() >= 7
     rows.first.locator("a").first.click()
@@ -55,7 +55,7 @@ def test_startup_downloads_its_invoice(page: Any) -> None:
 
 def test_bureau_reads_its_report(page: Any) -> None:
     login_as(page, "bureau")
-    page.get_by_role("link", name=translate("en", "nav.reports")).first.click()
+    follow(page, page.get_by_role("link", name=translate("en", "nav.reports")).first)
     assert page.locator("svg.chart").count() >= 4
     assert float(page.locator("[data-testid=gpu-hours]").inner_text().replace(",", "")) > 0
     page.locator("main table a").first.click()

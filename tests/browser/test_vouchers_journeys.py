@@ -8,12 +8,12 @@ from typing import Any
 from playwright.sync_api import expect
 
 from suanli.web.i18n import translate
-from tests.browser.conftest import login_as
+from tests.browser.conftest import follow, login_as
 
 
 def test_startup_reads_its_wallet_in_both_languages(page: Any) -> None:
     login_as(page, "buyer")
-    page.get_by_role("link", name=translate("en", "nav.wallet")).first.click()
+    follow(page, page.get_by_role("link", name=translate("en", "nav.wallet")).first)
     card = page.locator("[data-testid=voucher]").first
     assert card.locator("[data-testid=voucher-status]").inner_text() == "active"
     assert re.fullmatch(r"\d[\d,]*\.\d\d", card.locator("[data-testid=available]").inner_text())
