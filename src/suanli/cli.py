@@ -8,10 +8,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from suanli.config import get_settings
-from suanli.kit.db import make_engine, make_sessionmaker, unit_of_work
+from suanli.kit.db import make_engine, make_sessionmaker, read_snapshot, unit_of_work
 
 app = typer.Typer(
     name="suanli",
@@ -40,10 +41,15 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def sessions() -> sessionmaker[Session]:
+    return make_sessionmaker(engine())
+
+
+def engine() -> Engine:
+    """The configured database, with every domain's tables known."""
     from suanli.models_registry import load_all_models
 
     load_all_models()
-    return make_sessionmaker(make_engine(get_settings().database_url))
+    return make_engine(get_settings().database_url)
 
 
 @db_app.command("upgrade")
@@ -139,7 +145,7 @@ def audit_verify() -> None:
     """Walk the audit chain; exit 1 naming the first bad record."""
     from suanli.audit import service
 
-    with unit_of_work(sessions()) as session:
+    with read_snapshot(engine()) as session:  # one moment, without holding up writers
         verdict = service.verify(session)
     if not verdict.ok:
         raise fail(f"audit chain broken at record {verdict.seq}: {verdict.problem}")

@@ -84,3 +84,25 @@ def test_verify_detects_a_truncated_tail(fresh_database: str, monkeypatch: Any) 
     code, out = _cli(fresh_database, monkeypatch)
     assert code == 1
     assert "head says 3" in out
+
+
+def test_verify_in_a_snapshot_ignores_records_appended_meanwhile(fresh_database: str) -> None:
+    from sqlalchemy import func, select
+
+    from suanli.audit.models import AuditRecord
+    from suanli.kit.db import read_snapshot
+
+    _seed(fresh_database)
+    engine = make_engine(fresh_database)
+    try:
+        with read_snapshot(engine) as snapshot:
+            seen = snapshot.execute(select(func.count()).select_from(AuditRecord)).scalar_one()
+            with unit_of_work(make_sessionmaker(engine)) as session:
+                auth_service.create_organisation(session, slug="late-ai", name="Late",
+                                                 kind=OrgKind.STARTUP)
+            verdict = service.verify(snapshot)
+        assert verdict.ok and verdict.checked == seen == 3
+        with read_snapshot(engine) as snapshot:
+            assert service.verify(snapshot).checked == 4
+    finally:
+        engine.dispose()

@@ -13,7 +13,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from suanli.kit import db
-from suanli.kit.db import make_engine, make_sessionmaker, readable_now, reader, unit_of_work
+from suanli.kit.db import (
+    make_engine,
+    make_sessionmaker,
+    read_snapshot,
+    readable_now,
+    reader,
+    unit_of_work,
+)
 from tests.conftest import BACKEND
 
 
@@ -45,6 +52,26 @@ def _sqlite_write_lock_taken(path: str) -> bool:
     other.execute("ROLLBACK")
     other.close()
     return False
+
+
+
+def test_a_read_snapshot_sees_one_moment_while_others_commit(fresh_database: str) -> None:
+    engine = make_engine(fresh_database)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE moments (n INTEGER)"))
+            conn.execute(text("INSERT INTO moments VALUES (1)"))
+        count = text("SELECT count(*) FROM moments")
+        with read_snapshot(engine) as snapshot:
+            assert snapshot.execute(count).scalar_one() == 1
+            # Another writer commits meanwhile (on SQLite it would wait out a write lock).
+            with unit_of_work(make_sessionmaker(engine)) as session:
+                session.execute(text("INSERT INTO moments VALUES (2)"))
+            assert snapshot.execute(count).scalar_one() == 1
+        with read_snapshot(engine) as snapshot:
+            assert snapshot.execute(count).scalar_one() == 2
+    finally:
+        engine.dispose()
 
 
 if BACKEND == "sqlite":

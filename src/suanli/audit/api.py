@@ -11,6 +11,7 @@ from suanli.audit.schemas import AuditRecordRead, VerifyRead
 from suanli.auth import roles as perms
 from suanli.auth.principal import Principal
 from suanli.deps import DbSession, Guard
+from suanli.kit.db import snapshot_of
 from suanli.kit.pagination import Page, PageParams, page_params
 
 router = APIRouter(tags=["audit"])
@@ -31,6 +32,7 @@ def list_audit(
 @router.get("/audit/verify", response_model=VerifyRead, summary="Verify the hash chain")
 def verify_audit(session: DbSession,
                  principal: Annotated[Principal, Guard(perms.AUDIT_READ)]) -> VerifyRead:
-    verdict = service.verify(session)
+    with snapshot_of(session) as snapshot:  # one moment; writers carry on
+        verdict = service.verify(snapshot)
     return VerifyRead(ok=verdict.ok, checked=verdict.checked, problem=verdict.problem,
                       seq=verdict.seq)

@@ -99,6 +99,10 @@ def _after_rollback(session: Session) -> None:
 
 
 def verify(session: Session) -> chain.Verdict:
-    """Re-check every record's hash and link against the head."""
+    """Re-check every record's hash and link against the head.
+
+    On a live database give it a `kit.db.read_snapshot` session: in one that reads each
+    statement afresh, a record appended between the head and the walk looks like a break.
+    """
     head = repository.get_head(session)
     return chain.verify(repository.iter_entries(session), head_seq=head.seq, head_hash=head.hash)

@@ -140,10 +140,39 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def reader(engine: Engine) -> Engine:
-    """The same database for read-only work: SQLite begins deferred, so readers never queue."""
+    """The same database for read-only work that sees one moment throughout a transaction.
+
+    SQLite begins deferred: a WAL snapshot from the first read, and writers carry on.
+    PostgreSQL runs REPEATABLE READ, READ ONLY: every statement sees the snapshot of the
+    first, where READ COMMITTED would let a check that reads in several statements see a
+    transfer's effects in one and not in the next.
+    """
     if engine.dialect.name == "sqlite":
         return engine.execution_options(sqlite_begin="DEFERRED")
-    return engine
+    return engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+
+
+@contextmanager
+def read_snapshot(engine: Engine) -> Iterator[Session]:
+    """A read-only session on `reader(engine)` (one snapshot, no write lock); never commits."""
+    session = Session(bind=reader(engine), expire_on_commit=False, autoflush=False)
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+@contextmanager
+def snapshot_of(session: Session) -> Iterator[Session]:
+    """`read_snapshot` on the database of `session`; a session bound to a Connection (an
+    open transaction of its caller's, as in the tests) is used as it is."""
+    bind = session.get_bind()
+    if isinstance(bind, Engine):
+        with read_snapshot(bind) as snapshot:
+            yield snapshot
+    else:
+        yield session
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.progress import Progress
 
-from suanli.kit.db import unit_of_work
+from suanli.kit.db import read_snapshot, unit_of_work
 from suanli.kit.errors import NotFound
 from suanli.kit.money import format_cny
 from suanli.kit.timeutil import SHANGHAI, as_utc, to_shanghai, utcnow
@@ -30,11 +30,12 @@ def verify_command() -> None:
     debit/credit sum mismatch, a broken flag, a gap in an account's entries or a hold whose
     state disagrees with its transfers.
     """
-    from suanli.cli import console, err, fail, sessions
+    from suanli.cli import console, engine, err, fail
     from suanli.ledger import repository
     from suanli.ledger.verify import verify
 
-    with unit_of_work(sessions()) as session, Progress(
+    # One read-only snapshot: the platform keeps writing, and the check sees one moment.
+    with read_snapshot(engine()) as session, Progress(
             console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("verifying the ledger", total=repository.row_count(session))
         pending = [0]
@@ -82,14 +83,15 @@ def statement_command(
     Amounts are CNY decimal strings; `balance` is credits less debits posted, `held` what
     holds reserve; times are Asia/Shanghai.
     """
-    from suanli.cli import fail, sessions
+    from suanli.cli import engine, fail
     from suanli.ledger import reads
 
     start = parse_when(since, option="--from")
     end = parse_when(until, option="--to", end=True)
     if start is not None and end is not None and start >= end:
         raise fail("--to: must not be before --from", 2)
-    with unit_of_work(sessions()) as session:
+    # A snapshot: balances that add up however long stdout takes, and no write lock held.
+    with read_snapshot(engine()) as session:
         try:
             found = reads.account(session, account, org_ids=None)
         except NotFound as exc:
