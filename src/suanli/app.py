@@ -43,6 +43,8 @@ def include_domains(app: FastAPI) -> None:
     from suanli.auth.api import router as auth_api
     from suanli.catalog.api import router as catalog_api
     from suanli.catalog.pages import router as catalog_pages
+    from suanli.integrity.api import router as integrity_api
+    from suanli.integrity.pages import router as integrity_pages
     from suanli.ledger.api import router as ledger_api
     from suanli.ledger.pages import router as ledger_pages
     from suanli.providers.api import router as providers_api
@@ -53,10 +55,11 @@ def include_domains(app: FastAPI) -> None:
     from suanli.web.pages import router as core_pages
 
     app.include_router(ops)
-    for api in (auth_api, audit_api, catalog_api, providers_api, compliance_api, ledger_api):
+    for api in (auth_api, audit_api, catalog_api, providers_api, compliance_api, ledger_api,
+                integrity_api):
         app.include_router(api, prefix="/api/v1")
     for pages in (core_pages, audit_pages, catalog_pages, providers_pages, compliance_pages,
-                  ledger_pages):
+                  ledger_pages, integrity_pages):
         app.include_router(pages)
     _include_vouchers(app)
     _include_market(app)

@@ -142,11 +142,18 @@ def tokens_create(
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Walk the audit chain; exit 1 naming the first bad record."""
+    """Walk the audit chain; exit 1 naming the first bad record. The result is stored for
+    the compliance dashboard."""
     from suanli.audit import service
+    from suanli.integrity import service as integrity
+    from suanli.kit.timeutil import utcnow
 
-    with read_snapshot(engine()) as session:  # one moment, without holding up writers
+    database, started = engine(), utcnow()
+    with read_snapshot(database) as session:  # one moment, without holding up writers
         verdict = service.verify(session)
+    with unit_of_work(make_sessionmaker(database)) as session:
+        integrity.record_audit(session, verdict, started_at=started,
+                               by=integrity.Requester("suanli audit verify"))
     if not verdict.ok:
         raise fail(f"audit chain broken at record {verdict.seq}: {verdict.problem}")
     console.print(f"audit chain ok: {verdict.checked} records")

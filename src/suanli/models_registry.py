@@ -15,6 +15,7 @@ MODELS = (
     "suanli.kit.idempotency",
     "suanli.catalog.models",
     "suanli.ledger.models",
+    "suanli.integrity.models",
     "suanli.documents.models",
     "suanli.programs.models",
     "suanli.applications.models",

@@ -48,19 +48,33 @@ def test_empty_market_and_authority_dashboards_say_so(client: TestClient,
     assert "No capacity listed in this window." in page
 
 
-def test_the_compliance_dashboard_shows_a_broken_audit_chain(
+def _verify_now(client: TestClient, back: str = "/") -> Any:
+    return client.post("/integrity/checks", data={
+        "next": back, "csrf_token": client.cookies.get("suanli_csrf")}, follow_redirects=False)
+
+
+def test_the_compliance_dashboard_shows_the_last_check_and_a_broken_audit_chain(
         client: TestClient, member: Callable[..., Any], db: Session) -> None:
     auditor = member(Role.AUDITOR)
     member(Role.BUYER)  # more audit records
     login(client, auditor.user.username)
     page = client.get("/").text
+    assert 'data-testid="dash-audit" data-ok="none"' in page  # nothing verified yet
+    assert 'data-testid="verify-now"' in page
+    done = _verify_now(client)
+    assert (done.status_code, done.headers["location"]) == (303, "/")
+    page = client.get("/").text
     assert 'data-testid="dash-audit" data-ok="true"' in page
     assert 'data-testid="dash-ledger" data-ok="true"' in page
     checked = db.execute(text("SELECT count(*) FROM audit_records")).scalar_one()
-    assert f"{checked} records checked just now" in page
+    assert f"{checked} records checked" in page
+    assert f"by {auditor.user.display_name}" in page
     db.execute(text("UPDATE audit_records SET actor = 'mallory' "
                     "WHERE seq = (SELECT min(seq) FROM audit_records)"))
     db.commit()
+    # A visit shows the stored result; it does not walk the chain again.
+    assert 'data-testid="dash-audit" data-ok="true"' in client.get("/").text
+    assert _verify_now(client, "https://elsewhere.example/").headers["location"] == "/"
     page = client.get("/").text
     assert 'data-testid="dash-audit" data-ok="false"' in page
-    assert "DOES NOT VERIFY" in page
+    assert "DOES NOT VERIFY" in page and "record 1" in page

@@ -156,7 +156,11 @@ def test_correction_bad_input_writes_nothing(client: TestClient, db: Session,
 def test_ledger_page(client: TestClient, world: World) -> None:
     page = client.get("/ledger", headers=world["auditor"].headers)
     assert page.status_code == 200
-    assert 'data-testid="ledger-verdict"' in page.text and "tag good" in page.text
+    assert 'data-testid="ledger-verdict" data-ok="none"' in page.text  # never verified yet
+    verified = client.post("/api/v1/integrity/checks", headers=world["auditor"].headers)
+    assert verified.status_code == 201 and verified.json()["ledger"]["ok"] is True
+    page = client.get("/ledger", headers=world["auditor"].headers)
+    assert 'data-testid="ledger-verdict" data-ok="true"' in page.text and "tag good" in page.text
     assert world["buyer_code"] in page.text and "1,224.06" in page.text
     zh = client.get("/ledger", headers={**world["auditor"].headers, "Accept-Language": "zh-CN"})
     assert "账本" in zh.text and "可用（元）" in zh.text

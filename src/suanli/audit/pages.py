@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from suanli.audit import repository, service
+from suanli.audit import repository
 from suanli.auth import roles as perms
 from suanli.auth.principal import Principal
 from suanli.deps import DbSession, Guard
+from suanli.integrity import service as integrity
 from suanli.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -22,4 +23,4 @@ def audit_page(request: Request, session: DbSession,
                offset: Annotated[int, Query(ge=0)] = 0) -> Response:
     records, total = repository.list_records(session, limit=50, offset=offset)
     return render(request, "audit/log.html", records=records, total=total, offset=offset,
-                  verdict=service.verify(session))
+                  checks=integrity.latest(session))

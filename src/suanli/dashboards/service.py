@@ -9,12 +9,9 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from suanli.applications.states import ApplicationStatus
-from suanli.audit import service as audit_service
-from suanli.audit.chain import Verdict as AuditVerdict
 from suanli.dashboards import figures, repository
+from suanli.integrity import service as integrity
 from suanli.kit.timeutil import utcnow
-from suanli.ledger.verify import Verdict as LedgerVerdict
-from suanli.ledger.verify import verify as verify_ledger
 from suanli.market import marketdata
 from suanli.reports import service as reports
 
@@ -96,8 +93,7 @@ class ComplianceFigures:
     cases: list[repository.OpenCase]
     cases_by_kind: dict[str, int]
     held: list[repository.HeldListing]
-    audit: AuditVerdict
-    ledger: LedgerVerdict
+    checks: integrity.Latest
 
     @property
     def open_cases(self) -> int:
@@ -105,11 +101,8 @@ class ComplianceFigures:
 
 
 def compliance(session: Session) -> ComplianceFigures:
-    """Open cases, listings on hold, and a fresh verification of the audit chain and ledger.
-
-    Both verifications read every record: fine for a city's market, and the page says
-    how many records were checked so a slow page explains itself.
-    """
+    """Open cases, listings on hold, and the last stored verification of the audit chain
+    and of the ledger (a verification reads every record: not something to do per visit)."""
     cases, by_kind = repository.open_cases(session, limit=CASES_SHOWN)
     return ComplianceFigures(cases, by_kind, repository.held_listings(session),
-                             audit_service.verify(session), verify_ledger(session))
+                             integrity.latest(session))

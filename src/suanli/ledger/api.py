@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from suanli.audit import service as audit
 from suanli.auth.principal import Principal
 from suanli.deps import DbSession, Guard, Idempotent
+from suanli.kit.db import snapshot_of
 from suanli.kit.errors import ValidationFailed
 from suanli.kit.money import MoneyError, format_cny, parse_cny
 from suanli.kit.pagination import Page, PageParams, page_params
@@ -101,7 +102,8 @@ def get_transfer(transfer_id: str, session: DbSession, principal: Reader) -> Tra
             summary="Re-derive every balance from the transfers and check the invariants")
 def verify_ledger(session: DbSession,
                   principal: Annotated[Principal, Guard(perms.LEDGER_READ_ALL)]) -> VerifyRead:
-    return VerifyRead.of(verify(session))
+    with snapshot_of(session) as snapshot:  # one moment; writers carry on
+        return VerifyRead.of(verify(snapshot))
 
 
 @router.post("/ledger/transfers", response_model=TransferRead, status_code=201,

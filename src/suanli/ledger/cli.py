@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.progress import Progress
 
-from suanli.kit.db import read_snapshot, unit_of_work
+from suanli.kit.db import make_sessionmaker, read_snapshot, unit_of_work
 from suanli.kit.errors import NotFound
 from suanli.kit.money import format_cny
 from suanli.kit.timeutil import SHANGHAI, as_utc, to_shanghai, utcnow
@@ -28,14 +28,16 @@ def verify_command() -> None:
 
     Exits 1 naming the first discrepancy: an account and the total that differs, a
     debit/credit sum mismatch, a broken flag, a gap in an account's entries or a hold whose
-    state disagrees with its transfers.
+    state disagrees with its transfers. The result is stored for the compliance dashboard.
     """
     from suanli.cli import console, engine, err, fail
+    from suanli.integrity import service as integrity
     from suanli.ledger import repository
     from suanli.ledger.verify import verify
 
+    database, started = engine(), utcnow()
     # One read-only snapshot: the platform keeps writing, and the check sees one moment.
-    with read_snapshot(engine()) as session, Progress(
+    with read_snapshot(database) as session, Progress(
             console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("verifying the ledger", total=repository.row_count(session))
         pending = [0]
@@ -47,6 +49,9 @@ def verify_command() -> None:
                 pending[0] = 0
 
         verdict = verify(session, progress=tick)
+    with unit_of_work(make_sessionmaker(database)) as session:
+        integrity.record_ledger(session, verdict, started_at=started,
+                                by=integrity.Requester("suanli ledger verify"))
     if not verdict.ok:
         raise fail(f"ledger discrepancy: {verdict.problem}")
     console.print(f"ledger ok: {verdict.accounts} accounts, {verdict.transfers} transfers, "
