@@ -67,7 +67,7 @@ def test_the_compliance_dashboard_shows_the_last_check_and_a_broken_audit_chain(
     assert 'data-testid="dash-audit" data-ok="true"' in page
     assert 'data-testid="dash-ledger" data-ok="true"' in page
     checked = db.execute(text("SELECT count(*) FROM audit_records")).scalar_one()
-    assert f"{checked} records checked" in page
+    assert f"{checked} records · <span data-testid=\"checked-at\">checked " in page
     assert f"by {auditor.user.display_name}" in page
     db.execute(text("UPDATE audit_records SET actor = 'mallory' "
                     "WHERE seq = (SELECT min(seq) FROM audit_records)"))
