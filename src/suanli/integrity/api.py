@@ -26,5 +26,4 @@ def latest_checks(session: DbSession, principal: Checker) -> LatestRead:
              summary="Verify the audit chain and the ledger now and store both results "
                      "(reads every record: seconds per hundred thousand transfers)")
 def check_now(session: DbSession, principal: Checker) -> LatestRead:
-    by = service.Requester(principal.display_name, principal.user_id)
-    return LatestRead.of(service.check_now(session, by=by))
+    return LatestRead.of(service.check_now(session, by=service.Requester.of(principal)))

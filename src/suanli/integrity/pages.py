@@ -20,6 +20,6 @@ BACK_TO = frozenset({"/", "/audit", "/ledger"})  # only our own pages: no open r
 @router.post("/integrity/checks")
 def check_now_page(session: DbSession, fields: FormFields,
                    principal: Annotated[Principal, Guard(perms.INTEGRITY_CHECK)]) -> Response:
-    service.check_now(session, by=service.Requester(principal.display_name, principal.user_id))
+    service.check_now(session, by=service.Requester.of(principal))
     back = fields.get("next", "/")
     return RedirectResponse(back if back in BACK_TO else "/", status_code=303)

@@ -20,9 +20,3 @@ def latest(session: Session, subject: str) -> IntegrityCheck | None:
             .order_by(IntegrityCheck.finished_at.desc(), IntegrityCheck.id.desc()).limit(1))
     return session.execute(stmt).scalar_one_or_none()
 
-
-def recent(session: Session, *, limit: int) -> list[IntegrityCheck]:
-    """The last `limit` checks of any subject, newest first."""
-    stmt = (select(IntegrityCheck)
-            .order_by(IntegrityCheck.finished_at.desc(), IntegrityCheck.id.desc()).limit(limit))
-    return list(session.execute(stmt).scalars())

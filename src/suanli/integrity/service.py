@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from suanli.audit import chain
 from suanli.audit import service as audit_service
+from suanli.auth.principal import Principal
 from suanli.integrity import repository
 from suanli.integrity.models import IntegrityCheck
 from suanli.kit.db import snapshot_of
@@ -36,6 +37,10 @@ class Requester:
 
     name: str
     user_id: int | None = None
+
+    @classmethod
+    def of(cls, principal: Principal) -> Requester:
+        return cls(principal.display_name, principal.user_id)
 
 
 @dataclass(frozen=True)
