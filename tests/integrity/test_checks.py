@@ -24,7 +24,7 @@ def test_checking_now_records_both_subjects_with_their_counts(
         client: TestClient, member: Callable[..., Any], db: Session) -> None:
     auditor = member(Role.AUDITOR)
     before = client.get("/api/v1/integrity/checks/latest", headers=auditor.headers).json()
-    assert before == {"audit_chain": None, "ledger": None, "stale": True}
+    assert before == {"audit_chain": None, "ledger": None, "capacity": None, "stale": True}
     made = client.post("/api/v1/integrity/checks", headers=auditor.headers)
     assert made.status_code == 201, made.text
     body = made.json()
@@ -33,11 +33,13 @@ def test_checking_now_records_both_subjects_with_their_counts(
     assert body["audit_chain"]["ok"] is True
     assert body["audit_chain"]["counts"] == {"records": records}
     assert body["ledger"]["counts"]["transfers"] == transfers
+    assert body["capacity"]["ok"] is True
+    assert body["capacity"]["counts"] == {"clusters": 0, "offers": 0, "contracts": 0}
     assert body["audit_chain"]["requested_by"] == auditor.user.display_name
     assert body["stale"] is False
     latest = client.get("/api/v1/integrity/checks/latest", headers=auditor.headers).json()
     assert latest == body
-    assert db.execute(select(func.count()).select_from(IntegrityCheck)).scalar_one() == 2
+    assert db.execute(select(func.count()).select_from(IntegrityCheck)).scalar_one() == 3
 
 
 @pytest.mark.parametrize("role", [Role.BUYER, Role.PROVIDER, Role.PROGRAM_ADMIN, Role.REVIEWER])

@@ -11,7 +11,7 @@ from suanli.kit.db import Base, BigId, JSONDoc, UTCDateTime
 
 
 class IntegrityCheck(Base):
-    """A verification of one subject (the audit chain, the ledger) and what it found."""
+    """A verification of one subject (the audit chain, the ledger, capacity) and what it found."""
 
     __tablename__ = "integrity_checks"
     __table_args__ = (Index("ix_integrity_checks_subject_finished_at", "subject", "finished_at"),)

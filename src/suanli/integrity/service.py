@@ -1,8 +1,8 @@
-"""Verify the audit chain and the ledger, and remember each result.
+"""Verify the audit chain, the ledger and the market's capacity, and remember each result.
 
 A verification reads every record, so pages show the last stored result and its age
-rather than re-verifying per visit; `suanli audit verify` and `suanli ledger verify` (run
-from cron) and the "Verify now" button store new ones.
+rather than re-verifying per visit; `suanli audit verify`, `suanli ledger verify` and
+`suanli market verify-capacity` (run from cron) and the "Verify now" button store new ones.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from suanli.kit.db import snapshot_of
 from suanli.kit.timeutil import utcnow
 from suanli.ledger.verify import Verdict as LedgerVerdict
 from suanli.ledger.verify import verify as verify_ledger
+from suanli.market.capacity_check import CapacityVerdict, verify_capacity
 
 STALE_AFTER = timedelta(hours=24)  # a result older than a day is shown as such
 
@@ -29,6 +30,7 @@ STALE_AFTER = timedelta(hours=24)  # a result older than a day is shown as such
 class Subject(StrEnum):
     AUDIT_CHAIN = "audit_chain"
     LEDGER = "ledger"
+    CAPACITY = "capacity"
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class Latest:
     audit: IntegrityCheck | None
     ledger: IntegrityCheck | None
     now: datetime
+    capacity: IntegrityCheck | None = None
 
     def stale(self, check: IntegrityCheck | None) -> bool:
         return check is None or self.now - check.finished_at > STALE_AFTER
@@ -70,6 +73,15 @@ def record_ledger(session: Session, verdict: LedgerVerdict, *, started_at: datet
     return _record(session, Subject.LEDGER, verdict.ok, counts, verdict.problem, started_at, by)
 
 
+def record_capacity(session: Session, verdict: CapacityVerdict, *, started_at: datetime,
+                    by: Requester) -> IntegrityCheck:
+    """Store the result of a capacity verification (no cluster over its GPUs in any hour)."""
+    counts = {"clusters": verdict.clusters, "offers": verdict.offers,
+              "contracts": verdict.contracts}
+    return _record(session, Subject.CAPACITY, verdict.ok, counts, verdict.problem, started_at,
+                   by)
+
+
 def _record(session: Session, subject: Subject, ok: bool, counts: dict[str, int],
             problem: str | None, started_at: datetime, by: Requester) -> IntegrityCheck:
     return repository.add(session, IntegrityCheck(
@@ -78,8 +90,9 @@ def _record(session: Session, subject: Subject, ok: bool, counts: dict[str, int]
 
 
 def check_now(session: Session, *, by: Requester) -> Latest:
-    """Verify the audit chain and then the ledger, each in a read snapshot of its own (one
-    moment, writers carry on), and store both results in `session`'s transaction."""
+    """Verify the audit chain, then the ledger, then the market's capacity, each in a read
+    snapshot of its own (one moment, writers carry on), and store the results in
+    `session`'s transaction."""
     started = utcnow()
     with snapshot_of(session) as snapshot:
         audit_verdict = audit_service.verify(snapshot)
@@ -88,10 +101,15 @@ def check_now(session: Session, *, by: Requester) -> Latest:
     with snapshot_of(session) as snapshot:
         ledger_verdict = verify_ledger(snapshot)
     ledger = record_ledger(session, ledger_verdict, started_at=started, by=by)
-    return Latest(audit, ledger, utcnow())
+    started = utcnow()
+    with snapshot_of(session) as snapshot:
+        capacity_verdict = verify_capacity(snapshot)
+    capacity = record_capacity(session, capacity_verdict, started_at=started, by=by)
+    return Latest(audit, ledger, utcnow(), capacity)
 
 
 def latest(session: Session) -> Latest:
-    """The newest stored check of the audit chain and of the ledger (None: never checked)."""
+    """The newest stored check of each subject (None: never checked)."""
     return Latest(repository.latest(session, Subject.AUDIT_CHAIN),
-                  repository.latest(session, Subject.LEDGER), utcnow())
+                  repository.latest(session, Subject.LEDGER), utcnow(),
+                  repository.latest(session, Subject.CAPACITY))

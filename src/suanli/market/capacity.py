@@ -9,7 +9,8 @@ start rounds down, its end up), so rounding can hide capacity but never over-sel
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,6 +21,11 @@ def next_whole_hour(moment: datetime) -> datetime:
     """The first whole hour at or after ``moment`` (UTC hours; Shanghai is a whole offset)."""
     floor = moment.replace(minute=0, second=0, microsecond=0)
     return floor if floor == moment else floor + HOUR
+
+
+def floor_hour(moment: datetime) -> datetime:
+    """The whole hour at or before ``moment``."""
+    return moment.replace(minute=0, second=0, microsecond=0)
 
 
 def _slots(moment: datetime, origin: datetime, slot_hours: int) -> float:
@@ -55,6 +61,61 @@ class Booking:
     start: datetime
     end: datetime
     gpus: int
+
+
+def held_until(end: datetime, cancelled_at: datetime | None) -> datetime:
+    """Until when a contract holds its GPUs: its end, or the end of the hour it was
+    cancelled in (nobody can buy an hour that has begun, so that hour stays taken)."""
+    return end if cancelled_at is None else min(end, next_whole_hour(cancelled_at))
+
+
+@dataclass(frozen=True)
+class Load:
+    """GPUs a listing or a sale takes from a cluster over the whole hours ``[start, end)``."""
+
+    start: datetime
+    end: datetime
+    gpus: int
+
+
+def listed(start: datetime, end: datetime, gpus: int) -> Load:
+    """What an offer's window takes: the hours wholly inside it (those it can sell)."""
+    first, last = next_whole_hour(start), floor_hour(end)
+    return Load(first, max(first, last), gpus)
+
+
+def booked(start: datetime, end: datetime, gpus: int) -> Load:
+    """What a contract takes: every hour it touches."""
+    return Load(floor_hour(start), next_whole_hour(end), gpus)
+
+
+def _levels(loads: Iterable[Load]) -> Iterator[tuple[datetime, int]]:
+    """(hour, GPUs taken from that hour until the next one yielded), in time order."""
+    deltas: dict[datetime, int] = defaultdict(int)
+    for load in loads:
+        if load.start < load.end and load.gpus:
+            deltas[load.start] += load.gpus
+            deltas[load.end] -= load.gpus
+    total = 0
+    for at in sorted(deltas):
+        total += deltas[at]
+        yield at, total
+
+
+def peak(loads: Iterable[Load], start: datetime, end: datetime) -> tuple[datetime, int]:
+    """The first hour in ``[start, end)`` where the loads add up to the most, and that sum
+    (``(start, 0)`` when nothing is taken there)."""
+    clipped = (Load(max(x.start, start), min(x.end, end), x.gpus) for x in loads)
+    best = (start, 0)
+    for at, total in _levels(clipped):
+        if total > best[1]:
+            best = (at, total)
+    return best
+
+
+def first_excess(loads: Iterable[Load], capacity: int) -> tuple[datetime, int] | None:
+    """The first hour where the loads together exceed ``capacity``, and their sum there."""
+    return next(((at, total) for at, total in _levels(loads) if total > capacity), None)
 
 
 def free_profile(gpus: int, window: tuple[datetime, datetime], bookings: Iterable[Booking],

@@ -14,7 +14,7 @@ from suanli.catalog import service as catalog
 from suanli.kit.errors import Conflict, NotFound, ValidationFailed
 from suanli.kit.money import format_cny, parse_cny
 from suanli.kit.timeutil import utcnow
-from suanli.market import repository
+from suanli.market import capacity, repository
 from suanli.market.capacity import HOUR, Booking, free_profile, next_whole_hour
 from suanli.market.matching import OfferFacts
 from suanli.market.models import Offer, OfferStatus
@@ -84,11 +84,8 @@ def create_offer(session: Session, *, org_ids: Collection[int], data: OfferCreat
     if not state.listable:
         raise Conflict(f"cluster {cluster.name!r} may not list offers yet: "
                        + "; ".join(state.reasons), field="cluster_id", reasons=state.reasons)
-    listed = sum(o.gpus for o in repository.cluster_offers_overlapping(
-        session, cluster.id, data.start_at, data.end_at))
-    if listed + data.gpus > cluster.gpus:
-        raise Conflict(f"only {cluster.gpus - listed} of the cluster's {cluster.gpus} GPUs "
-                       "are not already listed in this window", field="gpus")
+    repository.lock_cluster(session, cluster.id)  # held until commit: one listing at a time
+    _check_room(session, cluster, capacity.listed(data.start_at, data.end_at, data.gpus))
     offer = Offer(organisation_id=cluster.organisation_id, cluster_id=cluster.id,
                   accelerator_model=cluster.accelerator_model, gpus=data.gpus,
                   start_at=data.start_at, end_at=data.end_at,
@@ -99,6 +96,28 @@ def create_offer(session: Session, *, org_ids: Collection[int], data: OfferCreat
     audit.record(session, action="offer.create", object_type="offer", object_id=offer.id,
                  after=snapshot(offer), organisation_id=offer.organisation_id)
     return offer
+
+
+def cluster_loads(session: Session, cluster_id: int, start: datetime, end: datetime
+                  ) -> list[capacity.Load]:
+    """What the cluster has committed in ``[start, end)``: the windows of its live offers
+    and the contracts its withdrawn offers still hold."""
+    live = [capacity.listed(o.start_at, o.end_at, o.gpus)
+            for o in repository.cluster_offers_overlapping(session, cluster_id, start, end)]
+    return live + [capacity.booked(b.start, b.end, b.gpus) for b in
+                   repository.withdrawn_bookings(session, cluster_id, start, end)]
+
+
+def _check_room(session: Session, cluster: Cluster, new: capacity.Load) -> None:
+    """409 (``gpus``) when the new listing would take more GPUs than the cluster has in
+    some hour; the caller holds the cluster's lock."""
+    if new.start >= new.end:
+        return
+    at, taken = capacity.peak(cluster_loads(session, cluster.id, new.start, new.end),
+                              new.start, new.end)
+    if taken + new.gpus > cluster.gpus:
+        raise Conflict(f"only {max(0, cluster.gpus - taken)} of the cluster's {cluster.gpus} "
+                       f"GPUs are not already listed at {at.isoformat()}", field="gpus")
 
 
 def get_offer(session: Session, offer_id: int, scope: Scope, *, field: str = "offer_id",

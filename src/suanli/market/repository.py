@@ -2,19 +2,22 @@
 
 ``lock=True`` selects rows FOR UPDATE on PostgreSQL (only the market's own table, so
 the eager outer joins stay allowed); SQLite writers are serialised by BEGIN IMMEDIATE.
+Locks are taken cluster first, then offers (by id), then contracts, so that two
+transactions never wait for each other in a circle.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from suanli.kit.repository import paged
-from suanli.market.capacity import Booking
+from suanli.market.capacity import Booking, held_until
 from suanli.market.models import (
     Contract,
     ContractState,
@@ -26,8 +29,6 @@ from suanli.market.models import (
     RoundStatus,
 )
 from suanli.providers.models import Cluster, ClusterStatus, DataCentre
-
-ACTIVE = (ContractState.RESERVED, ContractState.RUNNING)
 
 
 def add(session: Session, row: object) -> None:
@@ -90,6 +91,15 @@ def cluster_has_offers(session: Session, cluster_id: int) -> bool:
     return session.execute(stmt).first() is not None
 
 
+def lock_cluster(session: Session, cluster_id: int) -> None:
+    """Hold the cluster's row until the transaction ends, so that listings on one cluster
+    are decided one at a time. FOR NO KEY UPDATE on PostgreSQL: the foreign keys of new
+    offers (and of anything else naming the cluster) still take their share lock; SQLite's
+    BEGIN IMMEDIATE has already made this the only writer."""
+    session.execute(select(Cluster.id).where(Cluster.id == cluster_id)
+                    .with_for_update(key_share=True))
+
+
 def cluster_offers_overlapping(session: Session, cluster_id: int, start: datetime,
                                end: datetime) -> list[Offer]:
     stmt = select(Offer).where(Offer.cluster_id == cluster_id,
@@ -98,19 +108,60 @@ def cluster_offers_overlapping(session: Session, cluster_id: int, start: datetim
     return list(session.execute(stmt).unique().scalars())
 
 
+# A contract holds its GPUs while reserved, running or done; a cancelled one until the
+# end of the hour it was cancelled in (see capacity.held_until).
+_HOLDS = or_(Contract.state != ContractState.CANCELLED,
+             Contract.cancelled_at > Contract.start_at)
+
+
+def _bookings(rows: Any) -> Iterator[tuple[int, Booking]]:
+    for key, start, end, gpus, cancelled_at in rows:
+        until = held_until(end, cancelled_at)
+        if until > start:
+            yield key, Booking(start, until, gpus)
+
+
 def bookings(session: Session, offer_ids: Collection[int], *, after: datetime
              ) -> dict[int, list[Booking]]:
-    """GPUs already sold on each offer by contracts still reserved or running."""
+    """GPUs already sold on each offer, in hours that end after ``after``."""
     out: dict[int, list[Booking]] = defaultdict(list)
     if not offer_ids:
         return out
-    stmt = (select(Contract.offer_id, Contract.start_at, Contract.end_at, Contract.gpus)
-            .where(Contract.offer_id.in_(sorted(offer_ids)), Contract.state.in_(ACTIVE),
-                   Contract.end_at > after)
+    stmt = (select(Contract.offer_id, Contract.start_at, Contract.end_at, Contract.gpus,
+                   Contract.cancelled_at)
+            .where(Contract.offer_id.in_(sorted(offer_ids)), _HOLDS, Contract.end_at > after)
             .order_by(Contract.id))
-    for offer_id, start, end, gpus in session.execute(stmt):
-        out[offer_id].append(Booking(start, end, gpus))
+    for offer_id, booking in _bookings(session.execute(stmt)):
+        if booking.end > after:
+            out[offer_id].append(booking)
     return out
+
+
+def withdrawn_bookings(session: Session, cluster_id: int, start: datetime, end: datetime
+                       ) -> list[Booking]:
+    """What contracts on the cluster's withdrawn offers still hold in ``[start, end)``:
+    withdrawing an offer leaves its contracts standing."""
+    stmt = (select(Contract.offer_id, Contract.start_at, Contract.end_at, Contract.gpus,
+                   Contract.cancelled_at)
+            .join(Offer, Contract.offer_id == Offer.id)
+            .where(Offer.cluster_id == cluster_id, Offer.status != OfferStatus.LIVE, _HOLDS,
+                   Contract.start_at < end, Contract.end_at > start))
+    return [b for _, b in _bookings(session.execute(stmt)) if b.end > start]
+
+
+def capacity_facts(session: Session) -> tuple[list[Any], list[Any], list[Any]]:
+    """Every cluster (id, name, GPUs), offer (id, cluster, GPUs, window, status) and
+    holding contract (offer, GPUs, window, cancelled at): what `suanli market
+    verify-capacity` checks."""
+    clusters = session.execute(select(Cluster.id, Cluster.name,
+                                      Cluster.nodes * Cluster.gpus_per_node)
+                               .order_by(Cluster.id)).all()
+    offers = session.execute(select(Offer.id, Offer.cluster_id, Offer.gpus, Offer.start_at,
+                                    Offer.end_at, Offer.status).order_by(Offer.id)).all()
+    contracts = session.execute(select(Contract.offer_id, Contract.start_at, Contract.end_at,
+                                       Contract.gpus, Contract.cancelled_at)
+                                .where(_HOLDS).order_by(Contract.id)).all()
+    return list(clusters), list(offers), list(contracts)
 
 
 def order(session: Session, order_id: int, *, lock: bool = False) -> Order | None:
