@@ -21,7 +21,7 @@ from suanli.applications.states import InvalidTransition
 from suanli.auth import service as auth_service
 from suanli.auth.models import Organisation
 from suanli.auth.roles import OrgKind
-from suanli.kit.errors import NotFound, ValidationFailed
+from suanli.kit.errors import Conflict, NotFound, ValidationFailed
 from suanli.kit.timeutil import utcnow
 from suanli.ledger import service as ledger
 from suanli.programs import service as programs
@@ -224,7 +224,7 @@ def test_a_second_subsidy_is_refused_where_the_program_forbids_it(
         service.create(db, program=strict, organisation_id=startup.id, user_id=None)
 
 
-def test_auto_approval_waits_for_budget_then_a_reviewer_issues(
+def test_auto_approval_waits_for_budget_and_is_issued_when_budget_is_added(
         db: Session, authority: Organisation, startup: Organisation) -> None:
     program = make_program(db, authority.id, budget_fen=2 * MILLION)
     rival = auth_service.create_organisation(db, slug="rival", name="Rival",
@@ -240,7 +240,31 @@ def test_auto_approval_waits_for_budget_then_a_reviewer_issues(
         review.issue_pending(db, application_id=waiting.id, user_id=None,
                              authority_ids={authority.id})
     programs.fund(db, program=program, amount_fen=MILLION, user_id=None)
-    issued = review.issue_pending(db, application_id=waiting.id, user_id=None,
-                                  authority_ids={authority.id})
-    assert issued.status == S.VOUCHER_ISSUED
+    assert waiting.status == S.VOUCHER_ISSUED and waiting.voucher_id is not None
+    assert ledger.balance(db, program.budget_account).available == 0
+    with pytest.raises(Conflict), db.begin_nested():
+        review.issue_pending(db, application_id=waiting.id, user_id=None,
+                             authority_ids={authority.id})
+
+
+def test_a_reviewers_approval_waits_for_budget_oldest_first(
+        db: Session, authority: Organisation, startup: Organisation) -> None:
+    program = make_program(db, authority.id, budget_fen=2 * MILLION, auto_approve=False,
+                           cap_per_firm_fen=None)
+    others = [auth_service.create_organisation(db, slug=f"rival-{n}", name=f"Rival {n}",
+                                               kind=OrgKind.STARTUP) for n in range(2)]
+    first, older, newer = (apply(db, program, org, passing_profile())
+                           for org in (others[0], startup, others[1]))
+    for application, value in ((first, 2 * MILLION), (older, 2 * MILLION), (newer, MILLION)):
+        review.decide(db, application_id=application.id, approve=True, reason="ok",
+                      value_fen=value, user_id=None, authority_ids={authority.id})
+    assert first.status == S.VOUCHER_ISSUED
+    assert (older.status, newer.status) == (S.APPROVED, S.APPROVED)
+    # the newer one would fit now, but waits behind the older one
+    programs.fund(db, program=program, amount_fen=MILLION, user_id=None)
+    assert (older.status, newer.status) == (S.APPROVED, S.APPROVED)
+    programs.fund(db, program=program, amount_fen=MILLION, user_id=None)
+    assert (older.status, newer.status) == (S.VOUCHER_ISSUED, S.APPROVED)
+    programs.fund(db, program=program, amount_fen=MILLION, user_id=None)
+    assert newer.status == S.VOUCHER_ISSUED
     assert ledger.balance(db, program.budget_account).available == 0

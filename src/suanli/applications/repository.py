@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from suanli.applications.models import Application, ApplicationEvent, StartupProfile
-from suanli.applications.states import ApplicationStatus
+from suanli.applications.states import AWAITING_VOUCHER, ApplicationStatus
 from suanli.programs.models import Program
 
 
@@ -27,9 +27,22 @@ def get(session: Session, application_id: int) -> Application | None:
 
 
 def lock(session: Session, application_id: int) -> Application | None:
-    """The application, locked for a decision (a concurrent decision waits)."""
-    stmt = select(Application).where(Application.id == application_id).with_for_update()
+    """The application, re-read and locked for a decision (a concurrent one waits)."""
+    stmt = (select(Application).where(Application.id == application_id).with_for_update()
+            .execution_options(populate_existing=True))
     return session.execute(stmt).scalar_one_or_none()
+
+
+def waiting_for_budget(session: Session, program_id: int) -> list[Application]:
+    """The program's approved applications without a voucher yet, oldest first, locked;
+    one that a reviewer is issuing right now is skipped (waiting for it would deadlock)."""
+    stmt = (select(Application)
+            .where(Application.program_id == program_id,
+                   Application.status.in_([str(s) for s in AWAITING_VOUCHER]),
+                   Application.voucher_id.is_(None))
+            .order_by(Application.id).with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True))
+    return list(session.execute(stmt).scalars())
 
 
 def open_of(session: Session, *, program_id: int, organisation_id: int) -> Application | None:

@@ -48,8 +48,9 @@ def decide(session: Session, *, application_id: int, approve: bool, reason: str 
            value_fen: int | None, user_id: int | None,
            authority_ids: Collection[int] | None, now: datetime | None = None
            ) -> Application:
-    """Approve (with a value within the program's range; the voucher is issued at once) or
-    reject an application that needs review. The reason is required either way."""
+    """Approve (with a value within the program's range; the voucher is issued at once, or
+    when the budget cannot cover it, once budget is added) or reject an application that
+    needs review. The reason is required either way."""
     now = now or utcnow()
     text = _reason(reason)
     application = _locked(session, application_id, authority_ids)
@@ -69,7 +70,8 @@ def decide(session: Session, *, application_id: int, approve: bool, reason: str 
                       field="value_cny")
     application.value_fen = value_fen
     service.move(session, application, S.APPROVED, user_id=user_id, now=now, reason=text)
-    return service.issue_for(session, application, program, user_id=user_id, now=now)
+    service.try_issue(session, application, program, user_id=user_id, now=now)
+    return application
 
 
 def issue_pending(session: Session, *, application_id: int, user_id: int | None,

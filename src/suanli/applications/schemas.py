@@ -92,6 +92,9 @@ class ApplicationRead(BaseModel):
     organisation_id: int
     organisation: str
     status: ApplicationStatus
+    waiting_for_budget: bool = Field(description="Approved (by the rules or a reviewer) but "
+                                     "the program's budget could not cover it yet: its "
+                                     "voucher is issued when budget is added")
     requested_value_cny: str | None
     value_cny: str | None
     evaluation: EvaluationRead | None = Field(description="The rules' verdict at submission")

@@ -4,8 +4,10 @@ On submit the program's rules decide: fail -> rejected; needs review -> a review
 (`review.py`); pass -> auto-approved, and the voucher is issued at once with the requested
 value, or the program's default value when none was requested. A request above the default
 goes to a reviewer even when the rules pass: only a person grants more than the default.
-An auto-approved application whose program's budget cannot cover it stays auto-approved
-until a reviewer issues it (after a top-up).
+An approved (or auto-approved) application whose program's budget cannot cover it waits for
+budget in that state, also when a concurrent request took the budget first; when budget is
+added, the waiting ones are issued, oldest first, as far as it goes (a reviewer may also
+issue one by hand).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from suanli.kit.errors import NotFound, ValidationFailed
 from suanli.kit.timeutil import to_shanghai, utcnow
 from suanli.programs import rules
 from suanli.programs import service as programs
+from suanli.programs.errors import BudgetExhausted
 from suanli.programs.models import Program
 from suanli.vouchers import service as vouchers
 
@@ -108,6 +111,8 @@ def submit(session: Session, *, application: Application, user_id: int | None,
            now: datetime | None = None) -> Application:
     """Submit a draft: the refusals again, then the rules decide what happens next."""
     now = now or utcnow()
+    # A second submit of the same draft waits here, then finds it submitted.
+    application = repository.lock(session, application.id) or application
     states.check(application.status, S.SUBMITTED)
     program = programs.get(session, application.program_id)
     profile = repository.profile_of(session, application.organisation_id)
@@ -138,8 +143,7 @@ def submit(session: Session, *, application: Application, user_id: int | None,
         application.value_fen = value
         move(session, application, S.AUTO_APPROVED, user_id=None, now=now,
              reason="Every eligibility rule passes")
-        if vouchers.can_issue(session, program, value):
-            issue_for(session, application, program, user_id=None, now=now)
+        try_issue(session, application, program, user_id=None, now=now)
     return application
 
 
@@ -148,6 +152,35 @@ def _review_reason(verdict: rules.Evaluation, program: Program) -> str:
         return "The rules pass; this program has every application reviewed"
     open_ = [c.en for c in verdict.checks if c.effect == rules.Outcome.REVIEW]
     return "A reviewer must check: " + "; ".join(open_)
+
+
+def try_issue(session: Session, application: Application, program: Program, *,
+              user_id: int | None, now: datetime) -> bool:
+    """Issue the approved application's voucher when the budget covers it; otherwise (also
+    when a concurrent issue took the budget first) it waits for budget, still approved."""
+    assert application.value_fen is not None
+    if not vouchers.can_issue(session, program, application.value_fen):
+        return False
+    try:
+        with session.begin_nested():
+            issue_for(session, application, program, user_id=user_id, now=now)
+    except BudgetExhausted:
+        return False
+    return True
+
+
+def issue_waiting(session: Session, program: Program) -> int:
+    """Issue the vouchers of the program's applications that wait for budget, oldest first,
+    until one does not fit (later ones keep waiting behind it); how many were issued."""
+    issued, now = 0, utcnow()
+    for application in repository.waiting_for_budget(session, program.id):
+        if not try_issue(session, application, program, user_id=None, now=now):
+            break
+        issued += 1
+    return issued
+
+
+programs.when_budget_added(issue_waiting)
 
 
 def issue_for(session: Session, application: Application, program: Program, *,

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from suanli.applications import evidence, repository
+from suanli.applications import evidence, repository, states
 from suanli.applications import permissions as perms
 from suanli.applications.models import Application, StartupProfile
 from suanli.applications.schemas import ApplicationRead, EventRead, ProfileIn, ProfileRead
@@ -112,6 +112,7 @@ def reads(session: Session, rows: list[Application]) -> list[ApplicationRead]:
             organisation_id=a.organisation_id,
             organisation=orgs[a.organisation_id].slug if a.organisation_id in orgs else "",
             status=a.status,
+            waiting_for_budget=a.status in states.AWAITING_VOUCHER and a.voucher_id is None,
             requested_value_cny=None if a.requested_value_fen is None
             else format_cny(a.requested_value_fen),
             value_cny=None if a.value_fen is None else format_cny(a.value_fen),

@@ -16,6 +16,15 @@ def get(session: Session, program_id: int) -> Program | None:
     return session.get(Program, program_id)
 
 
+def lock(session: Session, program_id: int) -> Program | None:
+    """The program, re-read and held until the transaction ends, so that budget changes
+    of one program happen one at a time (FOR NO KEY UPDATE on PostgreSQL: rows naming the
+    program keep taking their share lock; SQLite's BEGIN IMMEDIATE already serialises)."""
+    stmt = (select(Program).where(Program.id == program_id).with_for_update(key_share=True)
+            .execution_options(populate_existing=True))
+    return session.execute(stmt).scalar_one_or_none()
+
+
 def add(session: Session, program: Program) -> Program:
     session.add(program)
     session.flush()

@@ -7,7 +7,7 @@ it was funded. Funding moves money from the authority's treasury (`treasury:<slu
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -27,6 +27,15 @@ from suanli.programs.settings import ProgramSettings
 from suanli.programs.text import clean
 
 EDITABLE_AFTER_DRAFT = frozenset(settings.NAMES) - {"city", "year"}
+BudgetAdded = Callable[[Session, Program], None]
+_budget_added: list[BudgetAdded] = []
+
+
+def when_budget_added(hook: BudgetAdded) -> None:
+    """Call ``hook`` after budget is added to a program, in the same transaction (the
+    applications domain issues the vouchers that waited for budget)."""
+    if hook not in _budget_added:
+        _budget_added.append(hook)
 
 
 @cache
@@ -94,6 +103,7 @@ def create(session: Session, *, authority_org_id: int, data: ProgramSettings,
 def update(session: Session, *, program: Program, changes: Mapping[str, Any],
            user_id: int | None) -> Program:
     """Change settings; a new budget funds (or returns) the difference through the ledger."""
+    program = _locked(session, program)
     unknown = set(changes) - set(settings.NAMES)
     if unknown:
         raise ValidationFailed("not a program setting", field=sorted(unknown)[0])
@@ -149,7 +159,9 @@ def set_status(session: Session, *, program: Program, status: ProgramStatus) -> 
 
 def fund(session: Session, *, program: Program, amount_fen: int, user_id: int | None,
          reason: str = "top-up") -> ProgramFunding:
-    """Add (positive) or return (negative) budget; a return beyond what is left is refused."""
+    """Add (positive) or return (negative) budget; a return beyond what is left is refused.
+    Concurrent fundings of one program queue on its row and are all kept."""
+    program = _locked(session, program)
     if amount_fen == 0:
         raise ValidationFailed("must not be zero", field="amount_cny")
     if program.status == ProgramStatus.CLOSED and amount_fen > 0:
@@ -157,6 +169,13 @@ def fund(session: Session, *, program: Program, amount_fen: int, user_id: int | 
     authority = _authority(session, program.authority_org_id)
     text = clean(reason, field="reason", limit=200)
     return _move(session, program, authority, amount_fen, user_id, text)
+
+
+def _locked(session: Session, program: Program) -> Program:
+    locked = repository.lock(session, program.id)
+    if locked is None:
+        raise NotFound(f"no program {program.id}", field="program_id")
+    return locked
 
 
 def _move(session: Session, program: Program, authority: Organisation, amount: int,
@@ -184,6 +203,9 @@ def _move(session: Session, program: Program, authority: Organisation, amount: i
                  before={"budget_fen": before},
                  after={"budget_fen": program.budget_fen, "transfer": transfer_id,
                         "reason": reason})
+    if amount > 0:
+        for hook in _budget_added:
+            hook(session, program)
     return funding
 
 
