@@ -27,7 +27,7 @@ from suanli.programs.settings import ProgramSettings
 from suanli.programs.text import clean
 
 EDITABLE_AFTER_DRAFT = frozenset(settings.NAMES) - {"city", "year"}
-BudgetAdded = Callable[[Session, Program], None]
+BudgetAdded = Callable[[Session, Program], object]
 _budget_added: list[BudgetAdded] = []
 
 
