@@ -34,7 +34,8 @@ class Settings:
     data_dir: Path
     secret_key: str
     session_ttl_seconds: int = 8 * 3600
-    login_max_failures: int = 5
+    login_max_failures: int = 5  # per account in the window
+    login_max_failures_per_client: int = 20  # per client address in the window, any accounts
     login_window_seconds: int = 900
     secure_cookies: bool = False
     extra: dict[str, str] = field(default_factory=dict)
@@ -49,5 +50,7 @@ def get_settings() -> Settings:
         data_dir=data_dir,
         secret_key=_secret_key(data_dir),
         session_ttl_seconds=int(os.environ.get("SUANLI_SESSION_TTL", str(8 * 3600))),
+        login_max_failures_per_client=int(os.environ.get("SUANLI_LOGIN_MAX_FAILURES_PER_CLIENT",
+                                                         "20")),
         secure_cookies=os.environ.get("SUANLI_SECURE_COOKIES", "") == "1",
     )

@@ -57,7 +57,7 @@ def _send(client: httpx.Client, base: str, call: Call) -> Answer:
     try:
         body = response.json()
     except ValueError:
-        body = response.text[:500]
+        body = response.text[:20000]
     return Answer(response.status_code, body, response.headers.get("retry-after"))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from suanli.auth.models import (
@@ -63,6 +63,18 @@ def login_session_by_hash(session: Session, session_hash: str) -> LoginSession |
     return session.execute(stmt).scalar_one_or_none()
 
 
+def serialise_logins(session: Session, keys: list[str]) -> None:
+    """Hold a lock on each key (in sorted order) until the transaction ends, so that login
+    attempts sharing a key are counted and checked one at a time. PostgreSQL: transaction
+    advisory locks; SQLite: the write transaction (BEGIN IMMEDIATE) already is the only one."""
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(select(1))  # begins the transaction: BEGIN IMMEDIATE
+        return
+    for key in sorted(set(keys)):
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                        {"key": key})
+
+
 def recent_failures(session: Session, username: str, since: datetime) -> int:
     """Failures for the username since its last success inside the window."""
     last_ok = select(func.max(LoginAttempt.at)).where(
@@ -82,3 +94,13 @@ def oldest_failure_since(session: Session, username: str, since: datetime) -> da
         LoginAttempt.at >= since,
     )
     return session.execute(stmt).scalar_one_or_none()
+
+
+def client_failures(session: Session, client: str, since: datetime) -> tuple[int, datetime | None]:
+    """Failures from the client address since ``since`` (any account; a success resets
+    nothing: one good account must not unlock spraying the others), and the oldest."""
+    stmt = select(func.count(), func.min(LoginAttempt.at)).where(
+        LoginAttempt.client == client, LoginAttempt.succeeded.is_(False),
+        LoginAttempt.at >= since)
+    count, oldest = session.execute(stmt).one()
+    return int(count), oldest

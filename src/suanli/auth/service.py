@@ -141,28 +141,48 @@ def authenticate_token(session: Session, secret: str) -> Principal | None:
     return principal_for(user, via="token")
 
 
-def check_throttle(session: Session, *, username: str, max_failures: int, window_s: int) -> None:
-    """Refuse a login attempt while too many recent attempts failed."""
+def _wait(oldest: datetime | None, window_s: int) -> int:
+    if oldest is None:
+        return window_s
+    left = (as_utc(oldest) + timedelta(seconds=window_s) - utcnow()).total_seconds()
+    return max(int(left) + 1, 1)
+
+
+def check_throttle(session: Session, *, username: str, max_failures: int, window_s: int,
+                   client: str | None = None, max_client_failures: int | None = None) -> None:
+    """Refuse a login attempt while too many recent attempts failed: for this account
+    (since its last success), or from this client address (for any accounts)."""
     since = utcnow() - timedelta(seconds=window_s)
     if repository.recent_failures(session, username, since) >= max_failures:
-        oldest = repository.oldest_failure_since(session, username, since)
-        wait = window_s if oldest is None else int(
-            (as_utc(oldest) + timedelta(seconds=window_s) - utcnow()).total_seconds()) + 1
+        wait = _wait(repository.oldest_failure_since(session, username, since), window_s)
         raise LoginThrottled(
-            f"too many failed logins for this account; try again in {max(wait, 1)} seconds",
-            field="username", retry_after=max(wait, 1),
-        )
+            f"too many failed logins for this account; try again in {wait} seconds",
+            field="username", retry_after=wait, scope="account")
+    if client is None or max_client_failures is None:
+        return
+    failures, oldest = repository.client_failures(session, client[:64], since)
+    if failures >= max_client_failures:
+        wait = _wait(oldest, window_s)
+        raise LoginThrottled(
+            f"too many failed logins from your address; try again in {wait} seconds",
+            field="username", retry_after=wait, scope="address")
 
 
 def login(
     session: Session, *, username: str, password: str, client: str, ttl_s: int,
-    max_failures: int, window_s: int,
+    max_failures: int, window_s: int, max_client_failures: int | None = None,
 ) -> tuple[Principal, str, datetime]:
     """Check the password and open a login session; returns (principal, secret, expiry).
 
-    The attempt is recorded even when it fails; the caller commits it either way.
+    Attempts for one account, and from one client address, are checked one at a time (a
+    concurrent burst waits its turn and is then counted), so no more passwords are tried
+    than the limits allow. The attempt is recorded even when it fails; the caller commits
+    it either way.
     """
-    check_throttle(session, username=username, max_failures=max_failures, window_s=window_s)
+    repository.serialise_logins(session, [f"login-account:{username[:64]}",
+                                          f"login-client:{client[:64]}"])
+    check_throttle(session, username=username, max_failures=max_failures, window_s=window_s,
+                   client=client, max_client_failures=max_client_failures)
     user = repository.user_by_username(session, username)
     ok = verify_password(user.password_hash if user else None, password)
     ok = ok and user is not None and user.is_active

@@ -72,15 +72,20 @@ def login_submit(
             session, username=username.strip(), password=password, client=client,
             ttl_s=settings.session_ttl_seconds, max_failures=settings.login_max_failures,
             window_s=settings.login_window_seconds,
+            max_client_failures=settings.login_max_failures_per_client,
         )
     except BadCredentials:
         session.commit()  # the failed attempt must count towards the throttle
         return render(request, "login.html", 401, next=_safe_next(next), username=username,
                       errors={}, form_error=translate(lang, "login.failed"))
     except LoginThrottled as exc:
-        return render(request, "login.html", 429, next=_safe_next(next), username=username,
-                      errors={}, form_error=translate(lang, "login.throttled",
-                                                   seconds=exc.extra["retry_after"]))
+        key = "login.throttled_address" if exc.extra.get("scope") == "address" \
+            else "login.throttled"
+        response = render(request, "login.html", 429, next=_safe_next(next),
+                          username=username, errors={},
+                          form_error=translate(lang, key, seconds=exc.extra["retry_after"]))
+        response.headers["Retry-After"] = str(exc.extra["retry_after"])
+        return response
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, signer().sign(secret).decode(), httponly=True,
                         samesite="lax", secure=settings.secure_cookies,
