@@ -81,11 +81,11 @@ def login_submit(
     except LoginThrottled as exc:
         key = "login.throttled_address" if exc.extra.get("scope") == "address" \
             else "login.throttled"
-        response = render(request, "login.html", 429, next=_safe_next(next),
-                          username=username, errors={},
-                          form_error=translate(lang, key, seconds=exc.extra["retry_after"]))
-        response.headers["Retry-After"] = str(exc.extra["retry_after"])
-        return response
+        refused = render(request, "login.html", 429, next=_safe_next(next),
+                         username=username, errors={},
+                         form_error=translate(lang, key, seconds=exc.extra["retry_after"]))
+        refused.headers["Retry-After"] = str(exc.extra["retry_after"])
+        return refused
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, signer().sign(secret).decode(), httponly=True,
                         samesite="lax", secure=settings.secure_cookies,
