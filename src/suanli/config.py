@@ -38,6 +38,7 @@ class Settings:
     login_max_failures_per_client: int = 20  # per client address in the window, any accounts
     login_window_seconds: int = 900
     secure_cookies: bool = False
+    metrics_token: str | None = None  # when set, /metrics wants `Authorization: Bearer <it>`
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -53,4 +54,5 @@ def get_settings() -> Settings:
         login_max_failures_per_client=int(os.environ.get("SUANLI_LOGIN_MAX_FAILURES_PER_CLIENT",
                                                          "20")),
         secure_cookies=os.environ.get("SUANLI_SECURE_COOKIES", "") == "1",
+        metrics_token=os.environ.get("SUANLI_METRICS_TOKEN") or None,
     )

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from suanli.audit.service import Actor, set_actor
 from suanli.auth import service as auth_service
 from suanli.auth.errors import CsrfFailed
+from suanli.auth.passwords import session_csrf
 from suanli.auth.principal import Principal
 from suanli.auth.roles import Perm
 from suanli.config import get_settings
@@ -120,17 +121,27 @@ def Guard(perm: Perm) -> Any:
     return Depends(requires(perm))
 
 
-async def csrf_protect(request: Request) -> None:
-    """Unsafe requests not made with a bearer token must echo the CSRF cookie.
+def expected_csrf(request: Request) -> str:
+    """The CSRF token this request must carry: its login session's own (bound to the
+    session), or without a session the double-submit cookie (the login form)."""
+    secret = session_secret(request)
+    if secret is not None:
+        return session_csrf(secret, get_settings().secret_key)
+    return request.cookies.get(CSRF_COOKIE, "")
 
-    Forms send it as the `csrf_token` field, scripts as the X-CSRF-Token header
-    (double-submit; the cookie is SameSite=Strict).
+
+async def csrf_protect(request: Request) -> None:
+    """Unsafe requests not made with a bearer token must carry the CSRF token.
+
+    Forms send it as the `csrf_token` field, scripts as the X-CSRF-Token header. With a
+    login session it must be that session's token (a token of any other session is
+    refused); without one, it must echo the CSRF cookie (double-submit; SameSite=Strict).
     """
     if request.method not in UNSAFE:
         return
     if request.headers.get("authorization", "").lower().startswith("bearer "):
         return
-    expected = request.cookies.get(CSRF_COOKIE, "")
+    expected = expected_csrf(request)
     sent = request.headers.get(CSRF_HEADER, "")
     content_type = request.headers.get("content-type", "")
     if not sent and content_type.startswith(

@@ -58,6 +58,32 @@ def test_api_with_cookie_needs_csrf_header(client: TestClient, member: Callable[
     assert response.status_code == 201
 
 
+def test_the_csrf_token_is_bound_to_the_login_session(
+        app: Any, client: TestClient, member: Callable[..., Any]) -> None:
+    buyer = member(Role.BUYER)
+    login(client, buyer.user.username)
+    mine = client.cookies["suanli_csrf"]
+    with TestClient(app) as other:  # another login session of the same user
+        login(other, buyer.user.username)
+        theirs = other.cookies["suanli_csrf"]
+        assert theirs != mine
+        # the other session's token, planted as this browser's cookie too, is refused
+        client.cookies.set("suanli_csrf", theirs)
+        refused = client.post("/api/v1/tokens", json={"name": "t"},
+                              headers={"X-CSRF-Token": theirs})
+        assert (refused.status_code, refused.json()["field"]) == (403, "csrf_token")
+        form = client.post("/tokens", data={"name": "x", "csrf_token": theirs},
+                           follow_redirects=False)
+        assert form.status_code == 403
+        assert other.post("/api/v1/tokens", json={"name": "t"},
+                          headers={"X-CSRF-Token": theirs}).status_code == 201
+    # pages render this session's token, whatever the cookie says
+    client.cookies.set("suanli_csrf", "stale")
+    assert f'value="{mine}"' in client.get("/tokens").text
+    assert client.post("/api/v1/tokens", json={"name": "t"},
+                       headers={"X-CSRF-Token": mine}).status_code == 201
+
+
 def test_wrong_password_shows_error_in_place(client: TestClient,
                                              member: Callable[..., Any]) -> None:
     buyer = member(Role.BUYER)

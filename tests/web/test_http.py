@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from sqlalchemy import text
@@ -26,6 +27,25 @@ def test_metrics_counts_requests(client: TestClient) -> None:
     client.get("/healthz")
     body = client.get("/metrics").text
     assert 'suanli_http_requests_total{method="GET",route="/healthz",status="200"}' in body
+
+
+def test_metrics_can_require_a_bearer_token(app: FastAPI,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from suanli.config import get_settings
+
+    monkeypatch.setenv("SUANLI_METRICS_TOKEN", "scrape-me")
+    get_settings.cache_clear()
+    try:
+        with TestClient(app) as client:
+            missing = client.get("/metrics")
+            assert missing.status_code == 401 and "Bearer" in missing.headers["WWW-Authenticate"]
+            assert missing.json()["field"] == "Authorization"
+            wrong = client.get("/metrics", headers={"Authorization": "Bearer nope"})
+            assert wrong.status_code == 401
+            ok = client.get("/metrics", headers={"Authorization": "Bearer scrape-me"})
+            assert ok.status_code == 200 and "suanli_http_requests_total" in ok.text
+    finally:
+        get_settings.cache_clear()
 
 
 def test_pages_send_security_headers(client: TestClient) -> None:

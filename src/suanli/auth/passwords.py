@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 
 from argon2 import PasswordHasher
@@ -35,3 +37,10 @@ def new_token() -> str:
 def digest(secret: str) -> str:
     """Tokens and session ids are stored only as their SHA-256."""
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def session_csrf(session_secret: str, key: str) -> str:
+    """The CSRF token of one login session: an HMAC of its secret, so that a token from
+    any other session (or none) never matches, and checking it needs no database."""
+    mac = hmac.new(key.encode(), b"csrf:" + session_secret.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()

@@ -12,7 +12,13 @@ from suanli.audit import service as audit
 from suanli.auth import repository
 from suanli.auth.errors import BadCredentials, LoginThrottled
 from suanli.auth.models import ApiToken, LoginAttempt, LoginSession, Membership, Organisation, User
-from suanli.auth.passwords import digest, hash_password, new_token, verify_password
+from suanli.auth.passwords import (
+    digest,
+    hash_password,
+    new_token,
+    session_csrf,
+    verify_password,
+)
 from suanli.auth.principal import Grant, Principal
 from suanli.auth.roles import ROLE_ORG_KINDS, OrgKind, Role
 from suanli.kit.errors import Conflict, NotFound, ValidationFailed
@@ -170,14 +176,15 @@ def check_throttle(session: Session, *, username: str, max_failures: int, window
 
 def login(
     session: Session, *, username: str, password: str, client: str, ttl_s: int,
-    max_failures: int, window_s: int, max_client_failures: int | None = None,
+    max_failures: int, window_s: int, csrf_key: str, max_client_failures: int | None = None,
 ) -> tuple[Principal, str, datetime]:
     """Check the password and open a login session; returns (principal, secret, expiry).
 
     Attempts for one account, and from one client address, are checked one at a time (a
     concurrent burst waits its turn and is then counted), so no more passwords are tried
     than the limits allow. The attempt is recorded even when it fails; the caller commits
-    it either way.
+    it either way. The session's CSRF token is bound to it (`session_csrf` with
+    ``csrf_key``).
     """
     repository.serialise_logins(session, [f"login-account:{username[:64]}",
                                           f"login-client:{client[:64]}"])
@@ -192,7 +199,7 @@ def login(
         raise BadCredentials("wrong username or password", field="password")
     secret = secrets.token_urlsafe(32)
     expires = utcnow() + timedelta(seconds=ttl_s)
-    csrf = secrets.token_urlsafe(24)
+    csrf = session_csrf(secret, csrf_key)
     session.add(LoginSession(session_hash=digest(secret), user_id=user.id, csrf_token=csrf,
                              expires_at=expires))
     session.flush()

@@ -18,7 +18,15 @@ from suanli.auth.models import User
 from suanli.auth.principal import Principal
 from suanli.auth.roles import Perm
 from suanli.config import get_settings
-from suanli.deps import SESSION_COOKIE, DbSession, Guard, OptionalPrincipal, session_secret, signer
+from suanli.deps import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    DbSession,
+    Guard,
+    OptionalPrincipal,
+    session_secret,
+    signer,
+)
 from suanli.web.i18n import LANG_COOKIE, LANGUAGES, translate
 from suanli.web.nav import home_links, nav_items
 from suanli.web.render import env, language, render
@@ -68,11 +76,12 @@ def login_submit(
                       errors=errors)
     client = request.client.host if request.client else "unknown"
     try:
-        _, secret, _ = auth_service.login(
+        principal, secret, _ = auth_service.login(
             session, username=username.strip(), password=password, client=client,
             ttl_s=settings.session_ttl_seconds, max_failures=settings.login_max_failures,
             window_s=settings.login_window_seconds,
             max_client_failures=settings.login_max_failures_per_client,
+            csrf_key=settings.secret_key,
         )
     except BadCredentials:
         session.commit()  # the failed attempt must count towards the throttle
@@ -90,6 +99,9 @@ def login_submit(
     response.set_cookie(SESSION_COOKIE, signer().sign(secret).decode(), httponly=True,
                         samesite="lax", secure=settings.secure_cookies,
                         max_age=settings.session_ttl_seconds, path="/")
+    # From now on only this session's own token passes (deps.csrf_protect).
+    response.set_cookie(CSRF_COOKIE, principal.csrf_token or "", httponly=True,
+                        samesite="strict", path="/")
     return response
 
 

@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from suanli.deps import CSRF_COOKIE
+from suanli.deps import CSRF_COOKIE, expected_csrf, session_secret
 from suanli.kit.money import format_cny_grouped
 from suanli.kit.timeutil import to_shanghai
 from suanli.web.i18n import LANG_COOKIE, pick_language, translate
@@ -39,7 +39,10 @@ def language(request: Request) -> str:
 
 
 def csrf_value(request: Request) -> str:
-    """The double-submit token for forms; a new one when the browser has none yet."""
+    """The token for forms: the login session's own; without a session the double-submit
+    cookie, or a new one when the browser has none yet."""
+    if session_secret(request) is not None:
+        return expected_csrf(request)
     existing = request.cookies.get(CSRF_COOKIE)
     if existing:
         return existing
