@@ -2,35 +2,61 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+import re
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from suanli.kit.errors import ValidationFailed
 
 FEN_PER_YUAN = 100
-MAX_FEN = 2**63 - 1
+MAX_FEN = 10**15  # 10 trillion CNY: above any real amount, and sums stay far from BIGINT
+MAX_CHARS = 24
+# The one grammar of money at the edges (pages, API, CLI, files): ASCII digits, at most two
+# decimals after a point with a digit before it; a leading "-" only where negatives are
+# allowed. No "+", "_", ",", exponent, spaces, or digits of other scripts.
+GRAMMAR = re.compile(r"(-?)([0-9]+)(?:\.([0-9]{1,2}))?")
+SHAPE = 'a decimal string such as "12.50" (digits, at most 2 decimals, no spaces, signs, ' \
+    'separators or exponent)'
 
 
-class MoneyError(ValueError):
-    """A value that is not a valid amount of CNY."""
+class MoneyError(ValidationFailed, ValueError):
+    """A value that is not a valid amount of CNY: a 422 naming the field (and a ValueError,
+    so pydantic validators report it as theirs)."""
+
+    def __init__(self, detail: str, *, field: str = "amount") -> None:
+        super().__init__(detail, field=field)
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.detail}"
 
 
-def parse_cny(text: str | int | Decimal, *, field: str = "amount") -> int:
-    """Parse a CNY decimal string with at most two places into fen.
+def parse_cny(text: str | int | Decimal, *, field: str = "amount",
+              negative: bool = False) -> int:
+    """Parse a CNY amount written in the one money grammar into fen.
 
-    Floats are refused: they cannot represent fen exactly.
+    Refused, naming ``field``: floats (they cannot hold fen exactly), anything off the
+    grammar (``"1_000"``, ``"1E2"``, ``"+1"``, ``" 1.00"``, ``".5"``, full-width or other
+    non-ASCII digits), more than two decimals, a minus sign unless ``negative``, and more
+    than 10^15 fen.
     """
-    if isinstance(text, (float, bool)):
-        raise MoneyError(f"{field}: must be a decimal string such as \"12.50\", not a number")
-    try:
-        value = Decimal(str(text).strip())
-    except InvalidOperation as exc:
-        raise MoneyError(f"{field}: {text!r} is not a decimal amount") from exc
-    if not value.is_finite():
-        raise MoneyError(f"{field}: must be finite")
-    if value != value.quantize(Decimal("0.01")):
-        raise MoneyError(f"{field}: at most 2 decimal places")
-    fen = int(value * FEN_PER_YUAN)
-    if abs(fen) > MAX_FEN:
-        raise MoneyError(f"{field}: too large (limit 2^63-1 fen)")
-    return fen
+    if isinstance(text, (float, bool)) or not isinstance(text, (str, int, Decimal)):
+        raise MoneyError(f"must be {SHAPE}, not a number", field=field)
+    raw = str(text)
+    if not raw:
+        raise MoneyError(f"required: {SHAPE}", field=field)
+    if len(raw) > MAX_CHARS:
+        raise MoneyError(f"at most {MAX_CHARS} characters", field=field)
+    match = GRAMMAR.fullmatch(raw)
+    if match is None and re.fullmatch(r"-?[0-9]+\.[0-9]{3,}", raw):
+        raise MoneyError("at most 2 decimal places", field=field)
+    if match is None:
+        raise MoneyError(f"{raw!r} is not {SHAPE}", field=field)
+    sign, whole, cents = match.groups()
+    if sign and not negative:
+        raise MoneyError("must not be negative", field=field)
+    fen = int(whole) * FEN_PER_YUAN + int((cents or "").ljust(2, "0"))
+    if fen > MAX_FEN:
+        raise MoneyError(f"too large (at most {format_cny_grouped(MAX_FEN)})", field=field)
+    return -fen if sign else fen
 
 
 def format_cny(fen: int) -> str:

@@ -19,6 +19,7 @@ from suanli.kit.pagination import Page, PageParams, page_params
 from suanli.kit.timeutil import as_utc
 from suanli.ledger import permissions as perms
 from suanli.ledger import reads, service
+from suanli.ledger.ids import check_correcting_id
 from suanli.ledger.models import Account
 from suanli.ledger.reads import Scope
 from suanli.ledger.schemas import (
@@ -113,6 +114,7 @@ def verify_ledger(session: DbSession,
 def create_transfer(body: TransferCreate, session: DbSession, _key: Idempotent,
                     principal: Annotated[Principal, Guard(perms.LEDGER_CORRECT)]
                     ) -> JSONResponse:
+    check_correcting_id(body.id)
     try:
         amount = parse_cny(body.amount)
     except MoneyError as exc:

@@ -88,5 +88,10 @@ def instant_buy(session: Session, *, data: InstantBuy, org_ids: Collection[int],
     try:
         return write_contract(session, match)
     except InsufficientFunds as exc:
+        if voucher is not None and exc.extra.get("account") == voucher.account_code:
+            # a concurrent buy spent the voucher between the check above and the hold
+            raise InsufficientFunds(f"voucher {voucher.id} has less left than the "
+                                    f"{format_cny(subsidy)} CNY subsidy",
+                                    field="voucher_id") from exc
         raise InsufficientFunds(f"your cash does not cover your {format_cny(pays)} CNY share; "
                                 "ask the platform to record a deposit", field="cash") from exc

@@ -167,7 +167,7 @@ def fund_program(program_id: int, body: FundingIn, session: DbSession, principal
                  _key: Idempotent) -> BudgetRead:
     program = managed(session, principal, program_id)
     try:
-        amount = parse_cny(body.amount_cny, field="amount_cny")
+        amount = parse_cny(body.amount_cny, field="amount_cny", negative=True)
     except MoneyError as exc:
         raise ValidationFailed(str(exc), field="amount_cny") from exc
     service.fund(session, program=program, amount_fen=amount, user_id=principal.user_id,

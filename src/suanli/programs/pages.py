@@ -120,8 +120,8 @@ def funding_submit(program_id: int, request: Request, session: DbSession,
                    principal: Manager, fields: FormFields) -> Response:
     program = managed(session, principal, program_id)
     try:
-        amount = parse_cny((fields.get("amount_cny") or "").strip() or "x",
-                           field="amount_cny")
+        amount = parse_cny((fields.get("amount_cny") or "").strip(), field="amount_cny",
+                           negative=True)
         with session.begin_nested():
             service.fund(session, program=program, amount_fen=amount,
                          user_id=principal.user_id,
