@@ -69,6 +69,27 @@ def test_concurrent_fundings_are_all_kept(live: Live, mode: str) -> None:
     assert funded == 40 or any(a.status == 503 for a in answers)
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_budget_set_while_others_fund_stays_what_the_ledger_holds(live: Live, mode: str
+                                                                  ) -> None:
+    bureau = _bureau(live, budget_fen=10 * MILLION)
+    path = f"/api/v1/programs/{bureau.program_id}"
+    calls = [Call("POST", f"{path}/funding", bureau.admin, {"amount_cny": "100.00"})
+             for _ in range(20)]
+    calls += [Call("PATCH", path, bureau.admin, {"budget_cny": f"{20_000_000 + n}.00"})
+              for n in range(10)]
+    answers = burst(live.url, calls, mode=mode)
+    assert_only(answers, {200, 201, 503})
+    budget, in_ledger, left = _budget(live, bureau.program_id)
+    assert budget == in_ledger == left
+    # whatever order they ran in, the budget is the last value set (or the first budget)
+    # plus the fundings that came after it
+    starts = [10 * MILLION] + [(20_000_000 + n) * 100 for n, a in enumerate(answers[20:])
+                               if a.status == 200]
+    assert any((budget - start) % 100_00 == 0 and 0 <= budget - start <= 20 * 100_00
+               for start in starts)
+
+
 def _applicants(live: Live, bureau: Bureau, n: int) -> list[tuple[int, dict[str, str]]]:
     """n startups, each with a passing profile and a draft application: (id, headers)."""
     out = []
