@@ -39,6 +39,9 @@ def test_checking_now_records_both_subjects_with_their_counts(
     assert body["stale"] is False
     latest = client.get("/api/v1/integrity/checks/latest", headers=auditor.headers).json()
     assert latest == body
+    home = client.get("/", headers=auditor.headers).text
+    assert 'data-testid="dash-capacity" data-ok="true"' in home
+    assert "0 clusters, 0 offers, 0 contracts" in home
     assert db.execute(select(func.count()).select_from(IntegrityCheck)).scalar_one() == 3
 
 
