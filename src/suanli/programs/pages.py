@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -85,15 +85,9 @@ def _detail(request: Request, session: DbSession, principal: Principal, program:
                   city=_city(request, program.city),
                   rules_text=rules.describe(program.rules, lang, service.city_names()),
                   can_manage=access.can_manage(principal, program), budget=budget,
-                  can_apply=principal.can(_apply_perm()) and program.status
+                  can_apply=principal.can(perms.APPLICATIONS_APPLY) and program.status
                   == ProgramStatus.PUBLISHED, preset=preset, errors=errors or {},
                   marked=set(program.illustrative_fields))
-
-
-def _apply_perm() -> Any:
-    from suanli.applications.permissions import APPLICATIONS_APPLY
-
-    return APPLICATIONS_APPLY
 
 
 @router.get("/programs/{program_id}", response_class=HTMLResponse)

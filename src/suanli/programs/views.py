@@ -14,7 +14,7 @@ from suanli.programs import service as programs
 from suanli.programs.models import Program
 from suanli.programs.rates import format_rate, parse_rate
 from suanli.programs.schemas import BudgetRead, ProgramFields, ProgramRead
-from suanli.vouchers.totals import ProgramTotals, program_totals
+from suanli.programs.vouchers_port import ProgramTotals, program_totals
 
 MONEY = {"budget_cny": "budget_fen", "voucher_min_cny": "voucher_min_fen",
          "voucher_max_cny": "voucher_max_fen", "default_value_cny": "default_value_fen",

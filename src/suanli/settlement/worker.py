@@ -18,7 +18,7 @@ from suanli.kit.timeutil import utcnow
 from suanli.market import rounds
 from suanli.market.models import Round
 
-log = logging.getLogger("suanli.market.worker")
+log = logging.getLogger("suanli.settlement.worker")
 
 
 def tick(factory: sessionmaker[Session], *, every: timedelta, options: rounds.Options,
@@ -53,7 +53,7 @@ def worker_command(
     once: Annotated[bool, typer.Option(help="Run one check and stop")] = False,
 ) -> None:
     """Run scheduled jobs: contract states, order expiry, clearing rounds, settlement."""
-    from suanli.cli import console, sessions
+    from suanli.kit.cli import console, sessions
 
     factory = sessions()
     options = rounds.Options(slots=slots, time_limit_s=time_limit)
