@@ -92,6 +92,12 @@ def reads(session: Session, rows: list[Program]) -> list[ProgramRead]:
     return [program_read(p, names.get(p.authority_org_id, "")) for p in rows]
 
 
+# The budget chart's shares of each program's budget, in the order drawn, and their colours.
+SEGMENTS = ("spent", "held", "outstanding", "unissued")
+COLOURS = {"spent": "#b3261e", "held": "#e0a030", "outstanding": "#3b6ea5",
+           "unissued": "#c9d3df"}
+
+
 @dataclass(frozen=True)
 class BudgetView:
     program: Program

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from suanli.kit.money import format_cny_grouped
 from suanli.kit.tables import Money, Table
-from suanli.reports.charts import Bar, bar_chart
 from suanli.reports.figures import DeliveryFigures, ProgramMoney
+from suanli.web.charts import Bar, bar_chart
 
 MONEY_FIELDS = ("committed", "issued", "held", "spent", "returned")
 
