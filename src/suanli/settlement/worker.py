@@ -1,5 +1,6 @@
-"""`suanli worker`: scheduled market jobs. Each tick moves contracts on and expires orders,
-then runs a clearing round when one is due. Any number of workers may run: the round
+"""`suanli worker`: scheduled market jobs, then settlement (hence it lives here, above the
+market). Each tick moves contracts on and expires orders, then runs a clearing round when
+one is due, then settles yesterday. Any number of workers may run: the round
 lock and the "started since the tick" check mean two never clear at once, nor twice."""
 
 from __future__ import annotations
