@@ -183,7 +183,7 @@ _DOMAIN_COMMANDS: list[tuple[str, str, str]] = [
     ("suanli.catalog.cli", "catalog_app", "catalog"),
     ("suanli.vouchers.cli", "vouchers_app", "vouchers"),
     ("suanli.integrity.cli", "ledger_app", "ledger"),  # the ledger's, with `verify`
-    ("suanli.market.commands", "market_app", "market"),
+    ("suanli.integrity.cli", "market_app", "market"),  # the market's, with `verify-capacity`
     ("suanli.settlement.worker", "worker_command", "worker"),
     ("suanli.agent.cli", "agent_app", "agent"),
     ("suanli.simulate.cli", "simulate_command", "simulate"),

@@ -1,6 +1,7 @@
-"""`suanli ledger verify`: verify the ledger and store the result for the compliance
-dashboard. It joins the ledger's commands from here because storing the result belongs to
-integrity, which stands above the ledger."""
+"""`suanli ledger verify` and `suanli market verify-capacity`: verify the ledger, or the
+market's capacity, and store the result for the compliance dashboard. They join the ledger's
+and the market's commands from here because storing the result belongs to integrity, which
+stands above both."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from suanli.kit.timeutil import utcnow
 from suanli.ledger import repository
 from suanli.ledger.cli import ledger_app
 from suanli.ledger.verify import verify
+from suanli.market.capacity_check import verify_capacity
+from suanli.market.commands import market_app
 
-__all__ = ["ledger_app"]
+__all__ = ["ledger_app", "market_app"]
 
 
 @ledger_app.command("verify")
@@ -46,3 +49,21 @@ def verify_command() -> None:
         raise fail(f"ledger discrepancy: {verdict.problem}")
     console.print(f"ledger ok: {verdict.accounts} accounts, {verdict.transfers} transfers, "
                   f"{verdict.entries} entries; debits equal credits", highlight=False)
+
+
+@market_app.command("verify-capacity")
+def verify_capacity_command() -> None:
+    """Check that no cluster is listed or sold beyond its GPUs, and no offer sold beyond
+    its own, in any hour. Exits 1 naming the first cluster and hour over; the result is
+    stored for the compliance dashboard, like `suanli ledger verify`'s."""
+    database, started = engine(), utcnow()
+    with read_snapshot(database) as session:  # one moment; the platform keeps writing
+        verdict = verify_capacity(session)
+    with unit_of_work(make_sessionmaker(database)) as session:
+        integrity.record_capacity(session, verdict, started_at=started,
+                                  by=integrity.Requester("suanli market verify-capacity"))
+    if not verdict.ok:
+        raise fail(f"capacity exceeded: {verdict.problem}")
+    console.print(f"capacity ok: {verdict.clusters} clusters, {verdict.offers} offers, "
+                  f"{verdict.contracts} contracts; none over its GPUs in any hour",
+                  highlight=False)

@@ -17,6 +17,8 @@ except ModuleNotFoundError as exc:  # the pure engine's CLI is not there yet
         raise
     market_app = typer.Typer(help="The market: clearing rounds.", no_args_is_help=True)
 
+__all__ = ["market_app"]
+
 
 def _start(value: str | None) -> datetime | None:
     from suanli.kit.cli import fail
@@ -84,26 +86,3 @@ def rerun_command(round_id: Annotated[int, typer.Argument(help="The round to re-
                    f"{', '.join(differences)} differ")
     console.print(f"round {round_id} re-clears to the same result", highlight=False)
 
-
-@market_app.command("verify-capacity")
-def verify_capacity_command() -> None:
-    """Check that no cluster is listed or sold beyond its GPUs, and no offer sold beyond
-    its own, in any hour. Exits 1 naming the first cluster and hour over; the result is
-    stored for the compliance dashboard, like `suanli ledger verify`'s."""
-    from suanli.cli import console, engine, fail
-    from suanli.integrity import service as integrity
-    from suanli.kit.db import make_sessionmaker, read_snapshot
-    from suanli.kit.timeutil import utcnow
-    from suanli.market.capacity_check import verify_capacity
-
-    database, started = engine(), utcnow()
-    with read_snapshot(database) as session:  # one moment; the platform keeps writing
-        verdict = verify_capacity(session)
-    with unit_of_work(make_sessionmaker(database)) as session:
-        integrity.record_capacity(session, verdict, started_at=started,
-                                  by=integrity.Requester("suanli market verify-capacity"))
-    if not verdict.ok:
-        raise fail(f"capacity exceeded: {verdict.problem}")
-    console.print(f"capacity ok: {verdict.clusters} clusters, {verdict.offers} offers, "
-                  f"{verdict.contracts} contracts; none over its GPUs in any hour",
-                  highlight=False)
