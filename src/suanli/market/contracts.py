@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from sqlalchemy.orm import Session
 
+from suanli import outbox
 from suanli.audit import service as audit
 from suanli.auth.models import Organisation
 from suanli.kit.errors import Conflict, NotFound
@@ -198,6 +199,9 @@ def _cancelled(session: Session, c: Contract, before: dict[str, object], charge:
     audit.record(session, action="contract.cancel", object_type="contract", object_id=c.id,
                  before=before, after=snapshot(c) | {"charge_fen": charge},
                  organisation_id=c.buyer_org_id)
+    outbox.emit(session, "contract.cancelled", subject=("contract", c.id), orgs={
+        "buyer": c.buyer_org_id, "provider": c.provider_org_id}, payload={
+        "contract_id": c.id, "charge_fen": charge})
     return c
 
 
@@ -216,5 +220,8 @@ def advance_contracts(session: Session, *, now: datetime | None = None) -> int:
         audit.record(session, action="contract.state", object_type="contract",
                      object_id=c.id, before={"state": before}, after={"state": str(c.state)},
                      organisation_id=c.buyer_org_id)
+        outbox.emit(session, f"contract.{c.state}", subject=("contract", c.id), orgs={
+            "buyer": c.buyer_org_id, "provider": c.provider_org_id}, payload={
+            "contract_id": c.id, "start_at": c.start_at, "end_at": c.end_at})
     session.flush()
     return moved

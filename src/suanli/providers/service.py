@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from suanli import outbox
 from suanli.audit import service as audit
 from suanli.audit.service import current_actor
 from suanli.catalog import service as catalog
@@ -208,6 +209,9 @@ def open_case(session: Session, *, cluster: Cluster, kind: CaseKind,
                  object_id=case.id, after={"cluster_id": cluster.id, "kind": str(kind),
                                            "details": details},
                  organisation_id=cluster.organisation_id)
+    outbox.emit(session, "compliance.case_opened", subject=("compliance_case", case.id),
+                orgs={"provider": cluster.organisation_id}, payload={
+                    "case_id": case.id, "cluster_id": cluster.id, "case_kind": kind})
     return case
 
 
