@@ -41,3 +41,13 @@ def notify_env(monkeypatch: pytest.MonkeyPatch, smtp: SmtpServer) -> SmtpServer:
     monkeypatch.setenv("SUANLI_NOTIFY_RETRY_MAX", "60")
     monkeypatch.setenv("SUANLI_BASE_URL", "http://suanli.test")
     return smtp
+
+
+@pytest.fixture(autouse=True)
+def _cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Members hash their passwords with cheap argon2 parameters (logging in still works:
+    the check reads the parameters from the hash)."""
+    from suanli.auth import service as auth_service
+    from tests.market.helpers import _CHEAP
+
+    monkeypatch.setattr(auth_service, "hash_password", _CHEAP.hash)

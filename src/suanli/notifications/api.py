@@ -16,9 +16,11 @@ from suanli.notifications import permissions as perms
 from suanli.notifications.catalogue import topic_of
 from suanli.notifications.models import DeliveryStatus
 from suanli.notifications.schemas import (
+    MAX_ID,
     AttemptRead,
     ChangedRead,
     DeliveryRead,
+    Id,
     NotificationRead,
     PreferencesIn,
     PreferencesRead,
@@ -77,7 +79,7 @@ def read_all(session: DbSession, principal: Own, _key: Idempotent) -> ChangedRea
 
 @router.post("/notifications/{notification_id}/read", response_model=ChangedRead,
              summary="Mark one notification read (changed: 0 when it was already)")
-def read_one(notification_id: int, session: DbSession, principal: Own,
+def read_one(notification_id: Id, session: DbSession, principal: Own,
              _key: Idempotent) -> ChangedRead:
     return ChangedRead(changed=service.mark_read(session, user_id=principal.user_id,
                                                  ids=[notification_id]))
@@ -129,7 +131,7 @@ def add_webhook(body: WebhookIn, session: DbSession, principal: Hooks,
 
 @router.patch("/notifications/webhooks/{endpoint_id}", response_model=WebhookRead,
               summary="Pause or resume a webhook, change its topics, rotate its secret")
-def patch_webhook(endpoint_id: int, body: WebhookPatch, session: DbSession,
+def patch_webhook(endpoint_id: Id, body: WebhookPatch, session: DbSession,
                   principal: Hooks, _key: Idempotent) -> WebhookRead:
     return WebhookRead.model_validate(service.update_endpoint(
         session, principal=principal, endpoint_id=endpoint_id, active=body.active,
@@ -138,7 +140,7 @@ def patch_webhook(endpoint_id: int, body: WebhookPatch, session: DbSession,
 
 @router.delete("/notifications/webhooks/{endpoint_id}", status_code=204,
                summary="Remove a webhook and its delivery log")
-def delete_webhook(endpoint_id: int, session: DbSession, principal: Hooks) -> Response:
+def delete_webhook(endpoint_id: Id, session: DbSession, principal: Hooks) -> Response:
     service.remove_endpoint(session, principal=principal, endpoint_id=endpoint_id)
     return Response(status_code=204)
 
@@ -147,7 +149,7 @@ def delete_webhook(endpoint_id: int, session: DbSession, principal: Hooks) -> Re
             summary="The delivery log: your e-mails and your organisations' webhook calls, "
                     "each try with its response code")
 def deliveries(session: DbSession, principal: Hooks, page: Paging,
-               endpoint_id: Annotated[int | None, Query(ge=1)] = None,
+               endpoint_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
                status: DeliveryStatus | None = None) -> Page[DeliveryRead]:
     rows, total = service.delivery_log(session, principal=principal, endpoint_id=endpoint_id,
                                        status=status, limit=page.limit, offset=page.offset)
@@ -177,7 +179,7 @@ def _fen(body: ThresholdIn) -> int | None:
 
 @router.put("/notifications/alerts/vouchers/{voucher_id}", response_model=ThresholdIn,
             summary="Be warned once when a voucher of yours falls below this balance")
-def voucher_alert(voucher_id: int, body: ThresholdIn, session: DbSession,
+def voucher_alert(voucher_id: Id, body: ThresholdIn, session: DbSession,
                   principal: Annotated[Principal, Guard(perms.VOUCHER_ALERTS)],
                   _key: Idempotent) -> ThresholdIn:
     fen = alerts.set_voucher_threshold(session, principal=principal, voucher_id=voucher_id,
@@ -187,7 +189,7 @@ def voucher_alert(voucher_id: int, body: ThresholdIn, session: DbSession,
 
 @router.put("/notifications/alerts/programs/{program_id}", response_model=ThresholdIn,
             summary="Be warned once when a program's budget falls below this amount")
-def budget_alert(program_id: int, body: ThresholdIn, session: DbSession,
+def budget_alert(program_id: Id, body: ThresholdIn, session: DbSession,
                  principal: Annotated[Principal, Guard(perms.BUDGET_ALERTS)],
                  _key: Idempotent) -> ThresholdIn:
     fen = alerts.set_budget_threshold(session, principal=principal, program_id=program_id,

@@ -18,6 +18,7 @@ from suanli.notifications import alerts, service
 from suanli.notifications import permissions as perms
 from suanli.notifications.catalogue import topics_for
 from suanli.notifications.models import DeliveryStatus
+from suanli.notifications.schemas import MAX_ID, Id
 from suanli.web import render as web_render
 from suanli.web.render import language, render
 
@@ -63,7 +64,7 @@ def read_all_page(session: DbSession, principal: Own) -> Response:
 
 
 @router.post("/notifications/{notification_id}/read")
-def read_page(notification_id: int, session: DbSession, principal: Own,
+def read_page(notification_id: Id, session: DbSession, principal: Own,
               fields: FormFields) -> Response:
     service.mark_read(session, user_id=principal.user_id, ids=[notification_id])
     back = fields.get("next", "")
@@ -134,7 +135,7 @@ def webhook_add(request: Request, session: DbSession, principal: Hooks,
 
 
 @router.post("/notifications/webhooks/{endpoint_id}", response_class=HTMLResponse)
-def webhook_change(endpoint_id: int, session: DbSession, principal: Hooks,
+def webhook_change(endpoint_id: Id, session: DbSession, principal: Hooks,
                    fields: FormFields) -> Response:
     action = fields.get("action", "")
     if action == "delete":
@@ -148,7 +149,7 @@ def webhook_change(endpoint_id: int, session: DbSession, principal: Hooks,
 
 @router.get("/notifications/deliveries", response_class=HTMLResponse)
 def deliveries_page(request: Request, session: DbSession, principal: Hooks,
-                    endpoint_id: Annotated[int | None, Query(ge=1)] = None,
+                    endpoint_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
                     status: DeliveryStatus | None = None,
                     offset: Annotated[int, Query(ge=0, le=10**9)] = 0) -> Response:
     rows, total = service.delivery_log(session, principal=principal, endpoint_id=endpoint_id,
@@ -183,7 +184,7 @@ def _threshold(fields: dict[str, str]) -> int | None:
 
 
 @router.post("/notifications/alerts/{kind}/{subject_id}", response_class=HTMLResponse)
-def alert_save(kind: str, subject_id: int, request: Request, session: DbSession,
+def alert_save(kind: str, subject_id: Id, request: Request, session: DbSession,
                principal: Own, fields: FormFields) -> Response:
     try:
         fen = _threshold(fields)

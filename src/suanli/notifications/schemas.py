@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
+from fastapi import Path
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from suanli.kit.money import MoneyError, format_cny, parse_cny
@@ -20,6 +21,8 @@ def _cny(value: str) -> str:
     return value
 
 
+MAX_ID = 2**63 - 1  # ids are BIGINT: a larger number is no id, not a server error
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 Cny = Annotated[str, Field(examples=["50000.00"], max_length=24), AfterValidator(_cny)]
 
 
@@ -80,8 +83,8 @@ class WebhookIn(BaseModel):
     url: str = Field(max_length=2000, examples=["https://hooks.example.com/suanli"])
     topics: list[str] = Field(default_factory=list, max_length=100,
                               description="topics to receive; empty: every topic")
-    organisation_id: int | None = Field(default=None, description="needed when you belong "
-                                                                   "to several")
+    organisation_id: int | None = Field(default=None, ge=1, le=MAX_ID,
+                                        description="needed when you belong to several")
 
 
 class WebhookPatch(BaseModel):
