@@ -4,12 +4,13 @@ webhook bodies built from it. Texts live in `web/i18n/notifications.<lang>.json`
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
-from email.utils import format_datetime
+from email.header import Header
+from email.utils import format_datetime, formataddr, parseaddr
 from typing import Any
 
 from suanli.kit.money import format_cny_grouped
@@ -82,28 +83,41 @@ class Envelope:
     base_url: str
 
 
+def _header(value: str) -> str:
+    """A header value, RFC 2047-encoded (and folded) when it is not plain ASCII."""
+    if value.isascii() and len(value) < 900:
+        return value
+    return Header(value, "utf-8").encode()
+
+
+def _address(value: str) -> str:
+    name, address = parseaddr(value)
+    return formataddr((name, address), charset="utf-8") if name else address
+
+
 def _mail(env: Envelope, lang: str, subject: str, text: str, message_id: str,
-          event_id: str, topic: str, when: datetime) -> EmailMessage:
-    mail = EmailMessage()
-    mail["From"] = env.sender
-    mail["To"] = env.to
-    mail["Subject"] = f"[{translate(lang, 'app.name')}] {subject}"
-    mail["Date"] = format_datetime(when)
-    mail["Message-ID"] = f"<{message_id}@{env.domain}>"
-    mail["Suanli-Event-Id"] = event_id
-    mail["Suanli-Event-Type"] = topic
-    mail["Auto-Submitted"] = "auto-generated"
+          event_id: str, topic: str, when: datetime) -> bytes:
+    """The message as sent: plain text, UTF-8 in base64, CRLF line ends. Written out by
+    hand: `email.message.EmailMessage` cost ~3 ms a message, most of the sender's time."""
     footer = translate(lang, "notify.mail.footer", url=f"{env.base_url}/notifications/"
                        "preferences")
-    content = f"{text}\n\n-- \n{footer}\n"
-    # Base64 for anything not ASCII: no server needs 8BITMIME for it.
-    mail.set_content(content, charset="utf-8", cte="7bit" if content.isascii() else "base64")
-    mail["Content-Language"] = "zh-CN" if lang == "zh" else "en"  # after: set_content drops it
-    return mail
+    body = f"{text}\n\n-- \n{footer}\n".replace("\r\n", "\n").replace("\n", "\r\n")
+    encoded = base64.encodebytes(body.encode()).decode().replace("\n", "\r\n")
+    headers = [
+        ("From", _address(env.sender)), ("To", _address(env.to)),
+        ("Subject", _header(f"[{translate(lang, 'app.name')}] {subject}")),
+        ("Date", format_datetime(when)), ("Message-ID", f"<{message_id}@{env.domain}>"),
+        ("Suanli-Event-Id", event_id), ("Suanli-Event-Type", topic),
+        ("Auto-Submitted", "auto-generated"), ("MIME-Version", "1.0"),
+        ("Content-Type", 'text/plain; charset="utf-8"'),
+        ("Content-Transfer-Encoding", "base64"),
+        ("Content-Language", "zh-CN" if lang == "zh" else "en")]
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers)
+    return (head + "\r\n" + encoded).encode("ascii")
 
 
 def event_mail(env: Envelope, *, kind: str, payload: Mapping[str, Any], lang: str,
-               event_id: str, user_id: int, occurred_at: datetime) -> EmailMessage:
+               event_id: str, user_id: int, occurred_at: datetime) -> bytes:
     """One event as an e-mail. Its Message-ID carries the event id (and the recipient),
     so a retry after a crash is recognisably the same message."""
     msg = message(kind, payload, lang)
@@ -121,7 +135,7 @@ class DigestItem:
 
 
 def digest_mail(env: Envelope, *, items: Sequence[DigestItem], lang: str, digest_id: str,
-                day: str, when: datetime) -> EmailMessage:
+                day: str, when: datetime) -> bytes:
     """A day's events in one e-mail, oldest first."""
     lines = []
     for item in sorted(items, key=lambda i: i.occurred_at):

@@ -10,8 +10,6 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from email import policy
-from email.message import EmailMessage
 from email.utils import parseaddr
 
 import httpx
@@ -41,7 +39,7 @@ class Outcome:
 class Mail:
     delivery_id: int
     to: str
-    message: EmailMessage
+    message: bytes  # as sent, CRLF line ends
 
 
 @dataclass(frozen=True)
@@ -83,14 +81,13 @@ def _connect(smtp: SmtpSettings) -> smtplib.SMTP:
 
 def _send_one(client: smtplib.SMTP, sender: str, mail: Mail) -> int:
     """MAIL, RCPT, DATA for one message; the DATA reply code (raises on a refusal)."""
-    data = mail.message.as_bytes(policy=policy.SMTP)
     code, reply = client.mail(sender)
     if code != 250:
         raise smtplib.SMTPSenderRefused(code, reply, sender)
     code, reply = client.rcpt(mail.to)
     if code not in (250, 251):
         raise smtplib.SMTPRecipientsRefused({mail.to: (code, reply)})
-    code, reply = client.data(data)
+    code, reply = client.data(mail.message)
     if code != 250:
         raise smtplib.SMTPDataError(code, reply)
     return code
