@@ -19,7 +19,6 @@ from suanli.auth.roles import Role
 from suanli.integrity import service as integrity
 from suanli.kit.timeutil import utcnow
 from suanli.market import contracts
-from suanli.market import worker as market_worker
 from suanli.notifications import sender
 from suanli.providers import attestations, compliance
 from suanli.providers import service as providers
@@ -28,6 +27,7 @@ from suanli.providers.models import CaseKind
 from suanli.providers.schemas import ClusterCreate
 from suanli.settlement import claims
 from suanli.settlement import service as settlement
+from suanli.settlement import worker as worker
 from suanli.vouchers import service as vouchers
 from tests.market.helpers import issue_voucher, order_body, post_offer, small_market
 from tests.notifications.helpers import events, inbox_rows
@@ -213,7 +213,7 @@ def test_failed_runs_tell_the_platform_and_the_regulator(
     monkeypatch.setattr(settlement, "settle_due", broken)
     for _ in range(2):  # the worker retries every pass; people hear of it once a day
         with pytest.raises(RuntimeError):
-            market_worker.settle_yesterday(sessions)
+            worker.settle_yesterday(sessions)
     inbox = told(db, sessions)
     assert inbox[admin.user.id] == ["integrity.failed", "settlement.run_failed"]
     assert inbox[auditor.user.id] == ["integrity.failed"]

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session, sessionmaker
 
-from suanli.market import worker
+from suanli.settlement import worker
 
 notifications_app = typer.Typer(help="Notifications: the outbox sender.", no_args_is_help=True)
 
@@ -18,7 +18,7 @@ def send(once: Annotated[bool, typer.Option(help="One pass, then stop")] = False
     """Deliver notifications: dispatch the outbox, send due e-mails and webhook calls
     (retried with backoff), emit reminders and daily digests. Runs until stopped, a pass
     every SUANLI_NOTIFY_POLL seconds; --once makes one pass."""
-    from suanli.cli import console, sessions
+    from suanli.kit.cli import console, sessions
     from suanli.notifications.sender import run_forever, run_pass
 
     factory = sessions()
