@@ -9,7 +9,6 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email.header import Header
 from email.utils import format_datetime, formataddr, parseaddr
 from typing import Any
 
@@ -84,10 +83,19 @@ class Envelope:
 
 
 def _header(value: str) -> str:
-    """A header value, RFC 2047-encoded (and folded) when it is not plain ASCII."""
+    """A header value; RFC 2047 encoded-words (base64 UTF-8, folded) when it is not plain
+    ASCII. By hand: `email.header.Header` cost ~1 ms a subject."""
     if value.isascii() and len(value) < 900:
         return value
-    return Header(value, "utf-8").encode()
+    words, chunk = [], ""
+    for char in value:
+        if len((chunk + char).encode()) > 45:  # 60 base64 characters: a word fits a line
+            words.append(chunk)
+            chunk = ""
+        chunk += char
+    words.append(chunk)
+    return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(w.encode()).decode()}?="
+                         for w in words)
 
 
 def _address(value: str) -> str:

@@ -5,6 +5,7 @@ the error), which the sender records."""
 from __future__ import annotations
 
 import smtplib
+import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -138,17 +139,28 @@ def send_mails(smtp: SmtpSettings, mails: Sequence[Mail]) -> list[Outcome]:
     return out
 
 
+_CLIENTS: dict[float, httpx.Client] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
+def _client(timeout_s: float) -> httpx.Client:
+    """One keep-alive client per timeout, kept for the process's life: making one loads
+    the CA certificates (~0.1-0.3 s), and idle connections can be reused between passes."""
+    with _CLIENTS_LOCK:
+        if timeout_s not in _CLIENTS:
+            _CLIENTS[timeout_s] = httpx.Client(
+                timeout=timeout_s, follow_redirects=False,
+                headers={"User-Agent": f"Suanli-Webhooks/{__version__}"},
+                limits=httpx.Limits(max_connections=WEBHOOK_THREADS * 2))
+        return _CLIENTS[timeout_s]
+
+
 class Poster:
-    """Webhook calls over one keep-alive HTTP client."""
+    """Webhook calls over the process's keep-alive HTTP client."""
 
     def __init__(self, settings: NotifySettings) -> None:
         self.settings = settings
-        self.client = httpx.Client(timeout=settings.webhook_timeout_s, follow_redirects=False,
-                                   headers={"User-Agent": f"Suanli-Webhooks/{__version__}"},
-                                   limits=httpx.Limits(max_connections=WEBHOOK_THREADS * 2))
-
-    def close(self) -> None:
-        self.client.close()
+        self.client = _client(settings.webhook_timeout_s)
 
     def post(self, call: Call) -> Outcome:
         clock = _Clock()
@@ -183,17 +195,13 @@ def deliver(settings: NotifySettings, mails: Sequence[Mail], calls: Sequence[Cal
         assert smtp is not None, "mails to send without SMTP settings"
         size = -(-len(mails) // MAIL_CONNECTIONS)
         chunks = [list(mails[i:i + size]) for i in range(0, len(mails), size)]
-    poster = Poster(settings) if calls else None
-    try:
-        with ThreadPoolExecutor(max_workers=len(chunks) + (WEBHOOK_THREADS if calls else 0)
-                                or 1) as pool:
-            mail_jobs = [pool.submit(send_mails, smtp, chunk) for chunk in chunks
-                         if smtp is not None]
-            call_jobs = [pool.submit(poster.post, call) for call in calls] if poster else []
-            for job in mail_jobs:
-                out += job.result()
-            out += [job.result() for job in call_jobs]
-    finally:
-        if poster is not None:
-            poster.close()
+    poster = Poster(settings)
+    with ThreadPoolExecutor(max_workers=len(chunks) + (WEBHOOK_THREADS if calls else 0)
+                            or 1) as pool:
+        mail_jobs = [pool.submit(send_mails, smtp, chunk) for chunk in chunks
+                     if smtp is not None]
+        call_jobs = [pool.submit(poster.post, call) for call in calls]
+        for job in mail_jobs:
+            out += job.result()
+        out += [job.result() for job in call_jobs]
     return out
