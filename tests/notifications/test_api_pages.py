@@ -246,3 +246,39 @@ def test_alert_thresholds_belong_to_their_owners(
                         json={"threshold_cny": 12.5})
     assert floats.status_code == 422
     assert client.get("/api/v1/notifications/alerts", headers=buyer.headers).json() == []
+
+
+def test_an_unreachable_smtp_server_never_fails_the_request_that_caused_the_event(
+        client: TestClient, db: Session, sessions: sessionmaker[Session],
+        member: Callable[..., Any], notify_env: SmtpServer,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.market.helpers import issue_voucher
+    from tests.notifications.helpers import contact
+    from tests.notifications.receivers import free_port
+
+    monkeypatch.setenv("SUANLI_SMTP_PORT", str(free_port()))  # nobody answers there
+    buyer = member(Role.BUYER)
+    contact(db, buyer.user.id, "chen@acme.test")
+    voucher = issue_voucher(db, member, buyer.org_id)
+    bureau = member(Role.PROGRAM_ADMIN, org=_authority_slug(db, voucher.program_id))
+    done = client.post(f"/api/v1/vouchers/{voucher.id}/clawback", headers=bureau.headers,
+                       json={"reason": "forged invoices"})
+    assert done.status_code == 200, done.text
+    report = _pass(sessions)
+    assert report.sent == 0 and report.failed == 2  # issued and clawed back: both delayed
+    log = client.get("/api/v1/notifications/deliveries", headers=buyer.headers).json()
+    assert log["total"] == 2
+    assert all(i["status"] == "pending" and i["tries"][0]["code"] is None
+               and i["last_error"] for i in log["items"])
+
+
+def _authority_slug(db: Session, program_id: int) -> str:
+    from suanli.programs.models import Program
+
+    program = db.get(Program, program_id)
+    assert program is not None
+    from suanli.auth.models import Organisation
+
+    org = db.get(Organisation, program.authority_org_id)
+    assert org is not None
+    return org.slug
