@@ -364,18 +364,17 @@ def main() -> None:
     if args.events < 10 or args.rate <= 0:
         parser.error("--events must be at least 10 and --rate above zero")
     backends = [args.only] if args.only else ["sqlite", "postgresql"]
-    lines = ["| database | run | events/s (x baseline) | time | delay p50 | delay p99 |",
-             "|---|---|---:|---|---:|---:|"]
+    print("| database | run | events/s (x baseline) | time | delay p50 | delay p99 |\n"
+          "|---|---|---:|---|---:|---:|", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         for backend in backends:
             try:
-                lines += run(backend, args.events, args.rate, Path(tmp))
+                lines = run(backend, args.events, args.rate, Path(tmp))
             except Exception as exc:  # e.g. no PostgreSQL here: say so, carry on
                 if backend == "sqlite" or args.only:
                     raise
-                lines.append(f"| PostgreSQL | skipped: {type(exc).__name__}: {exc} | | | | |")
+                lines = [f"| PostgreSQL | skipped: {type(exc).__name__}: {exc} | | | | |"]
             print("\n".join(lines), flush=True)
-            lines = lines[:2]
 
 
 if __name__ == "__main__":
