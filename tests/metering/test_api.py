@@ -29,8 +29,10 @@ def record(world: World, **change: Any) -> dict[str, Any]:
 
 def test_report_then_read(client: TestClient, world: World, member: Callable[..., Any]) -> None:
     headers = {**world.provider.headers, "Idempotency-Key": "usage-1"}
-    body = {"records": [record(world),
-                        record(world, ref="job-2", gpus=None, gpu_uuids=world.uuids[:2])]}
+    later = {"start": (world.start + timedelta(hours=2)).isoformat(),
+             "end": (world.start + timedelta(hours=4)).isoformat()}
+    body = {"records": [record(world), record(world, ref="job-2", gpus=None,
+                                              gpu_uuids=world.uuids[:2], **later)]}
     first = client.post("/api/v1/metering/usage", json=body, headers=headers)
     assert first.status_code == 201, first.text
     assert first.json()["accepted"] == 3 and first.json()["duplicates"] == 0
