@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from suanli.kit.db import unit_of_work
 from suanli.kit.timeutil import SHANGHAI
 from suanli.metering import locate, parse_json, parse_prometheus, parse_sacct
-from suanli.metering.gpu_runs import GpuRuns, run
+from suanli.metering.gpu_runs import GpuRuns, Sample, run
 from suanli.metering.models import Channel
 from suanli.metering.rows import Format, Item, RowError, Tally, UsageRow
 from suanli.metering.service import BatchReport, Reporter, import_batch
@@ -179,7 +179,6 @@ def run_import(factory: sessionmaker[Session], *, lines: Iterable[str], fmt: For
                ) -> ImportReport:
     """Stream `lines` and import them batch by batch (or all at once). `tz` names the zone
     of Slurm times printed without an offset (default: per contract, see `Zones`)."""
-
     open_session: list[Session] = []  # the all-or-nothing transaction, read in place
 
     def lookup(contract_id: int) -> tuple[str | None, str] | None:
@@ -189,7 +188,25 @@ def run_import(factory: sessionmaker[Session], *, lines: Iterable[str], fmt: For
             return locate.zone_of_contract(session, contract_id)
 
     job, zones = _start(fmt, reporter, filename, channel, lookup, tz)
-    stream = batches(_items(fmt, lines, job.tally, zones, job.runs), batch_size)
+    items = _items(fmt, lines, job.tally, zones, job.runs)
+    return _drive(factory, job, items, all_or_nothing, batch_size, progress, open_session)
+
+
+def run_pull(factory: sessionmaker[Session], *, samples: Iterable[Sample | RowError],
+             reporter: Reporter, source: str, all_or_nothing: bool = False,
+             batch_size: int = BATCH_ROWS, progress: Callable[[int], None] | None = None
+             ) -> ImportReport:
+    """Import DCGM samples read from elsewhere (a Prometheus server) like a DCGM file."""
+    job, _ = _start(Format.PROMETHEUS, reporter, source[:255], Channel.FILE, lambda _: None,
+                    None)
+    items = run(samples, job.tally, runs=job.runs)
+    return _drive(factory, job, items, all_or_nothing, batch_size, progress, [])
+
+
+def _drive(factory: sessionmaker[Session], job: _Run, items: Iterable[Item],
+           all_or_nothing: bool, batch_size: int, progress: Callable[[int], None] | None,
+           open_session: list[Session]) -> ImportReport:
+    stream = batches(items, batch_size)
     if all_or_nothing:
         try:
             with unit_of_work(factory) as session:

@@ -78,18 +78,24 @@ def read_line(line: str, number: int) -> Sample | RowError | None:
     name = match.group("name") or labels.pop("__name__", "")
     if name != METRIC:
         return None
+    stamp = match.group("stamp")
+    at = None if stamp is None else _seconds(stamp)
+    if stamp is not None and at is None:
+        return RowError(number, f"{stamp!r} is not a timestamp", field="timestamp")
+    return sample_of(labels, _number(match.group("value")), at, number)
+
+
+def sample_of(labels: dict[str, str], value: float | None, at: int | None, number: int
+              ) -> Sample | RowError:
+    """A GPU's utilisation sample from its labels, value and time (seconds), or why not."""
     uuid = labels.get("UUID", "").strip()
-    value, stamp = _number(match.group("value")), match.group("stamp")
-    problem = _problem(uuid, value, stamp)
+    problem = _problem(uuid, value, at)
     if problem is not None:
         return RowError(number, problem[1], field=problem[0])
-    at = _seconds(stamp or "")
-    if at is None:
-        return RowError(number, f"{stamp!r} is not a timestamp", field="timestamp")
     contract = _contract(labels)
     if isinstance(contract, str):
         return RowError(number, contract, field="contract")
-    return Sample(uuid, contract, at, float(value or 0), number, labels.get("Hostname"))
+    return Sample(uuid, contract, at or 0, float(value or 0), number, labels.get("Hostname"))
 
 
 def _labels(text: str) -> dict[str, str] | None:
@@ -123,7 +129,7 @@ def _seconds(stamp: str) -> int | None:
     return round(value / 1000) if abs(value) >= MS_FROM else value
 
 
-def _problem(uuid: str, value: float | None, stamp: str | None) -> tuple[str, str] | None:
+def _problem(uuid: str, value: float | None, stamp: int | None) -> tuple[str, str] | None:
     if not uuid:
         return "UUID", "the sample has no UUID label"
     if len(uuid) > MAX_UUID:
