@@ -71,18 +71,62 @@ def samples(text: str | Iterable[str], tally: Tally) -> Iterator[Sample | RowErr
 
 def read_line(line: str, number: int) -> Sample | RowError | None:
     """The sample of one exposition line; None when it is of another metric."""
-    match = SAMPLE.match(line)
-    labels = None if match is None else _labels(match.group("labels") or "")
-    if match is None or labels is None:
-        return RowError(number, "not a valid exposition line (name{labels} value timestamp)")
-    name = match.group("name") or labels.pop("__name__", "")
+    fast = _plain_line(line) if "\\" not in line else None
+    if fast is not None:
+        name, labels, value, stamp = fast
+    else:
+        match = SAMPLE.match(line)
+        found = None if match is None else _labels(match.group("labels") or "")
+        if match is None or found is None:
+            return RowError(number, "not a valid exposition line (name{labels} value timestamp)")
+        name, labels = match.group("name") or found.pop("__name__", ""), found
+        value, stamp = match.group("value"), match.group("stamp")
     if name != METRIC:
         return None
-    stamp = match.group("stamp")
     at = None if stamp is None else _seconds(stamp)
     if stamp is not None and at is None:
         return RowError(number, f"{stamp!r} is not a timestamp", field="timestamp")
-    return sample_of(labels, _number(match.group("value")), at, number)
+    return sample_of(labels, _number(value), at, number)
+
+
+Line = tuple[str, dict[str, str], str, str | None]
+
+
+def _plain_line(line: str) -> Line | None:
+    """(name, the labels that matter, value, timestamp) of a line without escapes, read with
+    string methods (several times the regular expression's speed on dcgm-exporter's long
+    label sets); None for anything unusual, which the regular expression then reads."""
+    opening, closing = line.find("{"), line.rfind("}")
+    if opening >= 0 and closing > opening:
+        name, inner, tail = line[:opening].strip(), line[opening + 1:closing], line[closing + 1:]
+        if inner.count('"') % 2:
+            return None
+    elif opening < 0 and closing < 0:
+        name, _, tail = line.partition(" ")
+        inner = ""
+    else:
+        return None
+    rest = tail.split()
+    if not 1 <= len(rest) <= 2:
+        return None
+    labels = {k: v for k in WANTED if (v := _label(inner, k)) is not None}
+    name = name or labels.pop("__name__", "")
+    return name, labels, rest[0], rest[1] if len(rest) == 2 else None
+
+
+WANTED = ("__name__", "UUID", "Hostname", "contract", "hpc_job")
+
+
+def _label(inner: str, name: str) -> str | None:
+    key = name + '="'
+    at = inner.find(key)
+    while at > 0 and inner[at - 1] not in ", \t":
+        at = inner.find(key, at + 1)
+    if at < 0:
+        return None
+    start = at + len(key)
+    end = inner.find('"', start)
+    return inner[start:end] if end >= 0 else None
 
 
 def sample_of(labels: dict[str, str], value: float | None, at: int | None, number: int
@@ -99,6 +143,30 @@ def sample_of(labels: dict[str, str], value: float | None, at: int | None, numbe
 
 
 def _labels(text: str) -> dict[str, str] | None:
+    """The labels inside the braces, or None when they are malformed."""
+    fast = _plain_labels(text) if "\\" not in text else None
+    return fast if fast is not None else _escaped_labels(text)
+
+
+def _plain_labels(text: str) -> dict[str, str] | None:
+    """Labels without escapes, split in C (the common case, ~10x the regex's speed);
+    None for anything unusual, which the regex then reads or refuses."""
+    body = text.strip().removesuffix(",").rstrip()
+    if not body:
+        return {}
+    if not body.endswith('"'):
+        return None
+    out: dict[str, str] = {}
+    for part in body[:-1].split('",'):
+        name, eq, value = part.partition('="')
+        name = name.strip()
+        if not eq or '"' in value or not name.isidentifier():
+            return None
+        out[name] = value
+    return out
+
+
+def _escaped_labels(text: str) -> dict[str, str] | None:
     out: dict[str, str] = {}
     end = 0
     for found in LABEL.finditer(text):
