@@ -11,7 +11,7 @@ from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import Select, delete, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from suanli.kit.repository import paged
 from suanli.market.capacity import Booking
@@ -149,7 +149,8 @@ def contracts_for(session: Session, *, buyer_ids: Collection[int] | None,
                   provider_ids: Collection[int] | None, limit: int, offset: int
                   ) -> tuple[list[Contract], int]:
     """Contracts where the caller is the buyer or the provider (both None: all)."""
-    stmt = select(Contract).order_by(Contract.id.desc())
+    stmt = (select(Contract).options(selectinload(Contract.placement))
+            .order_by(Contract.id.desc()))
     if buyer_ids is not None or provider_ids is not None:
         stmt = stmt.where(or_(Contract.buyer_org_id.in_(sorted(buyer_ids or ())),
                               Contract.provider_org_id.in_(sorted(provider_ids or ()))))
