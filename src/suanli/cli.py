@@ -6,12 +6,10 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 from suanli.config import get_settings
+from suanli.kit.cli import console, engine, err, fail, sessions
 from suanli.kit.db import make_engine, make_sessionmaker, read_snapshot, unit_of_work
 
 app = typer.Typer(
@@ -29,28 +27,6 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(audit_app, name="audit")
-
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print one line to stderr and return the Exit to raise."""
-    err.print(f"error: {message}", markup=False, highlight=False)
-    return typer.Exit(code)
-
-
-def sessions() -> sessionmaker[Session]:
-    return make_sessionmaker(engine())
-
-
-def engine() -> Engine:
-    """The configured database, with every domain's tables known."""
-    from suanli.models_registry import load_all_models
-
-    load_all_models()
-    return make_engine(get_settings().database_url)
-
 
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "heads") -> None:
@@ -206,9 +182,9 @@ def _mount_domains() -> None:
 _DOMAIN_COMMANDS: list[tuple[str, str, str]] = [
     ("suanli.catalog.cli", "catalog_app", "catalog"),
     ("suanli.vouchers.cli", "vouchers_app", "vouchers"),
-    ("suanli.ledger.cli", "ledger_app", "ledger"),
+    ("suanli.integrity.cli", "ledger_app", "ledger"),  # the ledger's, with `verify`
     ("suanli.market.commands", "market_app", "market"),
-    ("suanli.market.worker", "worker_command", "worker"),
+    ("suanli.settlement.worker", "worker_command", "worker"),
     ("suanli.agent.cli", "agent_app", "agent"),
     ("suanli.simulate.cli", "simulate_command", "simulate"),
     ("suanli.metering.cli", "metering_app", "metering"),

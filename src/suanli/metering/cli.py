@@ -49,7 +49,7 @@ BatchSize = Annotated[int, typer.Option(min=1, max=100_000, help="Rows per trans
 def _reporter(provider: str | None) -> Reporter:
     from suanli.auth import repository as auth_repo
     from suanli.auth.roles import OrgKind
-    from suanli.cli import fail, sessions
+    from suanli.kit.cli import fail, sessions
     from suanli.metering.service import Reporter
 
     if provider is None:
@@ -96,7 +96,7 @@ def import_file(
                      "of the data centre serving each contract, else Asia/Shanghai)")] = None,
 ) -> None:
     """Import a usage file; valid rows land, refused ones are listed with line and reason."""
-    from suanli.cli import fail, sessions
+    from suanli.kit.cli import fail, sessions
     from suanli.metering.importer import run_import
 
     reporter, zone = _reporter(provider), _zone(tz)
