@@ -62,7 +62,7 @@ def _reporter(provider: str | None) -> Reporter:
 
 
 def _zone(tz: str | None) -> str | None:
-    from suanli.cli import fail
+    from suanli.kit.cli import fail
 
     if tz is not None and tz not in available_timezones():
         raise fail(f"--tz: {tz!r} is not an IANA time zone such as Asia/Shanghai", 2)
@@ -120,7 +120,7 @@ def import_file(
 
 
 def _when(text: str, option: str) -> datetime:
-    from suanli.cli import fail
+    from suanli.kit.cli import fail
     from suanli.kit.timeutil import SHANGHAI
 
     try:
@@ -146,7 +146,7 @@ def pull(
     batch_size: BatchSize = 1000,
 ) -> None:
     """Read DCGM series through Prometheus' query_range API into usage records."""
-    from suanli.cli import fail, sessions
+    from suanli.kit.cli import fail, sessions
     from suanli.metering import pull as prom
     from suanli.metering.importer import run_pull
 
@@ -173,7 +173,7 @@ def pull(
 
 
 def _finish(report: ImportReport, source: str, unit: str = "lines") -> None:
-    from suanli.cli import fail
+    from suanli.kit.cli import fail
 
     _summary(report, source, unit)
     if report.refused:
