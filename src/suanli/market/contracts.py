@@ -28,6 +28,7 @@ from suanli.ledger.posting import HoldState
 from suanli.market import funds, repository, settlement_port
 from suanli.market.capacity import HOUR
 from suanli.market.models import Contract, ContractSource, ContractState, Offer
+from suanli.market.placement import place
 from suanli.vouchers.models import Voucher
 
 HOLD_GRACE = timedelta(days=14)  # holds outlive the contract so usage can still post
@@ -212,6 +213,7 @@ def advance_contracts(session: Session, *, now: datetime | None = None) -> int:
         before = str(c.state)
         if c.state == ContractState.RESERVED:
             c.state, c.running_at = ContractState.RUNNING, c.start_at
+            place(session, c)  # which GPUs serve it, recorded as it starts
         if c.state == ContractState.RUNNING and c.end_at <= now:
             c.state, c.completed_at = ContractState.COMPLETED, c.end_at
         moved += 1

@@ -116,7 +116,8 @@ def register_data_centre(session: Session, *, org_ids: Collection[int],
                        field="name")
     dc = DataCentre(organisation_id=org_id, name=data.name, name_zh=data.name_zh,
                     hub_id=data.hub_id, city_id=data.city_id, operator_type=data.operator_type,
-                    pue=data.pue, green_share=data.green_share, racks=data.racks)
+                    pue=data.pue, green_share=data.green_share, racks=data.racks,
+                    time_zone=data.time_zone)
     repository.add(session, dc)
     audit.record(session, action="data_centre.register", object_type="data_centre",
                  object_id=dc.id, after=dc_snapshot(dc), organisation_id=org_id)
