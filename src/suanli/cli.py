@@ -6,11 +6,14 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
+# Re-exported: the domains' commands import these from here.
+from suanli.cli_common import console as console
+from suanli.cli_common import engine as engine
+from suanli.cli_common import err as err
+from suanli.cli_common import fail as fail
+from suanli.cli_common import sessions as sessions
 from suanli.config import get_settings
 from suanli.kit.db import make_engine, make_sessionmaker, read_snapshot, unit_of_work
 
@@ -22,34 +25,11 @@ app = typer.Typer(
     add_completion=False,
 )
 db_app = typer.Typer(help="The database: migrations.", no_args_is_help=True)
-users_app = typer.Typer(help="Users and their memberships.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens for scripts.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(audit_app, name="audit")
-
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print one line to stderr and return the Exit to raise."""
-    err.print(f"error: {message}", markup=False, highlight=False)
-    return typer.Exit(code)
-
-
-def sessions() -> sessionmaker[Session]:
-    return make_sessionmaker(engine())
-
-
-def engine() -> Engine:
-    """The configured database, with every domain's tables known."""
-    from suanli.models_registry import load_all_models
-
-    load_all_models()
-    return make_engine(get_settings().database_url)
 
 
 @db_app.command("upgrade")
@@ -89,37 +69,6 @@ def serve(
     console.print(f"Suanli on http://{host}:{port}")
     uvicorn.run("suanli.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level="warning")
-
-
-@users_app.command("create")
-def users_create(
-    username: Annotated[str, typer.Argument(help="Login name")],
-    display_name: Annotated[str, typer.Option("--name", help="Name shown on pages")] = "",
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True,
-                                          confirmation_prompt=True,
-                                          help="At least 10 characters")] = "",
-    member: Annotated[list[str] | None, typer.Option(
-        "--member", help="ORG_SLUG:ROLE, repeatable")] = None,
-) -> None:
-    """Create a user, optionally with memberships such as `--member acme-ai:buyer`."""
-    from suanli.auth import service
-    from suanli.auth.roles import Role
-    from suanli.kit.errors import AppError
-
-    memberships: list[tuple[str, Role]] = []
-    for item in member or []:
-        slug, _, role = item.partition(":")
-        if role not in {r.value for r in Role}:
-            raise fail(f"--member {item}: role must be one of {', '.join(Role)}", 2)
-        memberships.append((slug, Role(role)))
-    try:
-        with unit_of_work(sessions()) as session:
-            user = service.create_user(session, username=username,
-                                       display_name=display_name or username,
-                                       password=password, memberships=memberships)
-            console.print(f"created user {user.username} (id {user.id})")
-    except AppError as exc:
-        raise fail(f"{exc.field or 'input'}: {exc.detail}", 2) from exc
 
 
 @tokens_app.command("create")
@@ -204,6 +153,9 @@ def _mount_domains() -> None:
 
 
 _DOMAIN_COMMANDS: list[tuple[str, str, str]] = [
+    ("suanli.cli_admin", "init_command", "init"),
+    ("suanli.cli_admin", "orgs_app", "orgs"),
+    ("suanli.cli_admin", "users_app", "users"),
     ("suanli.catalog.cli", "catalog_app", "catalog"),
     ("suanli.vouchers.cli", "vouchers_app", "vouchers"),
     ("suanli.ledger.cli", "ledger_app", "ledger"),
