@@ -16,6 +16,8 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from suanli.audit import service as audit
+from suanli.catalog import service as catalog
+from suanli.catalog.reported_names import model_for
 from suanli.kit.errors import Conflict, ValidationFailed
 from suanli.kit.timeutil import as_utc, utcnow
 from suanli.providers import repository
@@ -28,7 +30,6 @@ from suanli.providers.attestation import (
     within_window,
 )
 from suanli.providers.errors import BadSignature, Replayed
-from suanli.providers.gpu_names import model_for_gpu_name
 from suanli.providers.models import (
     Attestation,
     AttestedGpu,
@@ -88,13 +89,13 @@ def _checked(session: Session, cluster: Cluster, payload: dict[str, Any], signat
 
 
 def _record_gpus(session: Session, cluster: Cluster, attestation: Attestation,
-                 gpus: tuple[ReportedGpu, ...]) -> None:
+                 gpus: tuple[ReportedGpu, ...], names: dict[str, str]) -> None:
     repository.forget_gpus(session, cluster.id, hostname=attestation.hostname)
     for gpu in gpus:
         session.add(AttestedGpu(
             cluster_id=cluster.id, attestation_id=attestation.id,
             hostname=attestation.hostname, gpu_index=gpu.index, uuid=gpu.uuid, name=gpu.name,
-            model=model_for_gpu_name(gpu.name) or "", memory_total_mib=gpu.memory_total_mib,
+            model=model_for(gpu.name, names) or "", memory_total_mib=gpu.memory_total_mib,
             attested_at=attestation.received_at))
     cluster.attested_at = attestation.received_at
     session.flush()
@@ -137,7 +138,8 @@ def receive(session: Session, *, org_ids: Collection[int], cluster_id: int,
     claim = Claim(cluster.accelerator_model, cluster.nodes, cluster.gpus_per_node,
                   frozenset(repository.attested_hosts(session, cluster.id)))
     elsewhere = repository.gpus_attested_elsewhere(session, cluster.id, [g.uuid for g in gpus])
-    problems = compare(claim, parsed.hostname, gpus, elsewhere)
+    names = catalog.reported_name_table(session)
+    problems = compare(claim, parsed.hostname, gpus, elsewhere, names)
     attestation = Attestation(
         cluster_id=cluster.id, hostname=parsed.hostname, nonce=parsed.nonce,
         reported_at=as_utc(parsed.timestamp), received_at=now, gpu_count=len(gpus),
@@ -147,7 +149,7 @@ def receive(session: Session, *, org_ids: Collection[int], cluster_id: int,
     if problems:
         _flag_mismatch(session, cluster, attestation, problems)
     else:
-        _record_gpus(session, cluster, attestation, gpus)
+        _record_gpus(session, cluster, attestation, gpus, names)
     audit.record(session, action="attestation.receive", object_type="cluster",
                  object_id=cluster.id, after={
                      "attestation_id": attestation.id, "hostname": parsed.hostname,

@@ -118,7 +118,7 @@ CLUSTERS = [
 
 # What each model's node reports (NVML, npu-smi or the vendor's tool) and its memory in MiB.
 REPORTED = {
-    "ascend-910b": ("Ascend 910B3", 65536), "ascend-910c": ("Ascend 910C", 131072),
+    "ascend-910b": ("Ascend 910B", 65536), "ascend-910c": ("Ascend 910C", 131072),
     "h20": ("NVIDIA H20", 97871), "h800-sxm": ("NVIDIA H800", 81559),
     "a800-sxm-80g": ("NVIDIA A800-SXM4-80GB", 81920), "l20": ("NVIDIA L20", 46068),
     "hygon-k100-ai": ("Hygon DCU K100_AI", 65536),
