@@ -37,6 +37,7 @@ from suanli.providers.models import (
     CaseStatus,
     Cluster,
     ClusterStatus,
+    Decision,
     Verdict,
 )
 from suanli.providers.schemas import AttestationPayload
@@ -122,6 +123,29 @@ def _flag_mismatch(session: Session, cluster: Cluster, attestation: Attestation,
                      "gpus": attestation.payload.get("gpus", [])}})
 
 
+def _lift_cleared_mismatches(session: Session, cluster: Cluster,
+                             attestation: Attestation) -> None:
+    """Close a mismatch case once every node it names has since attested and matched."""
+    for case in repository.cases_of(session, cluster.id, status=CaseStatus.OPEN,
+                                    kind=CaseKind.ATTESTATION_MISMATCH):
+        hosts = repository.hostnames_of(session, case.details.get("attestations", []))
+        verdicts = repository.latest_verdicts(session, cluster.id, hosts)
+        if not hosts or any(verdicts.get(h) != Verdict.MATCH for h in hosts):
+            continue
+        before = {"status": str(case.status), "decision": None}
+        case.status, case.decision = CaseStatus.CLOSED, Decision.LIFT
+        case.decision_reason = (f"node(s) {', '.join(sorted(hosts))} attested again and "
+                                f"matched (attestation {attestation.id})")
+        case.decided_at = attestation.received_at
+        session.flush()
+        audit.record(session, action="compliance_case.lift_by_attestation",
+                     object_type="compliance_case", object_id=case.id, before=before,
+                     after={"status": str(case.status), "decision": str(case.decision),
+                            "decision_reason": case.decision_reason,
+                            "attestation_id": attestation.id},
+                     organisation_id=case.organisation_id)
+
+
 def receive(session: Session, *, org_ids: Collection[int], cluster_id: int,
             payload: dict[str, Any], signature: str, now: datetime | None = None) -> Outcome:
     """Verify and record one node's attestation; the cluster is re-screened.
@@ -150,6 +174,7 @@ def receive(session: Session, *, org_ids: Collection[int], cluster_id: int,
         _flag_mismatch(session, cluster, attestation, problems)
     else:
         _record_gpus(session, cluster, attestation, gpus, names)
+        _lift_cleared_mismatches(session, cluster, attestation)
     audit.record(session, action="attestation.receive", object_type="cluster",
                  object_id=cluster.id, after={
                      "attestation_id": attestation.id, "hostname": parsed.hostname,
