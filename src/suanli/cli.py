@@ -161,7 +161,6 @@ _DOMAIN_COMMANDS: list[tuple[str, str, str]] = [
     ("suanli.ledger.cli", "ledger_app", "ledger"),
     ("suanli.market.commands", "market_app", "market"),
     ("suanli.market.worker", "worker_command", "worker"),
-    ("suanli.agent.cli", "agent_app", "agent"),
     ("suanli.simulate.cli", "simulate_command", "simulate"),
     ("suanli.metering.cli", "metering_app", "metering"),
     ("suanli.settlement.cli", "settlement_app", "settlement"),

@@ -98,7 +98,7 @@ def parse_public_key(text: str) -> str:
 
 
 def load_private_key(data: bytes) -> Ed25519PrivateKey:
-    """An Ed25519 private key from PEM (as `suanli agent keygen` writes it)."""
+    """An Ed25519 private key from PEM (as `suanli-agent keygen` writes it)."""
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError):
