@@ -11,6 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # minutes: many fresh `suanli` processes
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from suanli.auth import repository as auth_repo
@@ -19,6 +20,7 @@ from suanli.programs.models import Program
 from suanli.providers.models import Cluster, ClusterStatus
 from tests.conftest import drop_database, new_database_url
 
+pytestmark = pytest.mark.slow  # minutes: many fresh `suanli` processes
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "install-from-nothing.sh"
 
