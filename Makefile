@@ -26,6 +26,7 @@ serve: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test-sqlite: install
 	SUANLI_TEST_DB=sqlite $(BIN)/python -m pytest -q
@@ -60,4 +61,4 @@ bench: install
 	$(BIN)/python bench/simulate.py
 
 clean:
-	rm -rf $(VENV) .venv-floors suanli.db suanli.db-wal suanli.db-shm var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-floors suanli.db suanli.db-wal suanli.db-shm var .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .grimp_cache

@@ -38,19 +38,19 @@ def ensure_migrated(engine: Engine) -> None:
 
 def include_domains(app: FastAPI) -> None:
     """Mount every domain's API routes and pages. Each domain adds its routers here."""
-    from suanli.audit.api import router as audit_api
-    from suanli.audit.pages import router as audit_pages
-    from suanli.auth.api import router as auth_api
     from suanli.catalog.api import router as catalog_api
     from suanli.catalog.pages import router as catalog_pages
     from suanli.integrity.api import router as integrity_api
+    from suanli.integrity.audit_api import router as audit_api
+    from suanli.integrity.audit_pages import router as audit_pages
+    from suanli.integrity.ledger_pages import router as ledger_pages
     from suanli.integrity.pages import router as integrity_pages
     from suanli.ledger.api import router as ledger_api
-    from suanli.ledger.pages import router as ledger_pages
     from suanli.providers.api import router as providers_api
     from suanli.providers.compliance_api import router as compliance_api
     from suanli.providers.compliance_pages import router as compliance_pages
     from suanli.providers.pages import router as providers_pages
+    from suanli.web.auth_api import router as auth_api
     from suanli.web.ops import router as ops
     from suanli.web.pages import router as core_pages
 
@@ -108,7 +108,9 @@ def _include_vouchers(app: FastAPI) -> None:
     from suanli.programs.pages import router as programs_pages
     from suanli.vouchers.api import router as vouchers_api
     from suanli.vouchers.pages import router as vouchers_pages
+    from suanli.vouchers.totals import register as register_voucher_totals
 
+    register_voucher_totals()  # the budget views of programs read them
     for api in (programs_api, applications_api, vouchers_api, documents_api):
         app.include_router(api, prefix="/api/v1")
     # The editor first: its /programs/new must win over /programs/{program_id}.

@@ -8,13 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-# Re-exported: the domains' commands import these from here.
-from suanli.cli_common import console as console
-from suanli.cli_common import engine as engine
-from suanli.cli_common import err as err
-from suanli.cli_common import fail as fail
-from suanli.cli_common import sessions as sessions
 from suanli.config import get_settings
+from suanli.kit.cli import console, engine, err, fail, sessions
 from suanli.kit.db import make_engine, make_sessionmaker, read_snapshot, unit_of_work
 
 app = typer.Typer(
@@ -158,9 +153,9 @@ _DOMAIN_COMMANDS: list[tuple[str, str, str]] = [
     ("suanli.cli_admin", "users_app", "users"),
     ("suanli.catalog.cli", "catalog_app", "catalog"),
     ("suanli.vouchers.cli", "vouchers_app", "vouchers"),
-    ("suanli.ledger.cli", "ledger_app", "ledger"),
+    ("suanli.integrity.cli", "ledger_app", "ledger"),  # the ledger's, with `verify`
     ("suanli.market.commands", "market_app", "market"),
-    ("suanli.market.worker", "worker_command", "worker"),
+    ("suanli.settlement.worker", "worker_command", "worker"),
     ("suanli.simulate.cli", "simulate_command", "simulate"),
     ("suanli.metering.cli", "metering_app", "metering"),
     ("suanli.settlement.cli", "settlement_app", "settlement"),

@@ -7,6 +7,7 @@ already in the database (initialising twice, an existing username) exits 1.
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +16,7 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from suanli.auth.roles import Role
-from suanli.cli_common import console, fail, read_password, sessions
+from suanli.kit.cli import console, fail, sessions
 from suanli.kit.db import unit_of_work
 from suanli.kit.errors import AppError, Conflict, NotFound
 
@@ -33,6 +34,27 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
 # The service's field names, as the options a person typed.
 OPTIONS = {"password": "--password", "username": "USERNAME", "slug": "SLUG", "name": "--name",
            "kind": "--kind", "city": "--city", "name_zh": "--name-zh"}
+
+
+def read_password(password: str | None, file: Path | None) -> str:
+    """The password given by --password, or the first line of --password-file ("-":
+    stdin), or asked twice on the terminal; exit 2 naming the option otherwise."""
+    if password is not None and file is not None:
+        raise fail("--password-file: give --password or --password-file, not both", 2)
+    if password is not None:
+        return password
+    if file is None:
+        if not sys.stdin.isatty():
+            raise fail("--password-file: no terminal to ask for the password on; "
+                       "give --password-file FILE", 2)
+        return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+    try:
+        text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problem = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise fail(f"--password-file: cannot read {file}: {problem}", 2) from None
+    lines = text.splitlines()
+    return lines[0] if lines else ""
 
 
 def _option(field: str | None) -> str:

@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from suanli.config import get_settings
+from suanli.integrity.cli import ledger_app
 from suanli.kit.db import unit_of_work
 from suanli.ledger import service as ledger
-from suanli.ledger.cli import COLUMNS, ledger_app
+from suanli.ledger.cli import COLUMNS
 from tests.conftest import BACKEND
 from tests.ledger.conftest import CASH, PROVIDER, TREASURY, VOUCHER
 

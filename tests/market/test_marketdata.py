@@ -9,9 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from suanli.auth.roles import Role
-from suanli.market.charts import bar_chart, line_chart
 from suanli.market.shadow import by_model
 from suanli.market.snapshots import Built
+from suanli.web.charts import line_chart
+from suanli.web.charts import paired_bar_chart as bar_chart
 from tests.market.helpers import (
     cheap_passwords,  # noqa: F401 - a fixture
     listable_cluster,

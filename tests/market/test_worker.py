@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from suanli.kit.db import make_engine, make_sessionmaker, unit_of_work
-from suanli.market import orders_service, rounds, worker
+from suanli.market import orders_service, rounds
 from suanli.market.models import Round
 from suanli.market.schemas import OrderCreate
+from suanli.settlement import worker
 from tests.market.helpers import (
     cheap_passwords,  # noqa: F401 - a fixture
     fresh_world,
@@ -73,7 +74,7 @@ def test_rounds_started_together_never_overlap(fresh_database: str) -> None:
 
 def test_the_worker_settles_yesterday_once(fresh_database: str) -> None:
     from suanli.ledger.verify import verify
-    from suanli.market.worker import settle_yesterday
+    from suanli.settlement.worker import settle_yesterday
     from tests.settlement.committed import committed_world
     from tests.settlement.usage import use
 

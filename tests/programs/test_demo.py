@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from suanli.applications import repository as app_repo
+from suanli.applications.demo import seed_applications, seed_programs, shanghai_program
 from suanli.applications.states import ApplicationStatus as S
 from suanli.auth import repository as auth_repo
 from suanli.config import get_settings
@@ -17,7 +18,6 @@ from suanli.documents import service as documents
 from suanli.kit.db import make_engine, make_sessionmaker, unit_of_work
 from suanli.ledger.verify import verify
 from suanli.programs import presets, repository
-from suanli.programs.demo import seed_applications, seed_programs, shanghai_program
 from suanli.programs.enums import ProgramStatus
 from suanli.vouchers import repository as voucher_repo
 

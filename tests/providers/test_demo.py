@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from suanli.config import get_settings
 from suanli.demo.build import seed_identity
+from suanli.demo.providers import CLUSTERS, seed_catalogue, seed_providers
 from suanli.kit.db import make_engine, make_sessionmaker, unit_of_work
 from suanli.providers import compliance, repository, service
-from suanli.providers.demo import CLUSTERS, seed_catalogue, seed_providers
 from suanli.providers.models import Attestation, Cluster, ClusterStatus
 
 

@@ -9,9 +9,9 @@ from decimal import Decimal
 
 from openpyxl import load_workbook
 
-from suanli.reports.charts import Bar, bar_chart
+from suanli.kit.tables import Money, Table, to_csv, to_xlsx
 from suanli.reports.figures import Delivery, ProgramMoney, by_city, delivery_figures, totals
-from suanli.reports.tables import Money, Table, to_csv, to_xlsx
+from suanli.web.charts import Bar, bar_chart
 
 ROWS = [
     # 100 GPU-h of a 400 W domestic part at PUE 1.20 in a western hub, state-run: 48 kWh.

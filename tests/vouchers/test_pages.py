@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from suanli.applications.states import ApplicationStatus
-from suanli.programs.charts import SEGMENTS
 from suanli.programs.criteria import OPS
 from suanli.programs.enums import ProgramStatus, ProviderMode, RedemptionMode
+from suanli.programs.views import SEGMENTS
 from suanli.vouchers import service
 from suanli.vouchers.models import ReturnKind, VoucherStatus
 from suanli.web.i18n import catalogue

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from suanli.auth.roles import AUD, BUY, PA, PGA, REV, define
 
-# A startup's buyers keep its profile, upload evidence, apply and submit.
-APPLICATIONS_APPLY = define("applications.apply", {BUY})
+# A startup's buyers keep its profile, upload evidence, apply and submit (defined with the
+# programs, whose page shows the Apply button).
+from suanli.programs.permissions import APPLICATIONS_APPLY as APPLICATIONS_APPLY
+
 # See applications: startups their own, authorities those to their programs, the platform
 # and the regulator all of them.
 APPLICATIONS_READ = define("applications.read", {BUY, REV, PGA, PA, AUD})

@@ -188,7 +188,7 @@ def load_command() -> None:
     line with the packaged facts and reclassified.
     """
     from suanli.catalog.service import load_reference_data
-    from suanli.cli import sessions
+    from suanli.kit.cli import sessions
     from suanli.kit.db import unit_of_work
 
     with unit_of_work(sessions()) as session:

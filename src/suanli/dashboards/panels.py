@@ -15,9 +15,9 @@ from suanli.auth.principal import Principal
 from suanli.dashboards import permissions as perms
 from suanli.dashboards import service
 from suanli.kit.money import format_cny_grouped
-from suanli.market import charts as line_charts
 from suanli.reports import exports
-from suanli.reports.charts import Bar, bar_chart
+from suanli.web import charts as line_charts
+from suanli.web.charts import Bar, bar_chart
 from suanli.web.i18n import translate
 from suanli.web.pages import HOME_PANELS
 from suanli.web.render import language

@@ -11,17 +11,17 @@ from rich.progress import Progress
 from sqlalchemy.orm import Session
 
 from suanli import migrate
+from suanli.applications import demo as programs_demo
 from suanli.auth import repository as auth_repo
 from suanli.auth import service as auth_service
 from suanli.auth.roles import OrgKind, Role
 from suanli.config import get_settings
+from suanli.demo import providers as providers_demo
 from suanli.demo import summary
 from suanli.integrity import service as integrity
 from suanli.kit.db import make_engine, make_sessionmaker, unit_of_work
 from suanli.market import demo as market_demo
 from suanli.models_registry import load_all_models
-from suanli.programs import demo as programs_demo
-from suanli.providers import demo as providers_demo
 from suanli.settlement import demo as settlement_demo
 
 DEMO_PASSWORD = "suanli-demo-2026"  # noqa: S105 - printed for the demo on purpose

@@ -1,4 +1,5 @@
-"""`suanli ledger`: verify the ledger, print an account's statement, expire holds."""
+"""`suanli ledger`: print an account's statement, expire holds (`verify` joins from
+`suanli.integrity.cli`, which stores its result)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,8 @@ from datetime import datetime, time, timedelta
 from typing import Annotated
 
 import typer
-from rich.progress import Progress
 
-from suanli.kit.db import make_sessionmaker, read_snapshot, unit_of_work
+from suanli.kit.db import read_snapshot, unit_of_work
 from suanli.kit.errors import NotFound
 from suanli.kit.money import format_cny
 from suanli.kit.timeutil import SHANGHAI, as_utc, to_shanghai, utcnow
@@ -22,45 +22,9 @@ COLUMNS = ["time", "transfer_id", "kind", "reason", "ref", "debit", "credit", "a
            "balance", "held"]
 
 
-@ledger_app.command("verify")
-def verify_command() -> None:
-    """Re-derive every balance from the transfers and check the invariants.
-
-    Exits 1 naming the first discrepancy: an account and the total that differs, a
-    debit/credit sum mismatch, a broken flag, a gap in an account's entries or a hold whose
-    state disagrees with its transfers. The result is stored for the compliance dashboard.
-    """
-    from suanli.cli import console, engine, err, fail
-    from suanli.integrity import service as integrity
-    from suanli.ledger import repository
-    from suanli.ledger.verify import verify
-
-    database, started = engine(), utcnow()
-    # One read-only snapshot: the platform keeps writing, and the check sees one moment.
-    with read_snapshot(database) as session, Progress(
-            console=err, transient=True, disable=not err.is_terminal) as bar:
-        task = bar.add_task("verifying the ledger", total=repository.row_count(session))
-        pending = [0]
-
-        def tick(n: int) -> None:
-            pending[0] += n
-            if pending[0] >= 5000:  # redrawing per row would cost more than the check
-                bar.advance(task, pending[0])
-                pending[0] = 0
-
-        verdict = verify(session, progress=tick)
-    with unit_of_work(make_sessionmaker(database)) as session:
-        integrity.record_ledger(session, verdict, started_at=started,
-                                by=integrity.Requester("suanli ledger verify"))
-    if not verdict.ok:
-        raise fail(f"ledger discrepancy: {verdict.problem}")
-    console.print(f"ledger ok: {verdict.accounts} accounts, {verdict.transfers} transfers, "
-                  f"{verdict.entries} entries; debits equal credits", highlight=False)
-
-
 def parse_when(value: str | None, *, option: str, end: bool = False) -> datetime | None:
     """A date (a whole day in Asia/Shanghai; `--to` includes it) or an ISO 8601 time."""
-    from suanli.cli import fail
+    from suanli.kit.cli import fail
 
     if value is None:
         return None
@@ -88,7 +52,7 @@ def statement_command(
     Amounts are CNY decimal strings; `balance` is credits less debits posted, `held` what
     holds reserve; times are Asia/Shanghai.
     """
-    from suanli.cli import engine, fail
+    from suanli.kit.cli import engine, fail
     from suanli.ledger import reads
 
     start = parse_when(since, option="--from")
@@ -113,7 +77,7 @@ def statement_command(
 @ledger_app.command("expire-holds")
 def expire_holds_command() -> None:
     """Void every hold past its expiry (ids "expire:<hold id>"); safe to run again."""
-    from suanli.cli import console, sessions
+    from suanli.kit.cli import console, sessions
     from suanli.ledger import service
 
     with unit_of_work(sessions()) as session:

@@ -19,7 +19,7 @@ except ModuleNotFoundError as exc:  # the pure engine's CLI is not there yet
 
 
 def _start(value: str | None) -> datetime | None:
-    from suanli.cli import fail
+    from suanli.kit.cli import fail
     from suanli.market.capacity import next_whole_hour
 
     if value is None:
@@ -44,7 +44,7 @@ def round_command(
                                               help="Solver time limit, seconds")] = 30.0,
 ) -> None:
     """Run one clearing round now: snapshot, clear, write contracts (one transaction)."""
-    from suanli.cli import console, err, fail, sessions
+    from suanli.kit.cli import console, err, fail, sessions
     from suanli.market import rounds
 
     options = rounds.Options(start=_start(start), slots=slots, time_limit_s=time_limit,
@@ -70,7 +70,7 @@ def rerun_command(round_id: Annotated[int, typer.Argument(help="The round to re-
                   ) -> None:
     """Clear a stored round's snapshot again and compare with its stored result
     (ignoring solve_seconds); exit 1 naming what differs."""
-    from suanli.cli import console, fail, sessions
+    from suanli.kit.cli import console, fail, sessions
     from suanli.kit.errors import AppError
     from suanli.market import rounds
 

@@ -24,7 +24,7 @@ from suanli.kit.timeutil import utcnow
 from suanli.ledger import repository as ledger_repo
 from suanli.ledger import service as ledger
 from suanli.ledger.posting import HoldState
-from suanli.market import funds, repository
+from suanli.market import funds, repository, settlement_port
 from suanli.market.capacity import HOUR
 from suanli.market.models import Contract, ContractSource, ContractState, Offer
 from suanli.vouchers.models import Voucher
@@ -178,9 +178,7 @@ def cancel_contract(session: Session, *, contract_id: int, buyer_ids: Collection
     charge = cancellation_charge(c, now)
     if _holds_moved_on(session, c):
         # Settlement owns the holds now: the cancellation is the contract's final settlement.
-        from suanli.settlement import service as settlement
-
-        settlement.settle_cancellation(session, contract=c, charge_fen=charge, now=now)
+        settlement_port.final_bill(session, contract=c, charge_fen=charge, now=now)
         return _cancelled(session, c, before, charge, now)
     from_voucher = 0 if not c.cost_fen else int(
         (Decimal(charge) * c.subsidy_fen / c.cost_fen).quantize(Decimal(1),

@@ -20,7 +20,6 @@ from suanli.kit.errors import AppError, ValidationFailed
 from suanli.kit.money import format_cny
 from suanli.kit.timeutil import utcnow
 from suanli.market import (
-    charts,
     funds,
     instant,
     marketdata,
@@ -35,6 +34,7 @@ from suanli.market import permissions as perms
 from suanli.market.forms import blanks_to_none, default_window, errors_of, from_local
 from suanli.market.offers_api import money_query
 from suanli.market.schemas import Id, InstantBuy, OrderCreate
+from suanli.web import charts
 from suanli.web.i18n import translate
 from suanli.web.render import language, render
 
@@ -56,11 +56,11 @@ def _depth_chart(request: Request, rows: list[marketdata.DepthRow]) -> str:
     for r in rows:
         days[r.day.isoformat()[5:]][0] += r.demand_gpus
         days[r.day.isoformat()[5:]][1] += r.supply_gpus
-    return charts.bar_chart([(d, v[0], v[1]) for d, v in sorted(days.items())],
-                            title=_t(request, "market.depth.title"), unit="GPUs",
-                            legend=(_t(request, "market.depth.demand"),
-                                    _t(request, "market.depth.supply")),
-                            test_id="depth-chart")
+    return charts.paired_bar_chart([(d, v[0], v[1]) for d, v in sorted(days.items())],
+                                   title=_t(request, "market.depth.title"), unit="GPUs",
+                                   legend=(_t(request, "market.depth.demand"),
+                                           _t(request, "market.depth.supply")),
+                                   test_id="depth-chart")
 
 
 def _t(request: Request, key: str) -> str:

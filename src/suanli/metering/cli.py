@@ -35,7 +35,7 @@ SHOWN = 50
 def _reporter(provider: str | None) -> Reporter:
     from suanli.auth import repository as auth_repo
     from suanli.auth.roles import OrgKind
-    from suanli.cli import fail, sessions
+    from suanli.kit.cli import fail, sessions
     from suanli.metering.service import Reporter
 
     if provider is None:
@@ -66,7 +66,7 @@ def import_file(
                                             help="Rows per transaction")] = 1000,
 ) -> None:
     """Import a usage file; valid rows land, refused ones are listed with line and reason."""
-    from suanli.cli import fail, sessions
+    from suanli.kit.cli import fail, sessions
     from suanli.metering.importer import run_import
 
     reporter = _reporter(provider)

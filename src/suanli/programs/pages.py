@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 
 from suanli.auth.principal import Principal
 from suanli.catalog.forms import FormFields
 from suanli.deps import DbSession, Guard
 from suanli.kit.errors import AppError
-from suanli.kit.money import MoneyError, parse_cny
-from suanli.programs import access, charts, presets, repository, rules, service, views
+from suanli.kit.money import MoneyError, format_cny_grouped, parse_cny
+from suanli.programs import access, presets, repository, rules, service, views
 from suanli.programs import permissions as perms
 from suanli.programs.api import listed, managed, visible
 from suanli.programs.enums import ProgramStatus
 from suanli.programs.models import Program
 from suanli.programs.rates import percent
+from suanli.web import charts
+from suanli.web.i18n import translate
 from suanli.web.render import env, language, render
 
 router = APIRouter(include_in_schema=False)
@@ -44,12 +47,16 @@ def programs_page(request: Request, session: DbSession, principal: Reader) -> Re
                   can_budget=principal.can(perms.PROGRAMS_BUDGET))
 
 
-def _budget_rows(request: Request, budgets: list[views.BudgetView]) -> charts.Chart:
-    zh = language(request) == "zh"
-    return charts.budget_chart([
-        ((v.program.name_zh or v.program.name) if zh else v.program.name,
-         {"spent": v.totals.spent, "held": v.totals.held, "outstanding": v.totals.outstanding,
-          "unissued": v.unissued}) for v in budgets])
+def _budget_chart(request: Request, budgets: list[views.BudgetView]) -> Markup:
+    lang = language(request)
+    return Markup(charts.stacked_bar_chart(  # noqa: S704 - the chart escapes what it draws
+        [((v.program.name_zh or v.program.name) if lang == "zh" else v.program.name,
+          {"spent": v.totals.spent, "held": v.totals.held,
+           "outstanding": v.totals.outstanding, "unissued": v.unissued}) for v in budgets],
+        keys=views.SEGMENTS, colours=views.COLOURS,
+        names={k: translate(lang, f"programs.budget.{k}") for k in views.SEGMENTS},
+        title=translate(lang, "programs.budget.chart"),
+        shown=lambda fen: f"{format_cny_grouped(fen)} CNY", test_id="budget-chart"))
 
 
 @router.get("/programs/budget", response_class=HTMLResponse)
@@ -58,8 +65,7 @@ def budget_page(request: Request, session: DbSession, principal: BudgetReader) -
     rows = repository.programs(session, authority_ids=scope, public=False)
     budgets = views.budgets(session, rows)
     return render(request, "programs/budget.html", budgets=budgets,
-                  chart=_budget_rows(request, budgets), segments=charts.SEGMENTS,
-                  colours=charts.COLOURS, totals=_sum(budgets))
+                  chart=_budget_chart(request, budgets), totals=_sum(budgets))
 
 
 def _sum(budgets: list[views.BudgetView]) -> dict[str, int]:
@@ -85,15 +91,9 @@ def _detail(request: Request, session: DbSession, principal: Principal, program:
                   city=_city(request, program.city),
                   rules_text=rules.describe(program.rules, lang, service.city_names()),
                   can_manage=access.can_manage(principal, program), budget=budget,
-                  can_apply=principal.can(_apply_perm()) and program.status
+                  can_apply=principal.can(perms.APPLICATIONS_APPLY) and program.status
                   == ProgramStatus.PUBLISHED, preset=preset, errors=errors or {},
                   marked=set(program.illustrative_fields))
-
-
-def _apply_perm() -> Any:
-    from suanli.applications.permissions import APPLICATIONS_APPLY
-
-    return APPLICATIONS_APPLY
 
 
 @router.get("/programs/{program_id}", response_class=HTMLResponse)

@@ -12,3 +12,6 @@ PROGRAMS_READ_ALL = define("programs.read_all", {PA, AUD})
 PROGRAMS_MANAGE = define("programs.manage", {PGA})
 # The budget dashboard: budget, issued, held, spent and returned, read from the ledger.
 PROGRAMS_BUDGET = define("programs.budget", {PGA, PA, AUD})
+# A startup's buyers apply to programs (the applications domain's routes ask for it; the
+# program page asks too, to show its Apply button).
+APPLICATIONS_APPLY = define("applications.apply", {BUY})

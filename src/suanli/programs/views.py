@@ -14,7 +14,7 @@ from suanli.programs import service as programs
 from suanli.programs.models import Program
 from suanli.programs.rates import format_rate, parse_rate
 from suanli.programs.schemas import BudgetRead, ProgramFields, ProgramRead
-from suanli.vouchers.totals import ProgramTotals, program_totals
+from suanli.programs.vouchers_port import ProgramTotals, program_totals
 
 MONEY = {"budget_cny": "budget_fen", "voucher_min_cny": "voucher_min_fen",
          "voucher_max_cny": "voucher_max_fen", "default_value_cny": "default_value_fen",
@@ -90,6 +90,12 @@ def authorities(session: Session, rows: list[Program]) -> dict[int, str]:
 def reads(session: Session, rows: list[Program]) -> list[ProgramRead]:
     names = authorities(session, rows)
     return [program_read(p, names.get(p.authority_org_id, "")) for p in rows]
+
+
+# The budget chart's shares of each program's budget, in the order drawn, and their colours.
+SEGMENTS = ("spent", "held", "outstanding", "unissued")
+COLOURS = {"spent": "#b3261e", "held": "#e0a030", "outstanding": "#3b6ea5",
+           "unissued": "#c9d3df"}
 
 
 @dataclass(frozen=True)

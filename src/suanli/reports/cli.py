@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 if TYPE_CHECKING:
-    from suanli.reports.tables import Table
+    from suanli.kit.tables import Table
 
 report_app = typer.Typer(help="Reports: program budgets and delivery, the whole market.",
                          no_args_is_help=True)
@@ -36,8 +36,8 @@ OutOpt = Annotated[Path | None, typer.Option("-o", "--output", help="Write to th
 
 
 def _emit(tables: list[Table], fmt: Output, output: Path | None) -> None:
-    from suanli.cli import fail
-    from suanli.reports.tables import text_of, to_csv, to_xlsx
+    from suanli.kit.cli import fail
+    from suanli.kit.tables import text_of, to_csv, to_xlsx
 
     if fmt is Output.XLSX and output is None:
         raise fail("--output: an XLSX report needs -o FILE", 2)
@@ -64,7 +64,7 @@ def _emit(tables: list[Table], fmt: Output, output: Path | None) -> None:
 def program(program_id: Annotated[int, typer.Argument(help="The program's id", min=1)],
             fmt: FormatOpt = Output.TABLE, output: OutOpt = None) -> None:
     """One program: money from the ledger, GPU-hours, spending, energy, startups served."""
-    from suanli.cli import fail, sessions
+    from suanli.kit.cli import fail, sessions
     from suanli.kit.db import unit_of_work
     from suanli.kit.errors import NotFound
     from suanli.reports import exports, service
@@ -82,7 +82,7 @@ def program(program_id: Annotated[int, typer.Argument(help="The program's id", m
 @report_app.command("market")
 def market(fmt: FormatOpt = Output.TABLE, output: OutOpt = None) -> None:
     """Every program and city, and delivery across the whole market."""
-    from suanli.cli import sessions
+    from suanli.kit.cli import sessions
     from suanli.kit.db import unit_of_work
     from suanli.reports import exports, service
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from suanli.kit.money import format_cny_grouped
-from suanli.reports.charts import Bar, bar_chart
+from suanli.kit.tables import Money, Table
 from suanli.reports.figures import DeliveryFigures, ProgramMoney
-from suanli.reports.tables import Money, Table
+from suanli.web.charts import Bar, bar_chart
 
 MONEY_FIELDS = ("committed", "issued", "held", "spent", "returned")
 

@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from suanli.kit.units import gpu_hours
+
 HUNDREDTH = Decimal("0.01")
 NO_HUB = "city"
 
@@ -89,10 +91,6 @@ def delivery_figures(rows: Iterable[Delivery]) -> DeliveryFigures:
     out.energy_kwh = _q(sum(energy.values(), Decimal(0)))
     out.startups_served = len(buyers)
     return out
-
-
-def gpu_hours(gpu_seconds: int) -> Decimal:
-    return _q(Decimal(gpu_seconds) / 3600)
 
 
 def energy_kwh(gpu_seconds: int, tdp_w: int | None, pue: Decimal) -> Decimal:

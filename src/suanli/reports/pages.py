@@ -13,8 +13,8 @@ from suanli.deps import DbSession, Guard
 from suanli.reports import exports, service
 from suanli.reports import permissions as perms
 from suanli.reports.api import authority_scope
-from suanli.reports.downloads import download
 from suanli.reports.figures import totals
+from suanli.web.downloads import download
 from suanli.web.i18n import translate
 from suanli.web.render import language, render
 

@@ -13,7 +13,7 @@ from suanli.kit.errors import ValidationFailed
 from suanli.kit.money import format_cny
 from suanli.kit.pagination import Page, PageParams, page_params
 from suanli.kit.timeutil import utcnow
-from suanli.reports.figures import gpu_hours
+from suanli.kit.units import gpu_hours
 from suanli.settlement import claims as claims_service
 from suanli.settlement import permissions as perms
 from suanli.settlement import repository as repo

@@ -21,7 +21,7 @@ out = Console(soft_wrap=True)
 
 
 def _run(day: date) -> None:
-    from suanli.cli import fail, sessions
+    from suanli.kit.cli import fail, sessions
     from suanli.kit.db import unit_of_work
     from suanli.kit.timeutil import utcnow
     from suanli.settlement import service

@@ -11,12 +11,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from suanli.auth.principal import Principal
 from suanli.deps import DbSession, Guard
 from suanli.kit.errors import ValidationFailed
-from suanli.reports.downloads import download
 from suanli.settlement import claims as claims_service
 from suanli.settlement import permissions as perms
 from suanli.settlement import repository as repo
 from suanli.settlement import views
 from suanli.settlement.models import ClaimStatus
+from suanli.web.downloads import download
 from suanli.web.i18n import translate
 from suanli.web.render import language, render
 

@@ -31,6 +31,7 @@ from suanli.kit.errors import Conflict, NotFound
 from suanli.kit.timeutil import utcnow
 from suanli.ledger import service as ledger
 from suanli.ledger.posting import TransferSpec
+from suanli.market import settlement_port
 from suanli.market.models import Contract, ContractState
 from suanli.metering import service as metering
 from suanli.programs import service as programs
@@ -239,3 +240,7 @@ def _snapshot(row: ContractSettlement) -> dict[str, object]:
             "final": row.final, "records": row.records, "gpu_seconds": row.gpu_seconds,
             "charge_fen": row.charge_fen, "voucher_fen": row.voucher_fen,
             "buyer_fen": row.buyer_fen, "uncovered_fen": row.uncovered_fen}
+
+
+# Cancelling a contract whose days this module has begun billing closes it here.
+settlement_port.plug_in(settle_cancellation)

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 from suanli.auth.principal import Principal
 from suanli.auth.roles import Perm
 from suanli.kit.errors import NotFound, ValidationFailed
+from suanli.kit.tables import Money, Table
 from suanli.kit.timeutil import utcnow
-from suanli.reports.figures import gpu_hours
-from suanli.reports.tables import Money, Table
+from suanli.kit.units import gpu_hours
 from suanli.settlement import permissions as perms
 from suanli.settlement import repository as repo
 from suanli.settlement.charges import period_of

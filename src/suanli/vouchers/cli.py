@@ -23,7 +23,7 @@ console = Console(soft_wrap=True)
 
 
 def _now(text: str | None) -> datetime:
-    from suanli.cli import fail
+    from suanli.kit.cli import fail
 
     if text is None:
         return utcnow()
@@ -41,7 +41,7 @@ def _now(text: str | None) -> datetime:
 def expire(now: Annotated[str | None, typer.Option(
         help="Expire as of this time (ISO 8601 with zone); default: now")] = None) -> None:
     """Expire vouchers past their validity and return their unspent money to the programs."""
-    from suanli.cli import sessions
+    from suanli.kit.cli import sessions
     from suanli.kit.db import unit_of_work
     from suanli.vouchers import service
 
@@ -58,7 +58,7 @@ def expire(now: Annotated[str | None, typer.Option(
 @vouchers_app.command("list")
 def list_vouchers() -> None:
     """Every voucher with its balance (from the ledger)."""
-    from suanli.cli import sessions
+    from suanli.kit.cli import sessions
     from suanli.kit.db import unit_of_work
     from suanli.vouchers import repository, service
 

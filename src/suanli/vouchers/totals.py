@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from suanli.programs import vouchers_port
+from suanli.programs.vouchers_port import ProgramTotals
 from suanli.vouchers import repository, service
 
-
-@dataclass(frozen=True)
-class ProgramTotals:
-    vouchers: int = 0
-    issued: int = 0  # face value issued
-    outstanding: int = 0  # still spendable on the vouchers (available)
-    held: int = 0  # reserved by contracts
-    spent: int = 0
-    returned: int = 0  # given back to the program (expiry, clawback)
+__all__ = ["ProgramTotals", "program_totals", "register"]
 
 
 def program_totals(session: Session, program_ids: Collection[int]) -> dict[int, ProgramTotals]:
@@ -31,3 +24,8 @@ def program_totals(session: Session, program_ids: Collection[int]) -> dict[int, 
         for i, value in enumerate((1, b.face_value, b.available, b.held, b.spent, b.returned)):
             t[i] += value
     return {pid: ProgramTotals(*t) for pid, t in acc.items()}
+
+
+def register() -> None:
+    """Plug `program_totals` into the programs domain's budget views (at start-up)."""
+    vouchers_port.plug_in(program_totals)

@@ -1,5 +1,6 @@
-"""`suanli worker`: scheduled market jobs. Each tick moves contracts on and expires orders,
-then runs a clearing round when one is due. Any number of workers may run: the round
+"""`suanli worker`: scheduled market jobs, then settlement (hence it lives here, above the
+market). Each tick moves contracts on and expires orders, then runs a clearing round when
+one is due, then settles yesterday. Any number of workers may run: the round
 lock and the "started since the tick" check mean two never clear at once, nor twice."""
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from suanli.kit.timeutil import utcnow
 from suanli.market import rounds
 from suanli.market.models import Round
 
-log = logging.getLogger("suanli.market.worker")
+log = logging.getLogger("suanli.settlement.worker")
 
 
 def tick(factory: sessionmaker[Session], *, every: timedelta, options: rounds.Options,
@@ -53,7 +54,7 @@ def worker_command(
     once: Annotated[bool, typer.Option(help="Run one check and stop")] = False,
 ) -> None:
     """Run scheduled jobs: contract states, order expiry, clearing rounds, settlement."""
-    from suanli.cli import console, sessions
+    from suanli.kit.cli import console, sessions
 
     factory = sessions()
     options = rounds.Options(slots=slots, time_limit_s=time_limit)
