@@ -45,7 +45,7 @@ test: lint
 # FLOORS_TESTS on SQLite. Kept small so that CI stays short.
 FLOORS ?= .venv-floors
 FLOORS_TESTS ?= tests/kit tests/auth tests/catalog tests/cli tests/providers tests/agent \
-	tests/test_migrations.py tests/market/clearing tests/market/test_offers.py tests/ledger/test_service.py \
+	tests/test_migrations.py tests/market/clearing tests/ledger/test_service.py \
 	tests/reports tests/dashboards tests/simulate/test_engine.py
 test-floors:
 	[ -x $(FLOORS)/bin/uv ] || { $(PYTHON) -m venv $(FLOORS) && $(FLOORS)/bin/python -m pip install --quiet uv; }

@@ -1,31 +1,65 @@
-"""`suanli init`, `orgs` and `users` on a fresh database, run as an operator would."""
+"""`suanli init`, `orgs` and `users` on a fresh database, through the command's own entry
+point (`suanli.cli.main`: its exit status and stderr lines), in-process to keep them quick."""
 
 from __future__ import annotations
 
-import os
+import io
 import subprocess
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 from suanli.auth import repository, service
 from suanli.auth.models import LoginSession
+from suanli.cli import main
+from suanli.config import get_settings
 from suanli.kit.db import make_engine, make_sessionmaker, unit_of_work
 
 
-def run(url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SUANLI_DATABASE_URL": url, "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "suanli", *args], capture_output=True,
-                          text=True, timeout=60, env=env, input=stdin, check=False)
+@dataclass
+class Done:
+    returncode: int
+    stdout: str
+    stderr: str
 
 
-def one_line(done: subprocess.CompletedProcess[str]) -> str:
+Run = Callable[..., Done]
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
+    """run(url, *args, stdin=None): the `suanli` command with these arguments."""
+
+    def invoke(url: str, *args: str, stdin: str | None = None) -> Done:
+        monkeypatch.setenv("SUANLI_DATABASE_URL", url)
+        monkeypatch.setenv("COLUMNS", "200")
+        get_settings.cache_clear()
+        monkeypatch.setattr(sys, "argv", ["suanli", *args])
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin or ""))
+        code = 0
+        try:
+            main()
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        finally:
+            get_settings.cache_clear()
+        out, err = capsys.readouterr()
+        return Done(code, out, err)
+
+    return invoke
+
+
+def one_line(done: Done) -> str:
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, done.stderr
     return lines[0]
 
 
 def test_init_creates_the_platform_and_refuses_a_second_time(fresh_database: str,
-                                                             tmp_path: Path) -> None:
+                                                             tmp_path: Path, run: Run) -> None:
     secret = tmp_path / "pw"
     secret.write_text("a long admin password\n", encoding="utf-8")
     done = run(fresh_database, "init", "--org-slug", "shanghai-dispatch", "--username", "root",
@@ -45,7 +79,8 @@ def test_init_creates_the_platform_and_refuses_a_second_time(fresh_database: str
                                       "'shanghai-dispatch' exists")
 
 
-def test_init_password_from_stdin_and_bad_input(fresh_database: str, tmp_path: Path) -> None:
+def test_init_password_from_stdin_and_bad_input(fresh_database: str, tmp_path: Path,
+                                                run: Run) -> None:
     short = run(fresh_database, "init", "--password-file", "-", stdin="short\n")
     assert short.returncode == 2
     assert one_line(short) == "error: --password: must be at least 10 characters"
@@ -63,7 +98,7 @@ def test_init_password_from_stdin_and_bad_input(fresh_database: str, tmp_path: P
     assert done.returncode == 0, done.stderr  # nothing half-written by the refusals
 
 
-def test_orgs_and_users_lifecycle(fresh_database: str) -> None:
+def test_orgs_and_users_lifecycle(fresh_database: str, run: Run) -> None:
     made = run(fresh_database, "orgs", "create", "acme-ai", "--name", "Acme AI",
                "--kind", "startup", "--city", "beijing")
     assert made.returncode == 0, made.stderr
