@@ -3,6 +3,16 @@ same run, on SQLite and PostgreSQL.
 
     .venv/bin/python bench/metering.py                        # both databases
     .venv/bin/python bench/metering.py --only sqlite --rows 20000 --rounds 3
+    .venv/bin/python bench/metering.py --real-size            # 1,000,000-line sacct, a month
+                                                              # of DCGM samples of 64 GPUs
+
+With --real-size, two files are written to disk (`bench/metering_files.py`): a raw sacct
+export of 1,000,000 lines (jobs with their steps, array tasks, pending placeholders,
+cancelled jobs) and a month of one-minute DCGM samples of 64 GPUs (2,764,800 lines of
+federation text); each is imported from disk by `suanli.metering.importer.run_import` in a
+process of its own, whose peak resident memory is reported (aim: under 500 MiB: the import
+streams). Import speed is input lines per second; the baseline (plain Core INSERTs into
+`usage_records`, 1,000 a transaction) is measured in the same run on 200,000 rows.
 
 For each format (sacct, prometheus, json) a file of ROWS input rows is generated for one
 64-GPU contract: sacct jobs and JSON records of one GPU each, DCGM samples every 60 s of 64
@@ -21,7 +31,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -49,11 +61,19 @@ from suanli.metering.service import Reporter
 from suanli.models_registry import load_all_models
 from suanli.providers.models import Attestation, AttestedGpu, Cluster, DataCentre, Verdict
 
+sys.path.insert(0, str(Path(__file__).parent))
+from metering_files import uuid_of, write_dcgm, write_sacct
+
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 GPUS = 64
 BATCH = 1000
-T0 = datetime(2026, 11, 2, tzinfo=UTC)
-UUIDS = [f"GPU-bench-{i:04d}" for i in range(GPUS)]
+DAYS = 31
+# A month that has ended (usage from the future is refused), from a midnight.
+T0 = (datetime.now(UTC) - timedelta(days=DAYS + 1)).replace(hour=0, minute=0, second=0,
+                                                            microsecond=0)
+UUIDS = [uuid_of(i) for i in range(GPUS)]
+REAL_SACCT_LINES = 1_000_000
+BASELINE_ROWS = 200_000
 
 
 load_all_models()  # a flush sorts every table by its foreign keys
@@ -83,24 +103,26 @@ def seed(url: str) -> int:
 
 
 def _attest(s: Session, cluster_id: int) -> None:
-    att = Attestation(cluster_id=cluster_id, hostname="n", nonce=uuid.uuid4().hex,
-                      reported_at=T0, gpu_count=GPUS, payload={}, signature="-",
-                      verdict=Verdict.MATCH, problems=[])
-    s.add(att)
-    s.flush()
-    s.add_all([AttestedGpu(cluster_id=cluster_id, attestation_id=att.id, hostname="n",
-                           gpu_index=i, uuid=u, name="NVIDIA H20", model="h20",
-                           memory_total_mib=97871) for i, u in enumerate(UUIDS)])
+    for node in range(GPUS // 8):
+        att = Attestation(cluster_id=cluster_id, hostname=f"gn{node + 1:03d}",
+                          nonce=uuid.uuid4().hex, reported_at=T0, gpu_count=8, payload={},
+                          signature="-", verdict=Verdict.MATCH, problems=[])
+        s.add(att)
+        s.flush()
+        s.add_all([AttestedGpu(cluster_id=cluster_id, attestation_id=att.id,
+                               hostname=f"gn{node + 1:03d}", gpu_index=i, uuid=UUIDS[node * 8 + i],
+                               name="NVIDIA H20", model="h20", memory_total_mib=97871)
+                   for i in range(8)])
 
 
 def _contract(s: Session, cluster_id: int, provider_id: int, buyer_id: int) -> int:
-    end = T0 + timedelta(days=30)
+    end = T0 + timedelta(days=DAYS)
     offer = Offer(organisation_id=provider_id, cluster_id=cluster_id, accelerator_model="h20",
                   gpus=GPUS, start_at=T0, end_at=end, ask_fen=1000, min_lease_hours=1,
                   service_class=ServiceClass.TRAINING, cancel_fee_rate=Decimal("0.2"))
     s.add(offer)
     s.flush()
-    hours = GPUS * 30 * 24
+    hours = GPUS * DAYS * 24
     contract = Contract(source=ContractSource.INSTANT, offer_id=offer.id, buyer_org_id=buyer_id,
                         provider_org_id=provider_id, accelerator_model="h20", gpus=GPUS,
                         start_at=T0, end_at=end, gpu_hours=hours, unit_price_fen=1000,
@@ -138,11 +160,11 @@ def make_file(fmt: Format, rows: int, contract_id: int) -> list[str]:
     return out
 
 
-def baseline_rows(rows: int, contract_id: int, provider_id: int, batch_id: int
+def baseline_rows(rows: range, contract_id: int, provider_id: int, batch_id: int
                   ) -> list[dict[str, Any]]:
     now = datetime.now(UTC)
     out = []
-    for n in range(rows):
+    for n in rows:
         a, b, lane = _slot(n)
         out.append({"batch_id": batch_id, "contract_id": contract_id,
                     "provider_org_id": provider_id, "source": "baseline", "source_ref": str(n),
@@ -160,22 +182,27 @@ def clear(factory: sessionmaker[Session]) -> None:
 
 
 def time_baseline(factory: sessionmaker[Session], rows: int, contract_id: int) -> float:
-    """Rows per second of plain Core bulk INSERTs, BATCH rows per transaction."""
+    """Rows per second of plain Core bulk INSERTs, BATCH rows per transaction (the rows of
+    each transaction are built before its clock starts)."""
     with unit_of_work(factory) as s:
         contract = s.get(Contract, contract_id)
         assert contract is not None
+        provider = contract.provider_org_id
         batch = UsageBatch(run="baseline", source="baseline", channel="file",
                            accepted=0, duplicates=0, rejected=0, flagged=0, errors=[],
                            created_by="bench")
         s.add(batch)
         s.flush()
-        data = baseline_rows(rows, contract_id, contract.provider_org_id, batch.id)
+        batch_id = batch.id
     table = UsageRecord.__table__
-    started = time.perf_counter()
+    elapsed = 0.0
     for i in range(0, rows, BATCH):
+        data = baseline_rows(range(i, min(i + BATCH, rows)), contract_id, provider, batch_id)
+        started = time.perf_counter()
         with unit_of_work(factory) as s:
-            s.execute(insert(table), data[i:i + BATCH])  # type: ignore[arg-type]
-    return rows / (time.perf_counter() - started)
+            s.execute(insert(table), data)  # type: ignore[arg-type]
+        elapsed += time.perf_counter() - started
+    return rows / elapsed
 
 
 def time_import(factory: sessionmaker[Session], lines: list[str], fmt: Format,
@@ -237,13 +264,107 @@ def report(backend: str, result: Result, rows: int) -> None:
               f"{theirs:>12,.0f} {mine / theirs:>6.2f}  >= 0.33")
 
 
+def child_import(url: str, fmt: str, path: str) -> None:
+    """(In a process of its own.) Import one file from disk; print speed and peak memory."""
+    factory = make_sessionmaker(make_engine(url))
+    started = time.perf_counter()
+    with open(path, encoding="utf-8") as lines:
+        report = run_import(factory, lines=lines, fmt=Format(fmt),
+                            reporter=Reporter("bench", None), batch_size=BATCH)
+    seconds = time.perf_counter() - started
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    print(json.dumps({"lines": report.lines, "records": report.accepted,
+                      "passed": report.skipped, "refused": report.refused,
+                      "seconds": seconds, "peak_mib": peak_mib}))
+
+
+Real = list[dict[str, Any]]
+
+
+def real_size(url: str, dcgm: Path, folder: Path) -> Real:
+    """Both real-size files imported on one database, each in a child process."""
+    migrate.upgrade(url)
+    contract_id = seed(url)
+    factory = make_sessionmaker(make_engine(url))
+    sacct = folder / f"sacct-{uuid.uuid4().hex[:6]}.txt"
+    write_sacct(sacct, contract_id, T0, REAL_SACCT_LINES)
+    clear(factory)
+    baseline = time_baseline(factory, BASELINE_ROWS, contract_id)
+    out: Real = []
+    for fmt, path in ((Format.SACCT, sacct), (Format.PROMETHEUS, dcgm)):
+        clear(factory)
+        print(f"  importing {path.name} ({path.stat().st_size / 2**20:,.0f} MiB) ...",
+              file=sys.stderr)
+        done = subprocess.run([sys.executable, __file__, "--child", url, str(fmt), str(path)],
+                              capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise SystemExit(f"{fmt} import failed: {done.stderr[-2000:]}")
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        if result["refused"]:
+            raise SystemExit(f"{fmt}: {result['refused']} rows refused")
+        out.append({"format": str(fmt), "baseline": baseline, **result})
+    sacct.unlink()
+    return out
+
+
+def with_postgresql(admin_url: str, work: Callable[[str], Real]) -> Real:
+    name = f"suanli_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        return work(make_url(admin_url).set(database=name).render_as_string(hide_password=False))
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def main_real_size(only: str | None, pg_url: str) -> None:
+    with tempfile.TemporaryDirectory(prefix="suanli-bench-") as tmp:
+        folder = Path(tmp)
+        dcgm = folder / "dcgm-month.prom"
+        print("writing a month of DCGM samples of 64 GPUs ...", file=sys.stderr)
+        write_dcgm(dcgm, T0, 30)
+        results: list[tuple[str, Real]] = []
+        if only in (None, "sqlite"):
+            print("sqlite:", file=sys.stderr)
+            results.append(("sqlite", real_size(f"sqlite:///{folder / 'bench.db'}", dcgm,
+                                                folder)))
+        if only in (None, "postgresql"):
+            print("postgresql:", file=sys.stderr)
+            results.append(("postgresql", with_postgresql(
+                pg_url, lambda url: real_size(url, dcgm, folder))))
+    print(f"\n{os.cpu_count()} CPUs; input lines per second of the import, beside plain "
+          f"INSERTs ({BASELINE_ROWS:,} rows) in the same run; peak memory of the import:")
+    print(f"{'database':<11} {'file':<11} {'lines':>10} {'records':>8} {'passed':>8} "
+          f"{'import/s':>9} {'baseline/s':>10} {'ratio':>6} {'peak MiB':>9}")
+    for name, rows in results:
+        for r in rows:
+            speed = r["lines"] / r["seconds"]
+            print(f"{name:<11} {r['format']:<11} {r['lines']:>10,} {r['records']:>8,} "
+                  f"{r['passed']:>8,} {speed:>9,.0f} {r['baseline']:>10,.0f} "
+                  f"{speed / r['baseline']:>6.2f} {r['peak_mib']:>9,.0f}")
+    print("aims: ratio >= 0.33, peak < 500 MiB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     parser.add_argument("--rows", type=int, default=20_000, help="input rows per file")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median)")
     parser.add_argument("--pg-url", default=os.environ.get("SUANLI_TEST_PG_URL", PG_DEFAULT))
+    parser.add_argument("--real-size", action="store_true",
+                        help="a 1,000,000-line sacct export and a month of DCGM samples")
+    parser.add_argument("--child", nargs=3, metavar=("URL", "FORMAT", "FILE"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        child_import(*args.child)
+        return
+    if args.real_size:
+        main_real_size(args.only, args.pg_url)
+        return
     results: list[tuple[str, Result]] = []
     runs: list[tuple[str, Callable[[], Result]]] = [
         ("sqlite", lambda: bench_sqlite(args.rows, args.rounds)),

@@ -64,6 +64,7 @@ def include_domains(app: FastAPI) -> None:
     _include_vouchers(app)
     _include_market(app)
     _include_settlement(app)
+    _include_notifications(app)
     from suanli.dashboards.panels import register as register_dashboards
 
     register_dashboards()
@@ -81,6 +82,17 @@ def _include_settlement(app: FastAPI) -> None:
         app.include_router(api, prefix="/api/v1")
     for pages in (settlement_pages, reports_pages):
         app.include_router(pages)
+
+
+def _include_notifications(app: FastAPI) -> None:
+    """The inbox, preferences, webhooks and alerts (issue 19); the top bar's unread count."""
+    from suanli.notifications.api import router as notifications_api
+    from suanli.notifications.pages import register
+    from suanli.notifications.pages import router as notifications_pages
+
+    app.include_router(notifications_api, prefix="/api/v1")
+    app.include_router(notifications_pages)
+    register()
 
 
 def _include_market(app: FastAPI) -> None:

@@ -160,6 +160,7 @@ _DOMAIN_COMMANDS: list[tuple[str, str, str]] = [
     ("suanli.metering.cli", "metering_app", "metering"),
     ("suanli.settlement.cli", "settlement_app", "settlement"),
     ("suanli.reports.cli", "report_app", "report"),
+    ("suanli.notifications.cli", "notifications_app", "notifications"),
 ]
 _mount_domains()
 

@@ -13,6 +13,7 @@ MODELS = (
     "suanli.auth.models",
     "suanli.audit.models",
     "suanli.kit.idempotency",
+    "suanli.outbox.models",
     "suanli.catalog.models",
     "suanli.ledger.models",
     "suanli.integrity.models",
@@ -24,6 +25,7 @@ MODELS = (
     "suanli.market.models",
     "suanli.metering.models",
     "suanli.settlement.models",
+    "suanli.notifications.models",
 )
 
 

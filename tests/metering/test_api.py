@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -29,8 +29,10 @@ def record(world: World, **change: Any) -> dict[str, Any]:
 
 def test_report_then_read(client: TestClient, world: World, member: Callable[..., Any]) -> None:
     headers = {**world.provider.headers, "Idempotency-Key": "usage-1"}
-    body = {"records": [record(world),
-                        record(world, ref="job-2", gpus=None, gpu_uuids=world.uuids[:2])]}
+    later = {"start": (world.start + timedelta(hours=2)).isoformat(),
+             "end": (world.start + timedelta(hours=4)).isoformat()}
+    body = {"records": [record(world), record(world, ref="job-2", gpus=None,
+                                              gpu_uuids=world.uuids[:2], **later)]}
     first = client.post("/api/v1/metering/usage", json=body, headers=headers)
     assert first.status_code == 201, first.text
     assert first.json()["accepted"] == 3 and first.json()["duplicates"] == 0
@@ -96,3 +98,39 @@ def test_flags_are_visible_on_records(client: TestClient, world: World) -> None:
                      headers=world.provider.headers).json()
     assert doc["items"][0]["flags"] == ["above_contracted_gpus"]
     assert doc["summary"]["billable_gpu_seconds"] == 8 * 7200 and doc["summary"]["flagged"] == 1
+
+
+def test_agent_records_of_a_cluster_are_attributed_by_placement(
+        client: TestClient, world: World, member: Callable[..., Any]) -> None:
+    """The shape `suanli agent collect` posts: cluster and GPU UUIDs, no contract. The
+    contract's placement holds node-00's GPUs; node-01's time is unattributed."""
+    start = world.start + timedelta(hours=1)
+    body = {"records": [{"cluster_id": world.cluster.id, "gpu_uuids": world.uuids[6:10],
+                         "start": start.isoformat(),
+                         "end": (start + timedelta(minutes=5)).isoformat(),
+                         "ref": "node-00:2026-12-01T01:00:00Z"}]}
+    headers = {**world.provider.headers, "Idempotency-Key": "collect-1"}
+    first = client.post("/api/v1/metering/usage", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    doc = first.json()
+    assert (doc["accepted"], doc["unattributed_gpu_seconds"]) == (2, 2 * 300)
+    assert [(u["record"], u["gpu_uuid"]) for u in doc["unattributed"]] == [
+        (0, world.uuids[8]), (0, world.uuids[9])]
+    assert client.post("/api/v1/metering/usage", json=body, headers=headers).json() == doc
+    usage = client.get(f"/api/v1/metering/contracts/{world.contract.id}/usage",
+                       headers=world.buyer.headers).json()
+    assert usage["summary"]["billable_gpu_seconds"] == 2 * 300
+    assert {i["gpu_uuid"] for i in usage["items"]} == set(world.uuids[6:8])
+    stranger = member(Role.PROVIDER)
+    foreign = client.post("/api/v1/metering/usage", json=body, headers=stranger.headers)
+    assert foreign.status_code == 404 and foreign.json()["field"] == "records[0].cluster_id"
+
+
+def test_usage_ending_in_the_future_is_422_naming_end(client: TestClient, world: World) -> None:
+    now = datetime.now(UTC)
+    body = {"records": [record(world, start=now.isoformat(),
+                               end=(now + timedelta(hours=1)).isoformat())]}
+    response = client.post("/api/v1/metering/usage", json=body, headers=world.provider.headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == "records[0].end"
+    assert "future" in response.json()["detail"]

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,10 +20,12 @@ from typer.testing import CliRunner
 from suanli.cli import app
 from suanli.config import get_settings
 from suanli.kit.db import make_engine, make_sessionmaker, reader
+from suanli.kit.timeutil import SHANGHAI
 from suanli.metering.importer import run_import
 from suanli.metering.models import UsageBatch, UsageRecord
-from suanli.metering.rows import Format
+from suanli.metering.rows import Format, RowError
 from suanli.metering.service import Reporter
+from tests.metering.prometheus_stub import Series, Stub, serving
 from tests.settlement.committed import committed_world
 from tests.settlement.world import World
 
@@ -149,3 +151,100 @@ def test_a_crash_mid_import_leaves_no_half_batch(fresh_database: str, tmp_path: 
     assert (finished.accepted, finished.duplicates, finished.rejected) == (rows - stored,
                                                                            stored, [])
     assert counts(fresh_database)[0] == rows
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_a_raw_sacct_export_with_all_or_nothing(database: str, tmp_path: Path) -> None:
+    world = committed_world(database)
+    day = world.start.astimezone(SHANGHAI).strftime("%Y-%m-%d")
+    text = (FIXTURES / "sacct_raw.txt").read_text(encoding="utf-8")
+    path = tmp_path / "sacct.txt"
+    path.write_text(text.replace("2026-12-01", day)
+                    .replace("contract-17", f"contract-{world.contract.id}"), encoding="utf-8")
+    done = cli(database, "metering", "import", str(path), "--format", "sacct",
+               "--all-or-nothing")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "10 accepted (stored)" in done.stdout and "27 passed over" in done.stdout
+    assert "passed over: 21 job steps" in done.stdout
+    assert "passed over: 1 pending array placeholders" in done.stdout
+    assert "read as Asia/Shanghai (the default" in done.stdout
+    assert counts(database)[0] == 10
+    shifted = cli(database, "metering", "import", str(path), "--format", "sacct",
+                  "--tz", "Asia/Urumqi")
+    assert "read as Asia/Urumqi (--tz)" in shifted.stdout
+    bad = cli(database, "metering", "import", str(path), "--format", "sacct", "--tz", "Mars/Base")
+    assert bad.returncode == 2 and bad.stderr.startswith("error: --tz")
+
+
+def test_a_file_of_which_nothing_is_usable_fails(database: str, tmp_path: Path) -> None:
+    world = committed_world(database)
+    other = tmp_path / "power.prom"
+    at = int(world.start.timestamp()) * 1000
+    other.write_text("\n".join(f'DCGM_FI_DEV_POWER_USAGE{{UUID="{u}"}} 310.5 {at}'
+                               for u in world.uuids) + "\n", encoding="utf-8")
+    done = cli(database, "metering", "import", str(other), "--format", "prometheus")
+    assert done.returncode == 1 and "0 rows" in done.stdout
+    assert done.stderr.strip().startswith(f"error: nothing usable in {other}")
+    assert "samples of other metrics" in done.stderr
+    unplaced = tmp_path / "node-01.prom"
+    unplaced.write_text("\n".join(f'DCGM_FI_DEV_GPU_UTIL{{UUID="{world.uuids[8]}"}} 50 '
+                                  f"{at + n * 60_000}" for n in range(10)) + "\n")
+    done = cli(database, "metering", "import", str(unplaced), "--format", "prometheus")
+    assert done.returncode == 1 and "placement" in done.stderr
+    assert "not billed: 0.15 GPU-hours, GPU placed on no contract" in done.stdout
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n")
+    assert cli(database, "metering", "import", str(empty), "--format", "json").returncode == 1
+
+
+def test_pull_reads_dcgm_series_from_prometheus(database: str) -> None:
+    world = committed_world(database)
+    t0 = int(world.start.timestamp())
+    node = {"Hostname": "node-00", "instance": "10.0.3.11:9400", "job": "dcgm",
+            "modelName": "NVIDIA H20"}
+    stub = Stub([Series({**node, "UUID": world.uuids[0], "gpu": "0"}, [(t0, t0 + 7200)]),
+                 Series({**node, "UUID": world.uuids[1], "gpu": "1"},
+                        [(t0, t0 + 1800), (t0 + 3600, t0 + 7200)], value=35),
+                 Series({**node, "UUID": world.uuids[8], "gpu": "0", "Hostname": "node-01"},
+                        [(t0, t0 + 3600)])])
+    since = world.start.isoformat()
+    until = (world.start + timedelta(hours=2)).isoformat()
+    with serving(stub):
+        done = cli(database, "metering", "pull", "--prometheus", stub.url, "--from", since,
+                   "--to", until, "--step", "60")
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert stub.queries[0]["step"] == "60s"
+        again = cli(database, "metering", "pull", "--prometheus", stub.url, "--from", since,
+                    "--to", until)
+        assert "0 accepted" in again.stdout
+        wrong = cli(database, "metering", "pull", "--prometheus", stub.url, "--from", since,
+                    "--to", until, "--query", "up{")
+        assert wrong.returncode == 2 and "bad_data" in wrong.stderr
+    engine = make_engine(database)
+    with engine.connect() as conn:
+        rows = conn.execute(select(UsageRecord.gpu_uuid, func.sum(UsageRecord.gpu_seconds),
+                                   func.sum(UsageRecord.billable_gpu_seconds))
+                            .where(UsageRecord.contract_id == world.contract.id)
+                            .group_by(UsageRecord.gpu_uuid)).all()
+    engine.dispose()
+    assert sorted(rows) == sorted([(world.uuids[0], 7200, 7200), (world.uuids[1], 5400, 5400)])
+    assert "not billed: 1.00 GPU-hours, GPU placed on no contract" in done.stdout
+    gone = cli(database, "metering", "pull", "--prometheus", "http://127.0.0.1:9", "--from",
+               since, "--to", until)
+    assert gone.returncode == 2 and "cannot reach" in gone.stderr
+
+
+def test_pull_asks_in_windows_prometheus_accepts(database: str) -> None:
+    from suanli.metering.pull import samples
+
+    t0 = 1_800_000_000
+    stub = Stub([Series({"UUID": "GPU-x"}, [(t0, t0 + 86_400)])])
+    with serving(stub):
+        got = list(samples(stub.url, start=datetime.fromtimestamp(t0, UTC),
+                           end=datetime.fromtimestamp(t0 + 86_400, UTC), step_s=15,
+                           points_per_query=1000))
+    assert len(got) == 86_400 // 15 + 1 and len(stub.queries) == 6
+    ats = [s.at for s in got if not isinstance(s, RowError)]
+    assert ats == sorted(set(ats))  # no sample twice at a window's edge

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from suanli.kit.errors import NotFound, ValidationFailed
 from suanli.market.contracts import cancel_contract
 from suanli.metering import service
+from suanli.metering.attribution import NOT_ATTESTED
 from suanli.metering.importer import import_in
 from suanli.metering.models import Channel, UsageBatch, UsageRecord
 from suanli.metering.parse_json import UsageRecordIn
@@ -46,7 +47,7 @@ def test_sacct_rows_land_with_flags_and_reimport_adds_nothing(db: Session, world
     text = sacct(world, ("1", 0, 10, 8), ("2", 5, 2, 4), ("3", 47, 2, 8))
     first = import_in(db, lines=text.splitlines(), fmt=Format.SACCT, reporter=ANY)
     assert (first.accepted, first.duplicates, first.rejected) == (3, 0, [])
-    stored = {r.source_ref: r for r in records(db, world.contract.id)}
+    stored = {r.source_ref.split("@")[0]: r for r in records(db, world.contract.id)}
     assert stored["1"].billable_gpu_seconds == 8 * 10 * 3600 and stored["1"].flags == []
     # Job 2 overlaps job 1's 8 GPUs: all of its time is above the contracted 8.
     assert stored["2"].flags == ["above_contracted_gpus"]
@@ -71,9 +72,9 @@ def test_prometheus_gpus_map_to_the_contract_through_the_attested_cluster(
     lines.append(f'DCGM_FI_DEV_GPU_UTIL{{UUID="GPU-stranger",contract="{world.contract.id}"}} '
                  f"50 {(t0 + 60) * 1000}")
     report = import_in(db, lines=lines, fmt=Format.PROMETHEUS, reporter=ANY)
-    assert report.accepted == 9
-    rejected = {e.line: e for e in report.rejected}
-    assert len(rejected) == 1 and "not attested" in next(iter(rejected.values())).reason
+    assert report.accepted == 9 and report.rejected == []
+    # A GPU no cluster attested is billed to no one: counted, not refused.
+    assert report.unattributed_gpu_seconds == {NOT_ATTESTED: 3600}
     stored = records(db, world.contract.id)
     named = [r for r in stored if r.gpu_uuid.startswith("GPU-t-")]
     assert len(named) == 8 and all(r.billable_gpu_seconds == 3600 for r in named)

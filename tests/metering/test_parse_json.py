@@ -57,3 +57,18 @@ def test_bad_lines() -> None:
     assert "JSON" in reasons[1]
     assert "timezone" in reasons[2]
     assert reasons[3] == "end must be after start"
+
+
+def test_records_of_a_cluster_as_the_agent_sends_them() -> None:
+    agent = json.dumps({"cluster_id": 12, "gpu_uuids": ["GPU-a", "GPU-b"],
+                        "start": "2026-12-01T00:00:00+00:00", "end": "2026-12-01T00:05:00+00:00",
+                        "ref": "gn001:2026-12-01T00:00:00Z"})
+    parsed = parse(agent)
+    assert parsed.errors == []
+    assert [(r.cluster_id, r.contract_id, r.gpu_uuid) for r in parsed.rows] == [
+        (12, None, "GPU-a"), (12, None, "GPU-b")]
+    both = _line(cluster_id=12, gpu_uuids=["GPU-a"])
+    neither = _line(contract_id=None, gpu_uuids=["GPU-a"])
+    counted = _line(contract_id=None, cluster_id=12, gpus=2)
+    fields = [e.field for e in parse("\n".join([both, neither, counted])).errors]
+    assert fields == ["cluster_id", "cluster_id", "gpus"]

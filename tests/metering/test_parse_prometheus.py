@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
-from suanli.metering.parse_prometheus import parse
+import pytest
+
+from suanli.metering.parse_prometheus import OTHER, parse
 from suanli.metering.rows import Source
 
 T0 = int(datetime(2026, 12, 1, 0, 0, tzinfo=UTC).timestamp())
@@ -79,3 +82,44 @@ def test_bad_lines_are_refused_by_number() -> None:
     assert fields == {2: None, 3: "UUID", 4: "timestamp", 5: "value", 6: "timestamp",
                       7: "contract"}
     assert [r.gpu_seconds for r in parsed.rows] == [60]
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+GPU0 = "GPU-5c7f3d2a-9b1e-4f0a-8c6d-2e1f3a4b5c6d"
+GPU1 = "GPU-a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"
+
+
+@pytest.mark.parametrize("name", ["dcgm_federate.prom", "dcgm_tsdb_dump.txt",
+                                  "dcgm_dump_openmetrics.txt"])
+def test_the_three_file_shapes_give_the_same_rows(name: str) -> None:
+    """Federation scrapes (ms), `promtool tsdb dump` (name in the braces, ms) and
+    `promtool tsdb dump-openmetrics` (seconds, # EOF): 00:57 to 01:03, two GPUs."""
+    with (FIXTURES / name).open(encoding="utf-8") as lines:
+        parsed = parse(lines)
+    assert parsed.errors == []
+    got = sorted((r.gpu_uuid, r.started_at.strftime("%H:%M"), r.ended_at.strftime("%H:%M"),
+                  r.gpu_seconds, r.utilisation_pct, r.hostname) for r in parsed.rows)
+    assert got == [(GPU0, "00:57", "01:00", 180, 93.5, "gn001"),
+                   (GPU0, "01:00", "01:03", 180, 98.83, "gn001"),
+                   (GPU1, "00:57", "01:00", 180, 8.33, "gn001"),
+                   (GPU1, "01:00", "01:03", 180, 70.0, "gn001")]
+    assert parsed.passed == {OTHER: 14}
+
+
+def test_a_raw_exporter_scrape_has_nothing_usable() -> None:
+    """dcgm-exporter's own /metrics carries no timestamps: every sample is refused."""
+    lines = ["# HELP DCGM_FI_DEV_GPU_UTIL GPU utilization (in %).",
+             "# TYPE DCGM_FI_DEV_GPU_UTIL gauge",
+             f'DCGM_FI_DEV_GPU_UTIL{{gpu="0",UUID="{GPU0}",Hostname="gn001"}} 87',
+             f'DCGM_FI_DEV_GPU_UTIL{{gpu="1",UUID="{GPU1}",Hostname="gn001"}} 12']
+    parsed = parse("\n".join(lines))
+    assert parsed.rows == [] and [e.field for e in parsed.errors] == ["timestamp"] * 2
+    assert "agent collect" in parsed.errors[0].reason
+
+
+def test_escaped_label_values_and_exponents() -> None:
+    line = (f'{{Hostname="gn\\"7\\"", UUID="{GPU0}", __name__="DCGM_FI_DEV_GPU_UTIL"}} '
+            f"1e+02 {(T0 + 60) * 1000}")
+    first = sample(GPU0, T0, 100)
+    parsed = parse("\n".join([first, line]))
+    assert parsed.errors == [] and parsed.rows[0].utilisation_pct == 100.0

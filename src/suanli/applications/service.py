@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from suanli import outbox
 from suanli.applications import checks, facts, repository, states
 from suanli.applications.errors import DuplicateApplication
 from suanli.applications.models import Application, ApplicationEvent, StartupProfile
@@ -185,3 +186,7 @@ def _event(session: Session, application: Application, current: S | None, target
                  before=None if current is None else {"status": str(current)},
                  after={"status": str(target), "program_id": application.program_id,
                         "reason": reason, "value_fen": application.value_fen})
+    outbox.emit(session, f"application.{target}", subject=("application", application.id),
+                orgs={"buyer": application.organisation_id}, payload={
+                    "application_id": application.id, "program_id": application.program_id,
+                    "reason": reason, "value_fen": application.value_fen})

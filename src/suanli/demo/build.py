@@ -22,6 +22,7 @@ from suanli.integrity import service as integrity
 from suanli.kit.db import make_engine, make_sessionmaker, unit_of_work
 from suanli.market import demo as market_demo
 from suanli.models_registry import load_all_models
+from suanli.notifications import demo as notifications_demo
 from suanli.settlement import demo as settlement_demo
 
 DEMO_PASSWORD = "suanli-demo-2026"  # noqa: S105 - printed for the demo on purpose
@@ -88,6 +89,7 @@ STEPS: list[tuple[str, Callable[[Session], None]]] = [
     *market_demo.STEPS,
     *settlement_demo.STEPS,
     ("the audit chain and the ledger verified", verify_integrity),
+    ("notifications: the inboxes filled from the outbox", notifications_demo.fill_inboxes),
 ]
 
 

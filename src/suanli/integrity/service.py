@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
+from suanli import outbox
 from suanli.audit import chain
 from suanli.audit import service as audit_service
 from suanli.auth.principal import Principal
@@ -72,6 +73,8 @@ def record_ledger(session: Session, verdict: LedgerVerdict, *, started_at: datet
 
 def _record(session: Session, subject: Subject, ok: bool, counts: dict[str, int],
             problem: str | None, started_at: datetime, by: Requester) -> IntegrityCheck:
+    outbox.emit(session, "integrity.passed" if ok else "integrity.failed", subject=(
+        "integrity", subject.value), payload={"subject": subject.value, "problem": problem})
     return repository.add(session, IntegrityCheck(
         subject=subject.value, ok=ok, counts=counts, problem=problem, started_at=started_at,
         finished_at=utcnow(), requested_by=by.name[:100], requested_by_user_id=by.user_id))

@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from sqlalchemy.orm import Session
 
+from suanli import outbox
 from suanli.audit import service as audit
 from suanli.auth.models import Organisation
 from suanli.kit.errors import Conflict, NotFound
@@ -27,6 +28,7 @@ from suanli.ledger.posting import HoldState
 from suanli.market import funds, repository, settlement_port
 from suanli.market.capacity import HOUR
 from suanli.market.models import Contract, ContractSource, ContractState, Offer
+from suanli.market.placement import place
 from suanli.vouchers.models import Voucher
 
 HOLD_GRACE = timedelta(days=14)  # holds outlive the contract so usage can still post
@@ -196,6 +198,9 @@ def _cancelled(session: Session, c: Contract, before: dict[str, object], charge:
     audit.record(session, action="contract.cancel", object_type="contract", object_id=c.id,
                  before=before, after=snapshot(c) | {"charge_fen": charge},
                  organisation_id=c.buyer_org_id)
+    outbox.emit(session, "contract.cancelled", subject=("contract", c.id), orgs={
+        "buyer": c.buyer_org_id, "provider": c.provider_org_id}, payload={
+        "contract_id": c.id, "charge_fen": charge})
     return c
 
 
@@ -208,11 +213,15 @@ def advance_contracts(session: Session, *, now: datetime | None = None) -> int:
         before = str(c.state)
         if c.state == ContractState.RESERVED:
             c.state, c.running_at = ContractState.RUNNING, c.start_at
+            place(session, c)  # which GPUs serve it, recorded as it starts
         if c.state == ContractState.RUNNING and c.end_at <= now:
             c.state, c.completed_at = ContractState.COMPLETED, c.end_at
         moved += 1
         audit.record(session, action="contract.state", object_type="contract",
                      object_id=c.id, before={"state": before}, after={"state": str(c.state)},
                      organisation_id=c.buyer_org_id)
+        outbox.emit(session, f"contract.{c.state}", subject=("contract", c.id), orgs={
+            "buyer": c.buyer_org_id, "provider": c.provider_org_id}, payload={
+            "contract_id": c.id, "start_at": c.start_at, "end_at": c.end_at})
     session.flush()
     return moved

@@ -196,3 +196,31 @@ class Contract(Base):
     buyer: Mapped[Organisation] = relationship(lazy="joined", foreign_keys=[buyer_org_id])
     provider: Mapped[Organisation] = relationship(lazy="joined",
                                                   foreign_keys=[provider_org_id])
+    # Which GPUs serve it, when (loaded only when read: the contract's API view shows it).
+    placement: Mapped[list[ContractGpu]] = relationship(
+        viewonly=True, order_by=lambda: [ContractGpu.since, ContractGpu.hostname,
+                                         ContractGpu.gpu_uuid])
+
+
+class ContractGpu(Base):
+    """A GPU placed on a contract from `since` until `until`: which hardware serves it.
+
+    Recorded when the contract starts (free attested GPUs of its cluster, chosen by
+    `placing.choose`), changed by the provider; usage named by GPU UUID is attributed and
+    billed only while the GPU is placed. A change ends the current rows, never edits the past.
+    """
+
+    __tablename__ = "market_contract_gpus"
+    __table_args__ = (
+        CheckConstraint("until > since", name="span_forward"),
+        Index("ix_market_contract_gpus_gpu_uuid_since", "gpu_uuid", "since"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("market_contracts.id"), index=True)
+    gpu_uuid: Mapped[str] = mapped_column(String(100))
+    hostname: Mapped[str] = mapped_column(String(255))
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+    until: Mapped[datetime] = mapped_column(UTCDateTime)
+    placed_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

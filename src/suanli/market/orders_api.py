@@ -9,10 +9,18 @@ from fastapi import APIRouter, Depends, status
 from suanli.auth.principal import Principal
 from suanli.deps import DbSession, Guard, Idempotent
 from suanli.kit.pagination import Page, PageParams, page_params
-from suanli.market import contracts, instant, orders_service, repository, views
+from suanli.market import contracts, instant, orders_service, placement, repository, views
 from suanli.market import permissions as perms
 from suanli.market.models import OrderStatus
-from suanli.market.schemas import ContractRead, Id, InstantBuy, OrderCreate, OrderRead, Preview
+from suanli.market.schemas import (
+    ContractRead,
+    Id,
+    InstantBuy,
+    OrderCreate,
+    OrderRead,
+    PlacementSet,
+    Preview,
+)
 
 router = APIRouter(tags=["market: orders and contracts"])
 Pages = Annotated[PageParams, Depends(page_params)]
@@ -103,3 +111,18 @@ def cancel_contract(contract_id: Id, session: DbSession,
     scope = None if principal.can(perms.ROUNDS_RUN) else _buys_for(principal)
     return views.contract(contracts.cancel_contract(session, contract_id=contract_id,
                                                     buyer_ids=scope))
+
+
+@router.put("/market/contracts/{contract_id}/placement", response_model=ContractRead,
+            summary="Place your contract on GPUs of its cluster (which hardware serves it)",
+            description="From `from` (default now, or the start if later) to the contract's "
+                        "end, these attested GPUs serve the contract; the placement before "
+                        "`from` stays. A GPU placed on an overlapping contract is a 409. "
+                        "Usage of GPUs not placed on a contract is not billed to it.")
+def set_placement(contract_id: Id, body: PlacementSet, session: DbSession,
+                  principal: Annotated[Principal, Guard(perms.CONTRACTS_PLACE)],
+                  _key: Idempotent) -> ContractRead:
+    return views.contract(placement.set_placement(
+        session, contract_id=contract_id, org_ids=principal.org_ids_with(perms.CONTRACTS_PLACE),
+        gpu_uuids=body.gpu_uuids, effective_from=body.effective_from,
+        placed_by=principal.username))

@@ -10,13 +10,14 @@ from collections import defaultdict
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy.orm import Session, selectinload
 
 from suanli.kit.repository import paged
 from suanli.market.capacity import Booking
 from suanli.market.models import (
     Contract,
+    ContractGpu,
     ContractState,
     Offer,
     OfferStatus,
@@ -148,7 +149,8 @@ def contracts_for(session: Session, *, buyer_ids: Collection[int] | None,
                   provider_ids: Collection[int] | None, limit: int, offset: int
                   ) -> tuple[list[Contract], int]:
     """Contracts where the caller is the buyer or the provider (both None: all)."""
-    stmt = select(Contract).order_by(Contract.id.desc())
+    stmt = (select(Contract).options(selectinload(Contract.placement))
+            .order_by(Contract.id.desc()))
     if buyer_ids is not None or provider_ids is not None:
         stmt = stmt.where(or_(Contract.buyer_org_id.in_(sorted(buyer_ids or ())),
                               Contract.provider_org_id.in_(sorted(provider_ids or ()))))
@@ -194,3 +196,43 @@ def last_completed_round(session: Session) -> Round | None:
 
 def latest_round_start(session: Session) -> datetime | None:
     return session.execute(select(func.max(Round.started_at))).scalar_one_or_none()
+
+
+# Placement: which GPUs serve which contract, and when.
+def lock_cluster(session: Session, cluster_id: int) -> None:
+    """Serialise placements on one cluster (PostgreSQL; SQLite writers are serialised)."""
+    stmt = select(Cluster.id).where(Cluster.id == cluster_id).with_for_update(key_share=True)
+    session.execute(stmt)
+
+
+def placement(session: Session, contract_ids: Collection[int]) -> dict[int, list[ContractGpu]]:
+    """Each contract's placement rows, by start then host and GPU."""
+    out: dict[int, list[ContractGpu]] = defaultdict(list)
+    ids = sorted(contract_ids)
+    for i in range(0, len(ids), 500):
+        stmt = (select(ContractGpu).where(ContractGpu.contract_id.in_(ids[i:i + 500]))
+                .order_by(ContractGpu.since, ContractGpu.hostname, ContractGpu.gpu_uuid))
+        for row in session.execute(stmt).scalars():
+            out[row.contract_id].append(row)
+    return out
+
+
+def placed_elsewhere(session: Session, uuids: Collection[str], since: datetime,
+                     until: datetime, contract_id: int) -> list[ContractGpu]:
+    """Placement rows of these GPUs on other contracts (not cancelled) overlapping
+    [since, until)."""
+    stmt = (select(ContractGpu).join(Contract, ContractGpu.contract_id == Contract.id)
+            .where(ContractGpu.gpu_uuid.in_(sorted(uuids)), ContractGpu.since < until,
+                   ContractGpu.until > since, ContractGpu.contract_id != contract_id,
+                   Contract.state != ContractState.CANCELLED)
+            .order_by(ContractGpu.gpu_uuid, ContractGpu.since))
+    return list(session.execute(stmt).scalars())
+
+
+def end_placement(session: Session, contract_id: int, at: datetime) -> None:
+    """The contract's placement ends at `at`: later rows go, a row spanning it is cut."""
+    session.execute(delete(ContractGpu).where(ContractGpu.contract_id == contract_id,
+                                              ContractGpu.since >= at))
+    session.execute(update(ContractGpu).where(ContractGpu.contract_id == contract_id,
+                                              ContractGpu.until > at)
+                    .values(until=at).execution_options(synchronize_session=False))

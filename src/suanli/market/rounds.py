@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from suanli import outbox
 from suanli.audit import service as audit
 from suanli.kit.errors import AppError, Conflict, NotFound
 from suanli.kit.money import parse_cny
@@ -87,7 +88,7 @@ def run_round(session: Session, *, options: Options, now: datetime | None = None
         return _finish(session, rnd, RoundStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
     rnd.shadow_prices = shadow.prices(built)
     rnd.contracts_written = _write(session, rnd, built, h)
-    _note_unmatched(rnd, built)
+    _note_unmatched(session, rnd, built)
     return _finish(session, rnd, RoundStatus.COMPLETED)
 
 
@@ -115,6 +116,7 @@ def _write(session: Session, rnd: Round, built: Built, h: Horizon) -> int:
         free = min(profiles(session, [offer], Grid(start, hours))[offer.id])
         if free < a["gpus"]:
             order.status_reason = f"round {rnd.id}: the offer no longer had the capacity"
+            _unmatched(session, order, rnd, "the offer no longer had the capacity")
             continue
         match = Match(ContractSource.ROUND, offer, order.organisation, a["gpus"], start,
                       start + HOUR * hours, int(a["gpu_hours"]),
@@ -127,9 +129,12 @@ def _write(session: Session, rnd: Round, built: Built, h: Horizon) -> int:
                 contracts.write_contract(session, match)
         except AppError as exc:
             order.status_reason = f"round {rnd.id}: not written: {exc.detail}"
+            _unmatched(session, order, rnd, exc.detail)
             continue
         order.status, order.closed_at, order.status_reason = (
             OrderStatus.MATCHED, utcnow(), f"matched in round {rnd.id}")
+        outbox.emit(session, "order.matched", subject=("order", order.id), orgs={
+            "buyer": order.organisation_id}, payload={"order_id": order.id, "round_id": rnd.id})
         written += 1
     session.flush()
     return written
@@ -139,14 +144,22 @@ def _voucher(built: Built, order: Order) -> Voucher | None:
     return next((v for v in built.vouchers.values() if v.id == order.voucher_id), None)
 
 
-def _note_unmatched(rnd: Round, built: Built) -> None:
+def _note_unmatched(session: Session, rnd: Round, built: Built) -> None:
     assert rnd.result is not None
     for item in rnd.result.get("unmatched", []):
         built.orders[item["order"]].status_reason = (
             f"not matched in round {rnd.id}: {item['reason']}")
+        _unmatched(session, built.orders[item["order"]], rnd, item["reason"])
     for item in built.left_out:
         built.skipped[item["order"]].status_reason = (
             f"left out of round {rnd.id}: {item['reason']}")
+        _unmatched(session, built.skipped[item["order"]], rnd, item["reason"])
+
+
+def _unmatched(session: Session, order: Order, rnd: Round, reason: str) -> None:
+    outbox.emit(session, "order.unmatched", subject=("order", order.id), orgs={
+        "buyer": order.organisation_id}, payload={"order_id": order.id, "round_id": rnd.id,
+                                                  "reason": reason})
 
 
 def get_round(session: Session, round_id: int) -> Round:

@@ -183,6 +183,38 @@ class InstantBuy(BaseModel):
     _zones = field_validator("start_at")(lambda v: v if v is None else _aware(v))
 
 
+class PlacedGpu(BaseModel):
+    """A GPU serving the contract from `since` until `until`."""
+
+    gpu_uuid: str
+    hostname: str
+    since: datetime
+    until: datetime
+    placed_by: str
+
+
+class PlacementSet(BaseModel):
+    """The GPUs that serve the contract from a moment on (the time before keeps its GPUs)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    gpu_uuids: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        min_length=1, max_length=4096, description="Attested GPUs of the contract's cluster, "
+                                                   "at most the contract's GPUs")
+    effective_from: datetime | None = Field(
+        default=None, alias="from", description="From when (default: now, or the contract's "
+                                                "start if later); ISO 8601 with an offset")
+
+    _zones = field_validator("effective_from")(lambda v: v if v is None else _aware(v))
+
+    @field_validator("gpu_uuids")
+    @classmethod
+    def _distinct(cls, uuids: list[str]) -> list[str]:
+        if len(set(uuids)) != len(uuids):
+            raise ValueError("a GPU is named twice")
+        return uuids
+
+
 class ContractRead(BaseModel):
     id: int
     source: str
@@ -207,6 +239,9 @@ class ContractRead(BaseModel):
     state: str
     cancel_charge_cny: str | None
     created_at: datetime
+    placement: list[PlacedGpu] = Field(
+        default_factory=list, description="Which GPUs serve it, when: recorded when it starts; "
+                                          "usage of other GPUs is not billed to it")
 
 
 class RoundCreate(BaseModel):

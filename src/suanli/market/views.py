@@ -17,6 +17,7 @@ from suanli.market.schemas import (
     OfferHit,
     OfferRead,
     OrderRead,
+    PlacedGpu,
     Preview,
     PreviewOffer,
     PreviewReason,
@@ -136,7 +137,9 @@ def contract(row: Contract) -> ContractRead:
         voucher_hold_id=row.voucher_hold_id, buyer_hold_id=row.buyer_hold_id,
         state=str(row.state), created_at=row.created_at,
         cancel_charge_cny=None if row.cancel_charge_fen is None
-        else format_cny(row.cancel_charge_fen))
+        else format_cny(row.cancel_charge_fen),
+        placement=[PlacedGpu(gpu_uuid=g.gpu_uuid, hostname=g.hostname, since=g.since,
+                             until=g.until, placed_by=g.placed_by) for g in row.placement])
 
 
 def round_(row: Round) -> RoundRead:

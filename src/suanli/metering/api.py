@@ -16,6 +16,7 @@ from suanli.metering.models import UsageRecord
 from suanli.metering.schemas import (
     BatchRead,
     ContractUsage,
+    UnattributedRead,
     UsageRecordRead,
     UsageReport,
     UsageReportResult,
@@ -42,15 +43,27 @@ def read_scope(principal: Principal) -> frozenset[int] | None:
 @router.post("/metering/usage", response_model=UsageReportResult, status_code=201,
              summary="Report usage of your contracts (send an Idempotency-Key)",
              description="All records are stored or none: a bad record is a 422 naming it "
-                         "(`records[3].gpus`), another provider's contract a 404. Records "
-                         "already stored (same contract, ref and GPU) are counted as "
-                         "duplicates and add nothing. Reconciliation flags are on the records.")
+                         "(`records[3].gpus`, `records[0].end` for usage ending in the "
+                         "future), another provider's contract or cluster a 404. A record "
+                         "may name `cluster_id` and `gpu_uuids` instead of a contract (the "
+                         "provider agent's shape): each GPU's interval goes to the contracts "
+                         "whose placement held it, split at contract boundaries; time no "
+                         "contract held is answered as `unattributed_gpu_seconds`, not "
+                         "billed. Records already stored (same contract, ref and GPU) are "
+                         "counted as duplicates and add nothing. Reconciliation flags are "
+                         "on the records.")
 def report_usage(body: UsageReport, session: DbSession, principal: Reporter,
                  _key: Idempotent) -> UsageReportResult:
     report = service.report_usage(session, records=body.records, reporter=reporter_of(principal),
                                   run=uuid.uuid4().hex)
+    lost = [UnattributedRead(record=u.line - 1, gpu_uuid=u.gpu_uuid, start=u.started_at,
+                             end=u.ended_at, gpu_seconds=u.gpu_seconds, reason=u.reason)
+            for u in report.unattributed]
     return UsageReportResult(batch_id=report.batch_id or 0, accepted=report.accepted,
-                             duplicates=report.duplicates, flagged=report.flagged)
+                             duplicates=report.duplicates, flagged=report.flagged,
+                             unattributed_gpu_seconds=sum(
+                                 report.unattributed_gpu_seconds.values()),
+                             unattributed=lost)
 
 
 def _read(record: UsageRecord) -> UsageRecordRead:

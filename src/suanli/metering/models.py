@@ -59,6 +59,9 @@ class UsageRecord(Base):
     __table_args__ = (
         UniqueConstraint("contract_id", "source", "source_ref", "gpu_uuid"),
         Index("ix_usage_records_contract_id_ended_at", "contract_id", "ended_at"),
+        # A GPU's records next to a new file's first and last samples (joins across files).
+        Index("ix_usage_records_gpu_uuid_ended_at", "gpu_uuid", "ended_at"),
+        Index("ix_usage_records_gpu_uuid_started_at", "gpu_uuid", "started_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

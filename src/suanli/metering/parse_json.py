@@ -3,16 +3,20 @@
 One record is a stretch of GPU time on one contract, either for a count of GPUs (`gpus`,
 optionally with the `gpu_seconds` actually used) or for named GPUs (`gpu_uuids`: each counts
 for the whole interval and becomes a record of its own, so that reconciliation can check it
-against the cluster's attested GPUs). Times need a UTC offset. `ref` is the reporter's own
-reference (a job id); when absent the interval stands in for it. Re-sending a record with
-the same contract, ref and GPU adds nothing.
+against the cluster's attested GPUs and the contract's placement). Times need a UTC offset.
+`ref` is the reporter's own reference (a job id); when absent the interval stands in for
+it. Re-sending a record with the same contract, ref and GPU adds nothing.
+
+A record may name a cluster instead of a contract (`cluster_id` with `gpu_uuids`, as the
+provider agent sends them): the platform attributes each GPU's interval to the contracts
+whose placement held that GPU at the time, splitting it at contract boundaries.
 
 A file holds one record per line (JSON Lines), so a refused record is named by its line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
 
@@ -27,7 +31,18 @@ from pydantic import (
 )
 
 from suanli.kit.timeutil import as_utc
-from suanli.metering.rows import MAX_REF, MAX_UUID, Parsed, RowError, Source, UsageRow, check_span
+from suanli.metering.rows import (
+    MAX_REF,
+    MAX_UUID,
+    Item,
+    Parsed,
+    RowError,
+    Source,
+    Tally,
+    UsageRow,
+    check_span,
+    interval_ref,
+)
 
 MAX_GPUS = 100_000
 
@@ -37,7 +52,12 @@ class UsageRecordIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    contract_id: int = Field(ge=1, description="The contract the GPU time was delivered under")
+    contract_id: int | None = Field(default=None, ge=1,
+                                    description="The contract the GPU time was delivered "
+                                                "under (or give `cluster_id`)")
+    cluster_id: int | None = Field(default=None, ge=1, validate_default=True,
+                                   description="The cluster of the named GPUs: the platform "
+                                               "finds their contracts from the placement")
     ref: str | None = Field(default=None, min_length=1, max_length=MAX_REF,
                             description="Your reference (e.g. a job id); makes re-sending safe")
     start: AwareDatetime = Field(description="Start, ISO 8601 with a UTC offset")
@@ -50,6 +70,13 @@ class UsageRecordIn(BaseModel):
                                     description="GPU-seconds used, at most gpus x duration; "
                                                 "only with `gpus` (default: all of it)")
     utilisation_pct: Decimal | None = Field(default=None, ge=0, le=100, decimal_places=2)
+
+    @field_validator("cluster_id")
+    @classmethod
+    def _contract_or_cluster(cls, cluster: int | None, info: ValidationInfo) -> int | None:
+        if "contract_id" in info.data and (info.data["contract_id"] is None) == (cluster is None):
+            raise ValueError("give either contract_id or cluster_id")
+        return cluster
 
     @field_validator("end")
     @classmethod
@@ -76,6 +103,8 @@ class UsageRecordIn(BaseModel):
         named = info.data.get("gpu_uuids") is not None
         if (gpus is None) != named and "gpu_uuids" in info.data:
             raise ValueError("give either gpus or gpu_uuids")
+        if gpus is not None and info.data.get("cluster_id") is not None:
+            raise ValueError("with cluster_id, name the GPUs by gpu_uuids")
         return gpus
 
     @field_validator("gpu_seconds")
@@ -95,20 +124,17 @@ class UsageRecordIn(BaseModel):
 def to_rows(record: UsageRecordIn, line: int) -> list[UsageRow]:
     """The usage rows of one record: one per named GPU, or one for the count."""
     start, end = as_utc(record.start), as_utc(record.end)
-    ref = record.ref or f"{_stamp(start)}/{_stamp(end)}"
+    ref = record.ref or interval_ref(start, end)
     seconds = int((end - start).total_seconds())
     util = None if record.utilisation_pct is None else float(record.utilisation_pct)
     if record.gpu_uuids is not None:
         return [UsageRow(line, Source.JSON, ref, record.contract_id, uuid.strip(), 1, start, end,
-                         seconds, util) for uuid in record.gpu_uuids]
+                         seconds, util, cluster_id=record.cluster_id)
+                for uuid in record.gpu_uuids]
     gpus = record.gpus or 0
     used = record.gpu_seconds if record.gpu_seconds is not None else gpus * seconds
     return [UsageRow(line, Source.JSON, ref, record.contract_id, None, gpus, start, end, used,
                      util)]
-
-
-def _stamp(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def error_of(exc: ValidationError, line: int) -> RowError:
@@ -120,17 +146,21 @@ def error_of(exc: ValidationError, line: int) -> RowError:
 
 
 def parse(text: str | Iterable[str]) -> Parsed:
-    """Rows and row errors of a JSON Lines file (blank lines are ignored)."""
+    """Rows and row errors of a whole JSON Lines file (small inputs; the importer streams)."""
+    parsed = Parsed()
+    return parsed.take(stream(text, parsed))
+
+
+def stream(text: str | Iterable[str], tally: Tally) -> Iterator[Item]:
+    """Rows and row errors of a JSON Lines file, line by line (blank lines are ignored)."""
     lines = text.splitlines() if isinstance(text, str) else (ln.rstrip("\r\n") for ln in text)
-    out = Parsed()
     for number, line in enumerate(lines, start=1):
-        out.lines = number
+        tally.lines = number
         if not line.strip():
             continue
         try:
             record = UsageRecordIn.model_validate_json(line)
         except ValidationError as exc:
-            out.errors.append(error_of(exc, number))
+            yield error_of(exc, number)
             continue
-        out.rows.extend(to_rows(record, number))
-    return out
+        yield from to_rows(record, number)

@@ -1,32 +1,50 @@
-"""Slurm accounting exports (`sacct --parsable2`).
+"""Slurm accounting exports (`sacct --parsable2`), read as a stream (pure).
 
-Export with `sacct --parsable2 --allocations --format=JobID,Account,Start,End,ElapsedRaw,AllocTRES`.
+Export with, for example::
 
-Conventions (pure; no database):
+    SLURM_TIME_FORMAT=%FT%T%z sacct --allusers --duplicates --parsable2 \\
+        --accounts=contract-17,contract-18 --starttime=2026-12-01 --endtime=2026-12-02 \\
+        --format=JobID,JobIDRaw,Account,State,Start,End,ElapsedRaw,AllocTRES,NodeList
 
-* The first line is the header; the six columns may come in any order, among others.
-* The **Account** names the contract: `contract-<id>` (create one Slurm account per
-  contract, e.g. `sacctmgr add account contract-17`). Rows of other accounts are refused.
-* Only job allocations count. Job steps (`4242.batch`, `4242.extern`, `4242.0`) repeat
-  their allocation's resources, so they are passed over (counted as skipped, not refused).
-* **Start** and **End** are the cluster's local time (Asia/Shanghai by default) unless they
-  carry a UTC offset. A job still running (`End=Unknown`) is refused until it has ended.
+Conventions:
+
+* The first line is the header; the six columns JobID, Account, Start, End, ElapsedRaw and
+  AllocTRES may come in any order, among any others.
+* The **Account** names the contract: `contract-<id>` (one Slurm account per contract, e.g.
+  `sacctmgr add account contract-17`). Rows of other accounts are refused.
+* Every job allocation, array task (`4243_1`) and GPU component of a heterogeneous job
+  (`4270+1`) is a usage of its own, even when another has the same size, start and end.
+  A requeued job listed by `--duplicates` once per run bills each run: the record's
+  reference is the JobID and its start (`4250@2026-12-01T04:00:30Z`).
+* Rows that every real export has are passed over and counted, not refused: job steps
+  (`4242.batch`, `4242.extern`, `4242.0`; their allocation's line bills), pending array
+  placeholders (`4243_[4-8%2]`), jobs that never started (`Start=None` or `Unknown`: pending,
+  or cancelled before they started), jobs still running (`End=Unknown`: the export after
+  they end bills them), jobs that ran no time (Start = End), and CPU-only components of
+  heterogeneous jobs. So `--all-or-nothing` works on a raw export.
+* **Start** and **End** without a UTC offset are the cluster's local time: `tz` (one zone,
+  or a function of the contract id). `SLURM_TIME_FORMAT=%FT%T%z` prints the offset, which
+  makes the export unambiguous.
 * GPUs are `gres/gpu=N` in **AllocTRES** (typed entries such as `gres/gpu:h100=N` are
   summed when the untyped total is absent). GPU-seconds = GPUs x **ElapsedRaw**; ElapsedRaw
   may be shorter than End - Start (a suspended job), never longer.
-* The JobID is the record's source reference: importing the same export twice adds nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, tzinfo
 
 from suanli.kit.timeutil import SHANGHAI, as_utc
 from suanli.metering.rows import (
+    MAX_REF,
+    STAMP,
+    Item,
     Parsed,
     RowError,
     Source,
+    Tally,
     UsageRow,
     check_span,
     contract_from_account,
@@ -35,59 +53,101 @@ from suanli.metering.rows import (
 COLUMNS = ("JobID", "Account", "Start", "End", "ElapsedRaw", "AllocTRES")
 NOT_A_TIME = {"", "unknown", "none", "n/a"}
 SLACK_S = 1  # ElapsedRaw and End - Start are rounded separately by Slurm
+PENDING_ARRAY = re.compile(r"^\d+_\[.*\]$")
+HET_COMPONENT = re.compile(r"^\d+\+\d+$")
+
+# Why rows were passed over (the import summary shows these words).
+STEPS = "job steps (their allocation bills)"
+STEPS_ALONE = "job steps whose allocation is not in the file"
+PENDING_TASKS = "pending array placeholders"
+NEVER_STARTED = "jobs that never started (pending, or cancelled before the start)"
+RUNNING = "jobs still running (billed by the export after they end)"
+NO_TIME = "jobs that ran no time"
+CPU_ONLY = "CPU-only components of heterogeneous jobs"
+
+Zone = tzinfo | Callable[[int], tzinfo]
 
 
-def parse(text: str | Iterable[str], *, tz: tzinfo = SHANGHAI) -> Parsed:
-    """Rows and row errors of an sacct export; a bad header refuses the whole file."""
+def parse(text: str | Iterable[str], *, tz: Zone = SHANGHAI) -> Parsed:
+    """Rows and row errors of a whole export (small inputs; the importer streams)."""
+    parsed = Parsed()
+    return parsed.take(stream(text, parsed, tz=tz))
+
+
+def stream(text: str | Iterable[str], tally: Tally, *, tz: Zone = SHANGHAI) -> Iterator[Item]:
+    """Rows and row errors one by one; a bad header refuses the whole file."""
     lines = text.splitlines() if isinstance(text, str) else (ln.rstrip("\r\n") for ln in text)
-    out = Parsed()
     index: dict[str, int] | None = None
+    jobs: set[str] = set()  # allocations seen, so that their steps are known
     for number, line in enumerate(lines, start=1):
-        out.lines = number
+        tally.lines = number
         if not line.strip():
             continue
         fields = line.split("|")
         if index is None:
-            index = _header(fields, number, out)
+            index = _header(fields)
             if index is None:
-                return out
+                yield RowError(number, f"missing columns {', '.join(_missing(fields))}; export "
+                                       f"with sacct --parsable2 --format={','.join(COLUMNS)}",
+                               field="header")
+                return
+            width = max(index.values()) + 1
             continue
-        width = max(index.values()) + 1
         if len(fields) < width:
-            out.errors.append(RowError(number, f"expected at least {width} fields separated "
-                                               f"by |, found {len(fields)}"))
+            yield RowError(number, f"expected at least {width} fields separated by |, "
+                                   f"found {len(fields)}")
             continue
-        _row(fields, index, number, tz, out)
+        item = _row({c: fields[i].strip() for c, i in index.items()}, number, tz, jobs, tally)
+        if item is not None:
+            yield item
     if index is None:
-        out.errors.append(RowError(1, "empty file: expected a header line", field="header"))
-    return out
+        yield RowError(1, "empty file: expected a header line", field="header")
 
 
-def _header(fields: list[str], number: int, out: Parsed) -> dict[str, int] | None:
+def _missing(fields: list[str]) -> list[str]:
+    names = {f.strip() for f in fields}
+    return [c for c in COLUMNS if c not in names]
+
+
+def _header(fields: list[str]) -> dict[str, int] | None:
     names = [f.strip() for f in fields]
-    missing = [c for c in COLUMNS if c not in names]
-    if missing:
-        out.errors.append(RowError(number, f"missing columns {', '.join(missing)}; export with "
-                                           f"sacct --parsable2 --format={','.join(COLUMNS)}",
-                                   field="header"))
+    if _missing(fields):
         return None
     return {c: names.index(c) for c in COLUMNS}
 
 
-def _row(fields: list[str], index: dict[str, int], number: int, tz: tzinfo,
-         out: Parsed) -> None:
-    value = {c: fields[i].strip() for c, i in index.items()}
+def _row(value: dict[str, str], number: int, tz: Zone, jobs: set[str], tally: Tally
+         ) -> Item | None:
     job = value["JobID"]
     if not job:
-        out.errors.append(RowError(number, "is empty", field="JobID"))
-        return
+        return RowError(number, "is empty", field="JobID")
     if "." in job:
-        out.skipped += 1  # a job step: its allocation's line already counts
-        return
+        tally.passed[STEPS if job.split(".", 1)[0] in jobs else STEPS_ALONE] += 1
+        return None
+    jobs.add(job)
+    passed = _passed_over(job, value)
+    if passed is not None:
+        tally.passed[passed] += 1
+        return None
     try:
-        out.rows.append(_usage(value, number, tz))
+        return _usage(value, number, tz)
     except _Refused as exc:
-        out.errors.append(RowError(number, exc.reason, field=exc.field))
+        return RowError(number, exc.reason, field=exc.field)
+
+
+def _passed_over(job: str, value: dict[str, str]) -> str | None:
+    """Why an allocation line is normal but bills nothing, or None."""
+    if PENDING_ARRAY.match(job):
+        return PENDING_TASKS
+    if value["Start"].lower() in NOT_A_TIME:
+        return NEVER_STARTED
+    if value["End"].lower() in NOT_A_TIME:
+        return RUNNING
+    if value["Start"] == value["End"]:
+        return NO_TIME
+    if HET_COMPONENT.match(job) and gpus_of(value["AllocTRES"]) == 0:
+        return CPU_ONLY
+    return None
 
 
 class _Refused(Exception):
@@ -96,12 +156,13 @@ class _Refused(Exception):
         self.field, self.reason = field, reason
 
 
-def _usage(value: dict[str, str], number: int, tz: tzinfo) -> UsageRow:
+def _usage(value: dict[str, str], number: int, tz: Zone) -> UsageRow:
     contract = contract_from_account(value["Account"])
     if contract is None:
         raise _Refused("Account", f"{value['Account']!r} does not name a contract "
                                   "(expected contract-<id>)")
-    start, end = _time(value["Start"], tz, "Start"), _time(value["End"], tz, "End")
+    zone = tz if isinstance(tz, tzinfo) else tz(contract)
+    start, end = _time(value["Start"], zone, "Start"), _time(value["End"], zone, "End")
     if (problem := check_span(start, end)) is not None:
         raise _Refused("End", problem)
     elapsed = _int(value["ElapsedRaw"], "ElapsedRaw")
@@ -111,15 +172,13 @@ def _usage(value: dict[str, str], number: int, tz: tzinfo) -> UsageRow:
     gpus = gpus_of(value["AllocTRES"])
     if gpus <= 0:
         raise _Refused("AllocTRES", "allocates no GPUs (no gres/gpu=N)")
-    return UsageRow(line=number, source=Source.SACCT, source_ref=value["JobID"][:200],
-                    contract_id=contract, gpu_uuid=None, gpus=gpus, started_at=start,
-                    ended_at=end, gpu_seconds=gpus * min(elapsed, span))
+    ref = f"{value['JobID'][:MAX_REF - 21]}@{start:{STAMP}}"
+    return UsageRow(line=number, source=Source.SACCT, source_ref=ref, contract_id=contract,
+                    gpu_uuid=None, gpus=gpus, started_at=start, ended_at=end,
+                    gpu_seconds=gpus * min(elapsed, span))
 
 
 def _time(text: str, tz: tzinfo, field: str) -> datetime:
-    if text.lower() in NOT_A_TIME:
-        reason = "the job has not ended" if field == "End" else "the job never started"
-        raise _Refused(field, f"{text or 'empty'}: {reason}")
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:

@@ -6,9 +6,13 @@ records already accepted, and gets flags and the GPU-seconds it may bill:
 * `outside_window`: the record reaches outside the contract's start-end; only the part
   inside bills (a record wholly outside bills nothing).
 * `unattested_gpu`: a named GPU the contract's cluster never attested; bills nothing.
-* `duplicate_interval`: a named GPU already reported for (part of) the interval, or a GPU
-  count whose exact interval and count were already reported under another reference; the
-  repeated time bills nothing.
+* `unplaced_gpu`: a named GPU that the contract's placement did not hold at the time (see
+  the market's placement); only the time it was placed bills.
+* `duplicate_interval`: a named GPU already reported for (part of) the interval; or GPU time
+  the contract already has from the other kind of report: at each moment the contract bills
+  the larger of its counted GPUs (Slurm allocations) and its named GPUs (DCGM, the agent),
+  never their sum, so the same GPU time reported both ways counts once. Two count records of
+  the same size and interval are two jobs (two array tasks), both billed.
 * `above_contracted_gpus`: at some moment the GPUs reported for the contract exceed the
   contracted number; the excess bills nothing.
 
@@ -21,8 +25,8 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -32,18 +36,24 @@ from suanli.metering.rows import UsageRow
 class Flag(StrEnum):
     OUTSIDE_WINDOW = "outside_window"
     UNATTESTED_GPU = "unattested_gpu"
+    UNPLACED_GPU = "unplaced_gpu"
     DUPLICATE_INTERVAL = "duplicate_interval"
     ABOVE_CONTRACTED_GPUS = "above_contracted_gpus"
 
 
+Interval = tuple[datetime, datetime]
+
+
 @dataclass(frozen=True)
 class Terms:
-    """What the contract promised, and the GPUs its cluster proved it has."""
+    """What the contract promised, the GPUs its cluster proved it has, and when each GPU
+    was placed on the contract."""
 
     starts_at: datetime
     ends_at: datetime
     gpus: int
     attested: frozenset[str]
+    placed: Mapping[str, Sequence[Interval]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -71,23 +81,29 @@ def _s(value: datetime) -> int:
 
 
 class _Occupancy:
-    """GPUs in use over time, on segments between every endpoint of the batch."""
+    """Counted and named GPUs in use over time, on segments between every endpoint."""
 
     def __init__(self, points: set[int], cap: int) -> None:
         self.points = sorted(points)
-        self.used = [0] * max(len(self.points) - 1, 0)
+        size = max(len(self.points) - 1, 0)
+        self.counted, self.named = [0] * size, [0] * size
         self.cap = cap
 
-    def take(self, span: Span, gpus: int) -> int:
-        """Book `gpus` over `span` up to the cap; returns the GPU-seconds beyond it."""
+    def take(self, span: Span, gpus: int, *, named: bool) -> tuple[int, int]:
+        """Book `gpus` over `span`: the GPU-seconds beyond the cap, and those the other
+        kind of report already covers."""
         i, j = bisect_left(self.points, span[0]), bisect_left(self.points, span[1])
-        excess = 0
+        mine, other = (self.named, self.counted) if named else (self.counted, self.named)
+        cap, over, covered = self.cap, 0, 0
         for k in range(i, j):
-            room = max(0, self.cap - self.used[k])
-            booked = min(gpus, room)
-            excess += (gpus - booked) * (self.points[k + 1] - self.points[k])
-            self.used[k] += booked
-        return excess
+            had, them = mine[k], other[k]
+            alone = min(cap, had + gpus) - min(cap, had)
+            gain = min(cap, max(had + gpus, them)) - min(cap, max(had, them))
+            seconds = self.points[k + 1] - self.points[k]
+            over += (gpus - alone) * seconds
+            covered += (alone - gain) * seconds
+            mine[k] = had + gpus
+        return over, covered
 
 
 def _minus(span: Span, taken: list[Span]) -> list[Span]:
@@ -104,12 +120,23 @@ def _minus(span: Span, taken: list[Span]) -> list[Span]:
     return free
 
 
+def _within(span: Span, allowed: list[Span]) -> list[Span]:
+    """The parts of `span` inside any of `allowed` (which do not overlap)."""
+    out = []
+    for a, b in sorted(allowed):
+        lo, hi = max(a, span[0]), min(b, span[1])
+        if hi > lo:
+            out.append((lo, hi))
+    return out
+
+
 def reconcile(terms: Terms, accepted: Sequence[Accepted], rows: Sequence[UsageRow]
               ) -> list[Verdict]:
     """Flags and billable GPU-seconds of each new row (in order), given what was accepted."""
     window = (_s(terms.starts_at), _s(terms.ends_at))
     old = [(a, _clip((_s(a.started_at), _s(a.ended_at)), window)) for a in accepted]
     new = [(r, (_s(r.started_at), _s(r.ended_at))) for r in rows]
+    placed = {u: [(_s(a), _s(b)) for a, b in spans] for u, spans in terms.placed.items()}
     points = {window[0], window[1]}
     for _, span in old:
         if span is not None:
@@ -117,18 +144,17 @@ def reconcile(terms: Terms, accepted: Sequence[Accepted], rows: Sequence[UsageRo
     for _, raw in new:
         points.update((max(window[0], min(raw[0], window[1])),
                        max(window[0], min(raw[1], window[1]))))
+    for spans in placed.values():
+        points.update(max(window[0], min(p, window[1])) for span in spans for p in span)
     occupancy = _Occupancy(points, terms.gpus)
     by_uuid: dict[str, list[Span]] = defaultdict(list)
-    counts: dict[tuple[int, int, int], set[str]] = defaultdict(set)
     for item, span in old:
         if span is None:
             continue
-        occupancy.take(span, item.gpus)
+        occupancy.take(span, item.gpus, named=item.gpu_uuid is not None)
         if item.gpu_uuid is not None:
             by_uuid[item.gpu_uuid].append(span)
-        else:
-            counts[(*span, item.gpus)].add(item.source_ref)
-    return [_one(row, raw, terms, window, occupancy, by_uuid, counts) for row, raw in new]
+    return [_one(row, raw, terms, window, placed, occupancy, by_uuid) for row, raw in new]
 
 
 def _clip(span: Span, window: Span) -> Span | None:
@@ -136,9 +162,8 @@ def _clip(span: Span, window: Span) -> Span | None:
     return (a, b) if b > a else None
 
 
-def _one(row: UsageRow, raw: Span, terms: Terms, window: Span, occupancy: _Occupancy,
-         by_uuid: dict[str, list[Span]], counts: dict[tuple[int, int, int], set[str]]
-         ) -> Verdict:
+def _one(row: UsageRow, raw: Span, terms: Terms, window: Span, placed: dict[str, list[Span]],
+         occupancy: _Occupancy, by_uuid: dict[str, list[Span]]) -> Verdict:
     flags: list[Flag] = []
     span = _clip(raw, window)
     if span != raw:
@@ -148,23 +173,27 @@ def _one(row: UsageRow, raw: Span, terms: Terms, window: Span, occupancy: _Occup
     # What the row may bill at most once clipped: its GPU-seconds in proportion.
     full = row.gpus * (span[1] - span[0])
     billable = row.gpu_seconds * (span[1] - span[0]) // max(raw[1] - raw[0], 1)
-    if row.gpu_uuid is not None and row.gpu_uuid not in terms.attested:
-        return Verdict((*flags, Flag.UNATTESTED_GPU), 0)
     pieces = [span]
     if row.gpu_uuid is not None:
-        pieces = _minus(span, by_uuid[row.gpu_uuid])
+        if row.gpu_uuid not in terms.attested:
+            return Verdict((*flags, Flag.UNATTESTED_GPU), 0)
+        pieces = _within(span, placed.get(row.gpu_uuid, []))
         if pieces != [span]:
+            flags.append(Flag.UNPLACED_GPU)
+        fresh = [p for piece in pieces for p in _minus(piece, by_uuid[row.gpu_uuid])]
+        if fresh != pieces:
             flags.append(Flag.DUPLICATE_INTERVAL)
-        by_uuid[row.gpu_uuid].extend(pieces)
-    else:
-        key = (*span, row.gpus)
-        if counts[key] - {row.source_ref}:
-            return Verdict((*flags, Flag.DUPLICATE_INTERVAL), 0)
-        counts[key].add(row.source_ref)
+        by_uuid[row.gpu_uuid].extend(fresh)
+        pieces = fresh
     kept = row.gpus * sum(b - a for a, b in pieces)
-    excess = sum(occupancy.take(piece, row.gpus) for piece in pieces)
-    if excess:
+    over = covered = 0
+    for piece in pieces:
+        o, c = occupancy.take(piece, row.gpus, named=row.gpu_uuid is not None)
+        over, covered = over + o, covered + c
+    if covered and Flag.DUPLICATE_INTERVAL not in flags:
+        flags.append(Flag.DUPLICATE_INTERVAL)
+    if over:
         flags.append(Flag.ABOVE_CONTRACTED_GPUS)
     # Scale the repeated and excess time by how much of its allocation the row used.
-    billable = billable * (kept - excess) // full if full else 0
+    billable = billable * (kept - over - covered) // full if full else 0
     return Verdict(tuple(flags), max(billable, 0))

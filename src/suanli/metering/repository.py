@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, func, select, update
@@ -13,9 +13,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from suanli.kit.repository import paged
-from suanli.market.models import Contract, ContractState, Offer
+from suanli.kit.timeutil import as_utc
+from suanli.market.models import Contract, ContractGpu, ContractState, Offer
+from suanli.metering.attribution import Placed
+from suanli.metering.gpu_runs import Edge, Neighbours
 from suanli.metering.models import UsageBatch, UsageRecord
-from suanli.providers.models import AttestedGpu
+from suanli.metering.rows import Source
+from suanli.providers.models import AttestedGpu, Cluster, DataCentre
 
 RECORDS = cast(Table, UsageRecord.__table__)
 Key = tuple[int, str, str]  # (contract, source_ref, gpu_uuid) within one source
@@ -177,3 +181,89 @@ def contracts_on_clusters(session: Session, cluster_ids: Collection[int], since:
 def has_batches_by(session: Session, name: str) -> bool:
     stmt = select(UsageBatch.id).where(UsageBatch.created_by == name).limit(1)
     return session.execute(stmt).first() is not None
+
+
+def placed_gpus(session: Session, uuids: Collection[str], since: datetime, until: datetime
+                ) -> list[Placed]:
+    """Placements of these GPUs on contracts (not cancelled) overlapping [since, until)."""
+    out: list[Placed] = []
+    ordered = sorted(uuids)
+    for i in range(0, len(ordered), KEY_CHUNK):
+        stmt = (select(ContractGpu.gpu_uuid, ContractGpu.contract_id, Offer.cluster_id,
+                       ContractGpu.since, ContractGpu.until)
+                .join(Contract, ContractGpu.contract_id == Contract.id)
+                .join(Offer, Contract.offer_id == Offer.id)
+                .where(ContractGpu.gpu_uuid.in_(ordered[i:i + KEY_CHUNK]),
+                       ContractGpu.since < until, ContractGpu.until > since,
+                       Contract.state != ContractState.CANCELLED))
+        out.extend(Placed(u, c, k, a, b) for u, c, k, a, b in session.execute(stmt))
+    return out
+
+
+def placed_spans(session: Session, contract_ids: Collection[int]
+                 ) -> dict[int, dict[str, list[tuple[datetime, datetime]]]]:
+    """Per contract and GPU, when the GPU was placed on it."""
+    out: dict[int, dict[str, list[tuple[datetime, datetime]]]] = {}
+    ids = sorted(contract_ids)
+    for i in range(0, len(ids), KEY_CHUNK):
+        stmt = select(ContractGpu.contract_id, ContractGpu.gpu_uuid, ContractGpu.since,
+                      ContractGpu.until).where(ContractGpu.contract_id.in_(ids[i:i + KEY_CHUNK]))
+        for contract_id, uuid, since, until in session.execute(stmt):
+            out.setdefault(contract_id, {}).setdefault(uuid, []).append((since, until))
+    return out
+
+
+def cluster_owners(session: Session, cluster_ids: Collection[int]) -> dict[int, int]:
+    """The provider organisation of each cluster that exists."""
+    stmt = select(Cluster.id, Cluster.organisation_id).where(Cluster.id.in_(sorted(cluster_ids)))
+    return {c: o for c, o in session.execute(stmt)}
+
+
+def zone_of_contract(session: Session, contract_id: int) -> tuple[str | None, str] | None:
+    """The time zone of the data centre serving a contract, and the cluster's name."""
+    stmt = (select(DataCentre.time_zone, Cluster.name)
+            .join(Cluster, Cluster.data_centre_id == DataCentre.id)
+            .join(Offer, Offer.cluster_id == Cluster.id)
+            .join(Contract, Contract.offer_id == Offer.id).where(Contract.id == contract_id))
+    found = session.execute(stmt).first()
+    return None if found is None else (found[0], found[1])
+
+
+def neighbours(session: Session, edges: Sequence[Edge], gap_s: int) -> list[Neighbours]:
+    """For each edge, the stored DCGM records of its GPU just before its first sample and
+    just after its last one (of its contract, when the edge names one)."""
+    if not edges:
+        return []
+    r = UsageRecord
+    firsts, lasts = [e.first.at for e in edges], [e.last.at for e in edges]
+    ends = _near(session, r.ended_at, edges, min(firsts) - gap_s, max(firsts))
+    starts = _near(session, r.started_at, edges, min(lasts), max(lasts) + gap_s)
+    out = []
+    for edge in edges:
+        before = [t for c, t in ends.get(edge.uuid, [])
+                  if edge.first.at - gap_s <= t <= edge.first.at
+                  and edge.contract in (None, c)]
+        after = [t for c, t in starts.get(edge.uuid, [])
+                 if edge.last.at <= t <= edge.last.at + gap_s and edge.contract in (None, c)]
+        out.append(Neighbours(max(before, default=None), min(after, default=None)))
+    return out
+
+
+def _near(session: Session, column: Any, edges: Sequence[Edge], lo: int, hi: int
+          ) -> dict[str, list[tuple[int, int]]]:
+    """(contract, time in seconds) of the edges' GPUs' DCGM records with `column` in
+    [lo, hi]."""
+    out: dict[str, list[tuple[int, int]]] = {}
+    uuids = sorted({e.uuid for e in edges})
+    since, until = _at(lo), _at(hi)
+    for i in range(0, len(uuids), KEY_CHUNK):
+        stmt = select(UsageRecord.gpu_uuid, UsageRecord.contract_id, column).where(
+            UsageRecord.gpu_uuid.in_(uuids[i:i + KEY_CHUNK]),
+            UsageRecord.source == str(Source.PROMETHEUS), column >= since, column <= until)
+        for uuid, contract, at in session.execute(stmt):
+            out.setdefault(uuid, []).append((contract, int(as_utc(at).timestamp())))
+    return out
+
+
+def _at(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)

@@ -22,12 +22,29 @@ class UsageReport(BaseModel):
     records: list[UsageRecordIn] = Field(min_length=1, max_length=MAX_RECORDS)
 
 
+class UnattributedRead(BaseModel):
+    """GPU time of a record that no contract's placement held: reported, not billed."""
+
+    record: int = Field(description="Index of the record in the request")
+    gpu_uuid: str
+    start: datetime
+    end: datetime
+    gpu_seconds: int
+    reason: str
+
+
 class UsageReportResult(BaseModel):
     batch_id: int
-    accepted: int = Field(description="Records stored now")
+    accepted: int = Field(description="Records stored now (a GPU interval split at a contract "
+                                      "boundary is one record per contract)")
     duplicates: int = Field(description="Records already stored before (same contract, "
                                         "ref and GPU): nothing added")
     flagged: int = Field(description="Stored records that reconciliation flagged")
+    unattributed_gpu_seconds: int = Field(
+        default=0, description="GPU-seconds of named GPUs that no contract's placement held "
+                               "at the time (or not attested in the cluster named): not billed")
+    unattributed: list[UnattributedRead] = Field(
+        default_factory=list, description="The first 100 such stretches")
 
 
 class UsageRecordRead(BaseModel):

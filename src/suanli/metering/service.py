@@ -1,17 +1,23 @@
-"""Importing usage: contracts resolved and checked, duplicates dropped, reconciled, stored.
+"""Importing usage: refused if from the future, attributed, checked, deduplicated,
+reconciled, stored.
 
 `import_batch` handles one batch inside the caller's transaction (a CLI batch, an API
 request): every row it accepts is written in one bulk insert together with the batch's own
 row, so a batch is stored whole or not at all. A record's natural key (contract, source,
 source reference, GPU UUID) makes re-importing the same file add nothing.
+
+Usage ending more than `FUTURE_SKEW` after the platform's clock is refused, naming the
+field that holds the end (`end`, sacct's `End`, a sample's `timestamp`). Rows naming a GPU
+but no contract are attributed by placement (`locate`); time that belongs to no contract is
+counted as unattributed and billed to no one.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,14 +27,18 @@ from suanli.audit import service as audit
 from suanli.kit.errors import NotFound, ValidationFailed
 from suanli.kit.timeutil import utcnow
 from suanli.market.models import Contract, ContractState
-from suanli.metering import repository
+from suanli.metering import locate, repository
+from suanli.metering.attribution import Unattributed
 from suanli.metering.models import Channel, UsageBatch, UsageRecord
 from suanli.metering.parse_json import UsageRecordIn, to_rows
 from suanli.metering.reconcile import Accepted, Terms, Verdict, reconcile
-from suanli.metering.rows import RowError, UsageRow
+from suanli.metering.rows import STAMP, RowError, Source, UsageRow
 from suanli.providers import service as providers
 
 MAX_STORED_ERRORS = 200
+MAX_UNATTRIBUTED_SHOWN = 100
+FUTURE_SKEW = timedelta(minutes=5)  # the reporter's clock may run this far ahead
+END_FIELD = {Source.JSON: "end", Source.SACCT: "End", Source.PROMETHEUS: "timestamp"}
 
 
 @dataclass(frozen=True)
@@ -49,14 +59,25 @@ class BatchReport:
     flagged: int = 0
     rejected: list[RowError] = field(default_factory=list)
     foreign: list[RowError] = field(default_factory=list)  # contracts not the reporter's
+    unattributed: list[Unattributed] = field(default_factory=list)  # the first ones
+    unattributed_gpu_seconds: Counter[str] = field(default_factory=Counter)  # by reason
+
+    def lost(self, items: Sequence[Unattributed]) -> None:
+        room = MAX_UNATTRIBUTED_SHOWN - len(self.unattributed)
+        self.unattributed.extend(items[:max(room, 0)])
+        for item in items:
+            self.unattributed_gpu_seconds[item.reason] += item.gpu_seconds
 
 
 def import_batch(session: Session, *, rows: Sequence[UsageRow], source: str, channel: Channel,
                  run: str, reporter: Reporter, errors: Sequence[RowError] = (),
-                 filename: str | None = None) -> BatchReport:
+                 filename: str | None = None, now: datetime | None = None) -> BatchReport:
     """Check, reconcile and store one batch of rows; refused rows are reported, not stored."""
     report = BatchReport(rows=len(rows), rejected=list(errors))
-    located = _locate(session, rows, report)
+    current = _not_future(rows, now or utcnow(), report)
+    located, lost = locate.attribute_rows(session, _clusters_of(session, current, reporter,
+                                                                report))
+    report.lost(lost)
     contracts = _contracts(session, located, reporter, report)
     usable = [r for r in located if r.contract_id in contracts]
     stored = _stored(session, usable)
@@ -92,45 +113,41 @@ def _stored_errors(report: BatchReport) -> list[dict[str, Any]]:
             for e in both[:MAX_STORED_ERRORS]]
 
 
-def _locate(session: Session, rows: Sequence[UsageRow], report: BatchReport) -> list[UsageRow]:
-    """Rows with their contract: named, or found from the GPU's attested cluster."""
-    unnamed = [r for r in rows if r.contract_id is None]
-    if not unnamed:
-        return list(rows)
-    clusters = repository.clusters_of_uuids(session, {r.gpu_uuid or "" for r in unnamed})
-    since = min(r.started_at for r in unnamed)
-    until = max(r.ended_at for r in unnamed)
-    running: dict[int, list[Contract]] = defaultdict(list)
-    for contract in repository.contracts_on_clusters(session, set(clusters.values()), since,
-                                                     until):
-        running[contract.offer.cluster_id].append(contract)
-    out = []
+def _not_future(rows: Sequence[UsageRow], now: datetime, report: BatchReport
+                ) -> list[UsageRow]:
+    """Rows that ended by now (give or take the clock skew); the others are refused."""
+    limit = now + FUTURE_SKEW
+    kept, refused = [], set()
     for row in rows:
-        if row.contract_id is not None:
+        if row.ended_at <= limit:
+            kept.append(row)
+        elif row.line not in refused:
+            refused.add(row.line)
+            report.rejected.append(RowError(
+                row.line, f"{row.ended_at:{STAMP}} is in the future (the platform's clock says "
+                          f"{now:{STAMP}}; at most {FUTURE_SKEW.seconds // 60} minutes ahead "
+                          "are allowed)", field=END_FIELD[row.source]))
+    return kept
+
+
+def _clusters_of(session: Session, rows: list[UsageRow], reporter: Reporter,
+                 report: BatchReport) -> list[UsageRow]:
+    """Rows whose named cluster exists and is the reporter's; the others are refused."""
+    wanted = {r.cluster_id for r in rows if r.cluster_id is not None}
+    if not wanted:
+        return rows
+    owners = repository.cluster_owners(session, wanted)
+    out, refused = [], set()
+    for row in rows:
+        owner = owners.get(row.cluster_id or 0)
+        if row.cluster_id is None or (owner is not None and (
+                reporter.org_ids is None or owner in reporter.org_ids)):
             out.append(row)
-            continue
-        found = _contract_of_gpu(row, clusters, running)
-        if isinstance(found, RowError):
-            report.rejected.append(found)
-        else:
-            out.append(replace(row, contract_id=found))
+        elif row.line not in refused:
+            refused.add(row.line)
+            report.foreign.append(RowError(row.line, f"no cluster {row.cluster_id} of yours",
+                                           field="cluster_id"))
     return out
-
-
-def _contract_of_gpu(row: UsageRow, clusters: dict[str, int],
-                     running: dict[int, list[Contract]]) -> int | RowError:
-    cluster = clusters.get(row.gpu_uuid or "")
-    if cluster is None:
-        return RowError(row.line, f"{row.gpu_uuid} is not attested in any cluster; label the "
-                                  "series with its contract", field="UUID")
-    names = [c.id for c in running[cluster] if c.start_at <= row.started_at < c.end_at]
-    if len(names) == 1:
-        return names[0]
-    if not names:
-        return RowError(row.line, f"no contract was running on cluster {cluster} at "
-                                  f"{row.started_at:%Y-%m-%dT%H:%M:%SZ}", field="UUID")
-    return RowError(row.line, f"contracts {', '.join(map(str, names))} share cluster {cluster}; "
-                              "label the series with its contract", field="contract")
 
 
 def _contracts(session: Session, rows: list[UsageRow], reporter: Reporter,
@@ -189,15 +206,17 @@ def _reconcile(session: Session, contracts: dict[int, Contract], rows: list[Usag
     by_contract: dict[int, list[UsageRow]] = defaultdict(list)
     for row in rows:
         by_contract[row.contract_id or 0].append(row)
+    named = {cid for cid, group in by_contract.items() if any(r.gpu_uuid for r in group)}
+    placed = locate.placed_spans(session, [contracts[c] for c in sorted(named)])
     verdicts: dict[int, Verdict] = {}
     for contract_id, group in by_contract.items():
         contract = contracts[contract_id]
-        named = any(r.gpu_uuid for r in group)
         attested = (frozenset(providers.attested_gpu_uuids(session, contract.offer.cluster_id))
-                    if named else frozenset())
+                    if contract_id in named else frozenset())
         accepted = [Accepted(s.gpu_uuid or None, s.gpus, s.started_at, s.ended_at, s.source_ref)
                     for s in stored.get(contract_id, []) if s.billable]
-        terms = Terms(contract.start_at, contract.end_at, contract.gpus, attested)
+        terms = Terms(contract.start_at, contract.end_at, contract.gpus, attested,
+                      placed.get(contract_id, {}))
         for row, verdict in zip(group, reconcile(terms, accepted, group), strict=True):
             verdicts[id(row)] = verdict
     return [(row, verdicts[id(row)]) for row in rows]
@@ -233,14 +252,15 @@ def records_of_settlement(session: Session, settlement_id: int) -> list[UsageRec
 
 
 def report_usage(session: Session, *, records: Sequence[UsageRecordIn], reporter: Reporter,
-                 run: str) -> BatchReport:
+                 run: str, now: datetime | None = None) -> BatchReport:
     """Usage sent to the API: stored whole, or refused naming the first bad record.
 
-    A record naming a contract that is not the reporter's is a 404, as if it did not exist.
+    A record naming a contract or cluster that is not the reporter's is a 404, as if it did
+    not exist. Time of a cluster's GPUs that no contract held is reported, not billed.
     """
     rows = [row for i, record in enumerate(records) for row in to_rows(record, i + 1)]
     report = import_batch(session, rows=rows, source="json", channel=Channel.API, run=run,
-                          reporter=reporter)
+                          reporter=reporter, now=now)
     if report.foreign:
         first = report.foreign[0]
         raise NotFound(first.reason, field=f"records[{first.line - 1}].{first.field}")

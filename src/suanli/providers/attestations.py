@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from suanli import outbox
 from suanli.audit import service as audit
 from suanli.catalog import service as catalog
 from suanli.catalog.reported_names import model_for
@@ -105,6 +106,9 @@ def _record_gpus(session: Session, cluster: Cluster, attestation: Attestation,
 def _flag_mismatch(session: Session, cluster: Cluster, attestation: Attestation,
                    problems: tuple[Reason, ...]) -> None:
     entries = [p.as_dict() for p in problems]
+    outbox.emit(session, "attestation.mismatch", subject=("cluster", cluster.id), orgs={
+        "provider": cluster.organisation_id}, payload={"cluster_id": cluster.id, "hostname":
+        attestation.hostname, "problems": "; ".join(p.text for p in problems)})
     for case in repository.cases_of(session, cluster.id, status=CaseStatus.OPEN,
                                     kind=CaseKind.ATTESTATION_MISMATCH):
         # One open case per cluster gathers every mismatching attestation.

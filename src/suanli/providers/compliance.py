@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from suanli import outbox
 from suanli.audit import service as audit
 from suanli.kit.errors import Conflict, NotFound, ValidationFailed
 from suanli.kit.timeutil import utcnow
@@ -101,6 +102,10 @@ def decide(session: Session, *, case_id: int, decision: Decision | str, reason: 
     audit.record(session, action="compliance_case.decide", object_type="compliance_case",
                  object_id=case.id, before=before, after=case_snapshot(case),
                  organisation_id=case.organisation_id)
+    outbox.emit(session, "compliance.case_decided", subject=("compliance_case", case.id),
+                orgs={"provider": case.organisation_id}, payload={
+                    "case_id": case.id, "cluster_id": case.cluster_id, "case_kind": case.kind,
+                    "decision": choice, "reason": case.decision_reason})
     rescreen(session, cluster)
     return case
 

@@ -47,6 +47,8 @@ class DataCentre(Base):
     pue: Mapped[Decimal] = mapped_column(Numeric(4, 2))
     green_share: Mapped[Decimal] = mapped_column(Numeric(4, 3))  # 0..1 of power from renewables
     racks: Mapped[int] = mapped_column(Integer)
+    # IANA zone of local times in its exports (Slurm); None: Asia/Shanghai.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

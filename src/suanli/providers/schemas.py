@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
+from zoneinfo import available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
 
@@ -28,6 +29,9 @@ class DataCentreCreate(BaseModel):
     green_share: Decimal = Field(ge=0, le=1, decimal_places=3,
                                 description="Share of power from renewables, 0-1")
     racks: int = Field(ge=1, le=1_000_000)
+    time_zone: str | None = Field(default=None, max_length=64,
+                                  description="IANA zone of the local times its clusters' "
+                                              "exports print (default Asia/Shanghai)")
 
     @field_validator("name")
     @classmethod
@@ -35,6 +39,13 @@ class DataCentreCreate(BaseModel):
         if not value.strip():
             raise ValueError("must not be blank")
         return value.strip()
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        if value is not None and value not in available_timezones():
+            raise ValueError(f"{value!r} is not an IANA time zone such as Asia/Shanghai")
+        return value
 
 
 class DataCentreRead(BaseModel):
@@ -51,6 +62,7 @@ class DataCentreRead(BaseModel):
     pue: Figure
     green_share: Figure
     racks: int
+    time_zone: str | None = None
     created_at: datetime
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from suanli import outbox
 from suanli.audit import service as audit
 from suanli.audit.service import current_actor
 from suanli.catalog import service as catalog
@@ -111,7 +112,8 @@ def register_data_centre(session: Session, *, org_ids: Collection[int],
                        field="name")
     dc = DataCentre(organisation_id=org_id, name=data.name, name_zh=data.name_zh,
                     hub_id=data.hub_id, city_id=data.city_id, operator_type=data.operator_type,
-                    pue=data.pue, green_share=data.green_share, racks=data.racks)
+                    pue=data.pue, green_share=data.green_share, racks=data.racks,
+                    time_zone=data.time_zone)
     repository.add(session, dc)
     audit.record(session, action="data_centre.register", object_type="data_centre",
                  object_id=dc.id, after=dc_snapshot(dc), organisation_id=org_id)
@@ -204,6 +206,9 @@ def open_case(session: Session, *, cluster: Cluster, kind: CaseKind,
                  object_id=case.id, after={"cluster_id": cluster.id, "kind": str(kind),
                                            "details": details},
                  organisation_id=cluster.organisation_id)
+    outbox.emit(session, "compliance.case_opened", subject=("compliance_case", case.id),
+                orgs={"provider": cluster.organisation_id}, payload={
+                    "case_id": case.id, "cluster_id": cluster.id, "case_kind": kind})
     return case
 
 

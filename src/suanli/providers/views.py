@@ -40,7 +40,7 @@ def data_centre(dc: DataCentre) -> DataCentreRead:
         id=dc.id, organisation_id=dc.organisation_id, name=dc.name, name_zh=dc.name_zh,
         hub_id=dc.hub_id, city_id=dc.city_id, location=service.location_key(dc),
         operator_type=dc.operator_type, pue=dc.pue, green_share=dc.green_share,
-        racks=dc.racks, created_at=dc.created_at)
+        racks=dc.racks, time_zone=dc.time_zone, created_at=dc.created_at)
 
 
 def cluster(session: Session, row: Cluster) -> ClusterRead:

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from suanli import outbox
 from suanli.audit import service as audit
 from suanli.kit.errors import Conflict, NotFound, ValidationFailed
 from suanli.kit.timeutil import utcnow
@@ -60,6 +61,9 @@ def open_claim(session: Session, *, settlement: ContractSettlement, contract: Co
                  after={"amount_fen": claim.amount_fen, "mode": claim.mode,
                         "claimant_org_id": claimant, "settlement_id": settlement.id},
                  organisation_id=claimant)
+    outbox.emit(session, "claim.submitted", subject=("claim", claim.id), orgs={
+        "claimant": claimant, "authority": program.authority_org_id}, payload={
+        "claim_id": claim.id, "contract_id": contract.id, "amount_fen": claim.amount_fen})
     return claim
 
 
@@ -115,6 +119,9 @@ def decide(session: Session, *, claim_id: int, approve: bool, reason: str | None
                  after={"status": str(claim.status), "reason": claim.reason,
                         "transfers": claim.transfer_ids},
                  organisation_id=claim.authority_org_id)
+    outbox.emit(session, f"claim.{claim.status}", subject=("claim", claim.id), orgs={
+        "claimant": claim.claimant_org_id, "authority": claim.authority_org_id}, payload={
+        "claim_id": claim.id, "amount_fen": claim.amount_fen, "reason": claim.reason})
     return claim
 
 

@@ -22,7 +22,7 @@ from suanli.auth.models import Organisation
 from suanli.auth.roles import OrgKind
 from suanli.kit.money import parse_cny
 from suanli.kit.timeutil import SHANGHAI, utcnow
-from suanli.market import funds, instant, offers_service
+from suanli.market import funds, instant, offers_service, placement
 from suanli.market.contracts import advance_contracts
 from suanli.market.models import Contract
 from suanli.market.schemas import InstantBuy, OfferCreate
@@ -31,7 +31,6 @@ from suanli.metering.importer import import_in
 from suanli.metering.rows import Format
 from suanli.programs import repository as program_repo
 from suanli.providers import repository as providers_repo
-from suanli.providers import service as providers
 from suanli.settlement import claims, repository, service
 from suanli.settlement.charges import period_bounds, period_of
 from suanli.settlement.demo_usage import json_lines, prometheus_lines, sacct_lines
@@ -107,7 +106,7 @@ def seed_usage(session: Session) -> None:
             contract = _contract(session, run, start)
             if contract is None:
                 continue
-            uuids = sorted(providers.attested_gpu_uuids(session, contract.offer.cluster_id))
+            uuids = [g.gpu_uuid for g in placement.place(session, contract)]  # its GPUs
             path = Path(folder) / f"contract-{contract.id}.{run[5]}"
             path.write_text("\n".join(_lines(contract, run[5], uuids)) + "\n",
                             encoding="utf-8")

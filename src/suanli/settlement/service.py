@@ -26,6 +26,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from suanli import outbox
 from suanli.audit import service as audit
 from suanli.kit.errors import Conflict, NotFound
 from suanli.kit.timeutil import utcnow
@@ -232,6 +233,9 @@ def _invoice(session: Session, buyer_org_id: int, period: date) -> Invoice:
     invoice = Invoice(number=f"INV-{period:%Y%m%d}-{buyer_org_id:06d}",
                       buyer_org_id=buyer_org_id, period=period)
     repo.add(session, invoice)
+    outbox.emit(session, "invoice.issued", subject=("invoice", invoice.id), orgs={
+        "buyer": buyer_org_id}, payload={"invoice_id": invoice.id, "number": invoice.number,
+                                         "period": period})
     return invoice
 
 

@@ -6,7 +6,9 @@ lock and the "started since the tick" check mean two never clear at once, nor tw
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Annotated
@@ -14,12 +16,34 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session, sessionmaker
 
+from suanli import outbox
 from suanli.kit.db import unit_of_work
 from suanli.kit.timeutil import utcnow
 from suanli.market import rounds
 from suanli.market.models import Round
 
 log = logging.getLogger("suanli.settlement.worker")
+
+# Work of higher domains that runs beside the schedule (the notifications sender), each in
+# a thread of its own until the stop event is set; with --once, one pass each.
+Service = Callable[[sessionmaker[Session], threading.Event], None]
+SERVICES: list[Service] = []
+
+
+def register_service(service: Service) -> None:
+    if service not in SERVICES:
+        SERVICES.append(service)
+
+
+def _start_services(factory: sessionmaker[Session], *, once: bool) -> list[threading.Thread]:
+    stop = threading.Event()
+    if once:
+        stop.set()
+    threads = [threading.Thread(target=s, args=(factory, stop), daemon=True,
+                                name=getattr(s, "__name__", "service")) for s in SERVICES]
+    for thread in threads:
+        thread.start()
+    return threads
 
 
 def tick(factory: sessionmaker[Session], *, every: timedelta, options: rounds.Options,
@@ -41,8 +65,15 @@ def settle_yesterday(factory: sessionmaker[Session], *, now: datetime | None = N
     # Imported here: settlement builds on the market, not the other way round.
     from suanli.settlement import service as settlement
 
-    with unit_of_work(factory) as session:
-        return settlement.settle_due(session, now=now).settled
+    try:
+        with unit_of_work(factory) as session:
+            return settlement.settle_due(session, now=now).settled
+    except Exception as exc:  # rolled back: say so in a transaction of its own
+        with unit_of_work(factory) as session:
+            outbox.emit(session, "settlement.run_failed", subject=("settlement", "due"),
+                        payload={"error": f"{type(exc).__name__}: {exc}"[:500]},
+                        dedup_key=f"settlement.run_failed:{(now or utcnow()).date()}")
+        raise
 
 
 def worker_command(
@@ -59,6 +90,7 @@ def worker_command(
     factory = sessions()
     options = rounds.Options(slots=slots, time_limit_s=time_limit)
     console.print(f"market worker: a round every {every} min, checking every {poll} s")
+    services = _start_services(factory, once=once)
     while True:
         try:
             rnd = tick(factory, every=timedelta(minutes=every), options=options)
@@ -71,5 +103,7 @@ def worker_command(
         except Exception:  # one failed pass must not stop the schedule
             log.exception("worker pass failed")
         if once:
+            for thread in services:
+                thread.join()
             return
         time.sleep(poll)

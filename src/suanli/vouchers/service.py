@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from suanli import outbox
 from suanli.audit import service as audit
 from suanli.kit.errors import Conflict, NotFound, ValidationFailed
 from suanli.kit.money import format_cny_grouped
@@ -96,6 +97,9 @@ def issue(session: Session, *, program: Program, holder_org_id: int, value_fen: 
                               field="value_cny") from exc
     audit.record(session, action="voucher.issue", object_type="voucher", object_id=voucher.id,
                  after=snapshot(voucher), organisation_id=holder_org_id)
+    outbox.emit(session, "voucher.issued", subject=("voucher", voucher.id),
+                orgs={"buyer": holder_org_id}, payload={"voucher_id": voucher.id, "program_id":
+                program.id, "value_fen": value_fen, "valid_until": voucher.valid_until})
     return voucher
 
 
@@ -188,6 +192,10 @@ def _expire(session: Session, voucher: Voucher, now: datetime) -> int:
     audit.record(session, action="voucher.expire", object_type="voucher", object_id=voucher.id,
                  before=before, after={**snapshot(voucher), "returned_fen": amount},
                  organisation_id=voucher.holder_org_id)
+    outbox.emit(session, "voucher.expired", subject=("voucher", voucher.id),
+                orgs={"buyer": voucher.holder_org_id}, payload={
+                    "voucher_id": voucher.id, "program_id": voucher.program_id,
+                    "returned_fen": amount})
     return amount
 
 
@@ -225,4 +233,8 @@ def clawback(session: Session, *, voucher_id: int, reason: str, user_id: int | N
                  object_id=voucher.id, before=before,
                  after={**snapshot(voucher), "returned_fen": amount, "reason": reason},
                  organisation_id=voucher.holder_org_id)
+    outbox.emit(session, "voucher.clawed_back", subject=("voucher", voucher.id),
+                orgs={"buyer": voucher.holder_org_id}, payload={
+                    "voucher_id": voucher.id, "program_id": voucher.program_id,
+                    "returned_fen": amount, "reason": reason})
     return voucher

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,11 @@ env.filters["local"] = _local_time
 env.filters["cny"] = format_cny_grouped
 
 
+# What higher domains add to every page (the inbox's unread count in the top bar): each
+# takes the request and returns names for the templates; registered at start-up.
+PAGE_CONTEXT: list[Callable[[Request], dict[str, Any]]] = []
+
+
 def language(request: Request) -> str:
     return pick_language(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
 
@@ -58,9 +64,12 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     def t(key: str, **values: Any) -> str:
         return translate(lang, key, **values)
 
+    extra: dict[str, Any] = {}
+    for provide in PAGE_CONTEXT:
+        extra.update(provide(request))
     html = env.get_template(template).render(
         request=request, lang=lang, t=t, csrf_token=csrf_value(request),
-        principal=getattr(request.state, "principal", None), **context,
+        principal=getattr(request.state, "principal", None), **extra, **context,
     )
     return HTMLResponse(html, status_code=status_code)
 
