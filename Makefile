@@ -4,14 +4,15 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: demo serve install dev test lint test-sqlite test-postgresql bench clean
+.PHONY: demo serve install dev test lint test-sqlite test-postgresql test-floors bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+# The platform, and the provider agent (its own distribution in agent/) for its tests.
+$(VENV)/.installed: pyproject.toml agent/pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -e ./agent
 	touch $@
 
 install: $(VENV)/.installed
@@ -39,10 +40,25 @@ test: lint
 	$(BIN)/python scripts/run_suites.py '$(PG_URL)'
 	@[ -x /usr/bin/chromium ] || echo "SKIPPED: browser tests (no Chromium). Enable: sudo apt-get install chromium"
 
+# The declared minimum versions: uv's lowest-direct resolution of pyproject.toml (and the
+# agent's) into $(FLOORS), checked to be exactly the floors, then the non-browser tests of
+# FLOORS_TESTS on SQLite. Kept small so that CI stays short.
+FLOORS ?= .venv-floors
+FLOORS_TESTS ?= tests/kit tests/auth tests/catalog tests/cli tests/providers tests/agent \
+	tests/test_migrations.py tests/market/clearing tests/ledger/test_service.py \
+	tests/reports tests/dashboards tests/simulate/test_engine.py
+test-floors:
+	[ -x $(FLOORS)/bin/uv ] || { $(PYTHON) -m venv $(FLOORS) && $(FLOORS)/bin/python -m pip install --quiet uv; }
+	$(FLOORS)/bin/uv pip install --quiet --python $(FLOORS)/bin/python --resolution lowest-direct \
+		-e '.[dev]' -e ./agent
+	$(FLOORS)/bin/python scripts/check_floors.py pyproject.toml agent/pyproject.toml
+	SUANLI_TEST_DB=sqlite $(FLOORS)/bin/python -m pytest -q -p no:randomly -m "not browser and not slow" \
+		$(FLOORS_TESTS)
+
 bench: install
 	$(BIN)/python bench/ledger.py
 	$(BIN)/python bench/clearing.py --quick
 	$(BIN)/python bench/simulate.py
 
 clean:
-	rm -rf $(VENV) suanli.db suanli.db-wal suanli.db-shm var .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .grimp_cache
+	rm -rf $(VENV) .venv-floors suanli.db suanli.db-wal suanli.db-shm var .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .grimp_cache

@@ -20,13 +20,12 @@ app = typer.Typer(
     add_completion=False,
 )
 db_app = typer.Typer(help="The database: migrations.", no_args_is_help=True)
-users_app = typer.Typer(help="Users and their memberships.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens for scripts.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(audit_app, name="audit")
+
 
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "heads") -> None:
@@ -65,37 +64,6 @@ def serve(
     console.print(f"Suanli on http://{host}:{port}")
     uvicorn.run("suanli.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level="warning")
-
-
-@users_app.command("create")
-def users_create(
-    username: Annotated[str, typer.Argument(help="Login name")],
-    display_name: Annotated[str, typer.Option("--name", help="Name shown on pages")] = "",
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True,
-                                          confirmation_prompt=True,
-                                          help="At least 10 characters")] = "",
-    member: Annotated[list[str] | None, typer.Option(
-        "--member", help="ORG_SLUG:ROLE, repeatable")] = None,
-) -> None:
-    """Create a user, optionally with memberships such as `--member acme-ai:buyer`."""
-    from suanli.auth import service
-    from suanli.auth.roles import Role
-    from suanli.kit.errors import AppError
-
-    memberships: list[tuple[str, Role]] = []
-    for item in member or []:
-        slug, _, role = item.partition(":")
-        if role not in {r.value for r in Role}:
-            raise fail(f"--member {item}: role must be one of {', '.join(Role)}", 2)
-        memberships.append((slug, Role(role)))
-    try:
-        with unit_of_work(sessions()) as session:
-            user = service.create_user(session, username=username,
-                                       display_name=display_name or username,
-                                       password=password, memberships=memberships)
-            console.print(f"created user {user.username} (id {user.id})")
-    except AppError as exc:
-        raise fail(f"{exc.field or 'input'}: {exc.detail}", 2) from exc
 
 
 @tokens_app.command("create")
@@ -180,12 +148,14 @@ def _mount_domains() -> None:
 
 
 _DOMAIN_COMMANDS: list[tuple[str, str, str]] = [
+    ("suanli.cli_admin", "init_command", "init"),
+    ("suanli.cli_admin", "orgs_app", "orgs"),
+    ("suanli.cli_admin", "users_app", "users"),
     ("suanli.catalog.cli", "catalog_app", "catalog"),
     ("suanli.vouchers.cli", "vouchers_app", "vouchers"),
     ("suanli.integrity.cli", "ledger_app", "ledger"),  # the ledger's, with `verify`
     ("suanli.integrity.cli", "market_app", "market"),  # the market's, with `verify-capacity`
     ("suanli.settlement.worker", "worker_command", "worker"),
-    ("suanli.agent.cli", "agent_app", "agent"),
     ("suanli.simulate.cli", "simulate_command", "simulate"),
     ("suanli.metering.cli", "metering_app", "metering"),
     ("suanli.settlement.cli", "settlement_app", "settlement"),

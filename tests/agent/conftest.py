@@ -1,4 +1,4 @@
-"""A live platform (uvicorn on a fresh database) for driving `suanli agent` end to end."""
+"""A live platform (uvicorn on a fresh database) for driving `suanli-agent` end to end."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`suanli agent` end to end: the installed command, a live platform, the fake NVML backend.
+"""`suanli-agent` end to end: the installed command, a live platform, the fake NVML backend.
 
 Each test runs the real console script in a subprocess, as an operator would on a node,
 with the GPU inventory read from a file named by SUANLI_NVML_BACKEND.
@@ -16,12 +16,12 @@ from typing import Any
 
 from suanli.kit.db import unit_of_work
 from suanli.providers import repository, service
-from suanli.providers.attestation import new_key_pair
 from suanli.providers.models import CaseKind, CaseStatus, ClusterStatus
 from suanli.providers.schemas import ClusterCreate, DataCentreCreate
+from suanli_agent.signing import new_key_pair
 from tests.agent.conftest import Platform
 
-SUANLI = str(Path(sys.executable).parent / "suanli")
+AGENT = str(Path(sys.executable).parent / "suanli-agent")
 
 
 def run(*args: str, backend: str | None = None, token: str | None = None
@@ -31,12 +31,12 @@ def run(*args: str, backend: str | None = None, token: str | None = None
         env["SUANLI_NVML_BACKEND"] = backend
     if token is not None:
         env["SUANLI_PROVIDER_TOKEN"] = token
-    return subprocess.run([SUANLI, *args], capture_output=True, text=True, env=env,
+    return subprocess.run([AGENT, *args], capture_output=True, text=True, env=env,
                           timeout=60, check=False)
 
 
 def keygen(tmp_path: Path, name: str) -> tuple[Path, str]:
-    """A cluster key pair as `suanli agent keygen` writes it (made in-process: faster)."""
+    """A cluster key pair as `suanli-agent keygen` writes it (made in-process: faster)."""
     path = tmp_path / f"{name}.key"
     private_pem, public = new_key_pair()
     path.write_bytes(private_pem)
@@ -45,9 +45,9 @@ def keygen(tmp_path: Path, name: str) -> tuple[Path, str]:
 
 
 def keygen_command(tmp_path: Path, name: str) -> tuple[Path, str]:
-    """The real `suanli agent keygen`: private key file (0600), public key printed."""
+    """The real `suanli-agent keygen`: private key file (0600), public key printed."""
     path = tmp_path / f"{name}.key"
-    result = run("agent", "keygen", "--out", str(path))
+    result = run("keygen", "--out", str(path))
     assert result.returncode == 0, result.stderr
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     return path, result.stdout.strip()
@@ -77,7 +77,7 @@ def inventory(tmp_path: Path, name: str, count: int, host: str = "node-01") -> s
 
 def attest(platform: Platform, cluster_id: int, key: Path, backend: str,
            ) -> subprocess.CompletedProcess[str]:
-    return run("agent", "attest", "--cluster", str(cluster_id), "--key", str(key),
+    return run("attest", "--cluster", str(cluster_id), "--key", str(key),
                "--platform", platform.url, backend=backend, token=platform.token)
 
 
@@ -156,5 +156,27 @@ def test_bad_options_exit_2_naming_the_option(platform: Platform, tmp_path: Path
     bad_backend = attest(platform, 1, key, "cuda")
     assert bad_backend.returncode == 2 and bad_backend.stderr.startswith(
         "error: --nvml-backend: unknown NVML backend 'cuda'")
-    again = run("agent", "keygen", "--out", str(key))
+    again = run("keygen", "--out", str(key))
     assert again.returncode == 2 and "exists" in again.stderr
+
+
+def test_register_posts_the_public_key_of_the_key_file(platform: Platform,
+                                                       tmp_path: Path) -> None:
+    key, public = keygen_command(tmp_path, "fresh")
+    cluster_id = cluster(platform, model="h20", nodes=1, per_node=8, public="")
+    result = run("register", "--cluster", str(cluster_id), "--key", str(key), "--platform",
+                 platform.url, token=platform.token)
+    assert result.returncode == 0, result.stderr
+    assert f"registered the public key of cluster {cluster_id}" in result.stdout
+    with unit_of_work(platform.sessions) as session:
+        row = repository.cluster(session, cluster_id)
+        assert row is not None and row.attestation_key == public
+    attested = attest(platform, cluster_id, key, inventory(tmp_path, "NVIDIA H20", 8))
+    assert attested.returncode == 0, attested.stderr
+    other = run("register", "--cluster", "999999", "--key", str(key), "--platform",
+                platform.url, token=platform.token)
+    assert other.returncode == 3 and other.stderr.startswith(
+        "error: cluster_id: the platform refused the key (404)")
+    no_token = run("register", "--cluster", str(cluster_id), "--key", str(key),
+                   "--platform", platform.url)
+    assert no_token.returncode == 2 and no_token.stderr.startswith("error: --provider-token")

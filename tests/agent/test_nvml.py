@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from suanli.agent.nvml import (
+from suanli_agent.nvml import (
     ENV,
     FakeReader,
     InventoryError,

@@ -9,10 +9,10 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from playwright.sync_api import expect
 
-from suanli.agent.attest import post, signed_body
-from suanli.agent.nvml import GpuInfo, Inventory
 from suanli.providers.attestation import public_key_text
 from suanli.web.i18n import translate
+from suanli_agent.attest import post, signed_body
+from suanli_agent.nvml import GpuInfo, Inventory
 from tests.browser.conftest import login_as
 
 

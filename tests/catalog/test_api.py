@@ -13,7 +13,7 @@ from suanli.auth.roles import Role
 pytestmark = pytest.mark.usefixtures("reference_data")
 
 NEW_CHIP = {
-    "model": "ascend-910b4", "vendor": "Huawei", "name": "Ascend 910B4", "domestic": True,
+    "model": "acme-x9", "vendor": "Acme", "name": "Acme X9", "domestic": True,
     "datacenter": True, "bf16_tflops_dense": 280, "int8_tops_dense": None, "memory_gb": 32,
     "memory_bw_gbs": None, "interconnect_gbs": None, "tdp_w": 310, "die_mm2": None,
     "source": "vendor brochure (test)",
@@ -51,7 +51,7 @@ def test_admin_adds_a_model_which_is_classified_and_audited(
     body = response.json()
     assert body["eccn"] == "undetermined" and "die area is unknown" in body["eccn_reason"]
     assert body["corrected_at"] is not None
-    (record,) = _audit(client, admin, "ascend-910b4")
+    (record,) = _audit(client, admin, "acme-x9")
     assert record["action"] == "accelerator.create" and record["after"]["tdp_w"] == 310
     again = client.post("/api/v1/catalog/accelerators", json=NEW_CHIP, headers=admin.headers)
     assert again.status_code == 409 and again.json()["field"] == "model"
@@ -150,3 +150,26 @@ def test_bad_latency_is_refused_naming_the_field(
     response = client.put(path, json=body, headers=admin.headers)
     assert response.status_code == status and response.json()["field"] == field
     assert client.get("/api/v1/catalog/latency", headers=admin.headers).json()["overrides"] == []
+
+
+def test_reported_names_are_read_added_and_replaced(
+        client: TestClient, member: Callable[..., Any]) -> None:
+    admin, buyer = member(Role.PLATFORM_ADMIN), member(Role.BUYER)
+    h20 = client.get("/api/v1/catalog/accelerators/h20", headers=buyer.headers).json()
+    assert h20["reported_names"] == ["NVIDIA H20"]
+    made = client.post("/api/v1/catalog/accelerators", headers=admin.headers,
+                       json={**NEW_CHIP, "reported_names": ["Acme X9", "ACME-X9"]})
+    assert made.status_code == 201 and made.json()["reported_names"] == ["ACME-X9", "Acme X9"]
+    taken = client.patch("/api/v1/catalog/accelerators/acme-x9", headers=admin.headers,
+                         json={"reported_names": ["NVIDIA H20"]})
+    assert taken.status_code == 409 and taken.json()["field"] == "reported_names"
+    bad = client.patch("/api/v1/catalog/accelerators/acme-x9", headers=admin.headers,
+                       json={"reported_names": ["ok", "bad\u0000name"]})
+    assert bad.status_code == 422 and bad.json()["field"].startswith("reported_names")
+    fixed = client.patch("/api/v1/catalog/accelerators/acme-x9", headers=admin.headers,
+                         json={"reported_names": ["Acme X9 96GB"]})
+    assert fixed.status_code == 200 and fixed.json()["reported_names"] == ["Acme X9 96GB"]
+    record = next(r for r in _audit(client, admin, "acme-x9")
+                  if r["action"] == "accelerator.correct")
+    assert (record["before"]["reported_names"], record["after"]["reported_names"]) == (
+        ["ACME-X9", "Acme X9"], ["Acme X9 96GB"])

@@ -102,6 +102,28 @@ EXPECTED_CATALOGUE = {
     "biren-br100": ("3A090.a", "16384.0", "16.38"),
     "metax-c500": ("undetermined", "3840.0", None),
     "mthreads-s4000": ("undetermined", "1600.0", None),
+    # Added with the parts Chinese data centres list today (issue 16):
+    "h200": ("3A090.a", "15832.0", "19.44"),
+    "h100-pcie": ("3A090.a", "12104.0", "14.86"),
+    "h800-pcie": ("3A090.a", "12104.0", "14.86"),
+    "a100-sxm-40g": ("3A090.a", "4992.0", "6.04"),
+    "a100-pcie-40g": ("3A090.a", "4992.0", "6.04"),
+    "a100-pcie-80g": ("3A090.a", "4992.0", "6.04"),
+    "a800-pcie-80g": ("3A090.a", "4992.0", "6.04"),
+    "a30": ("3A090.b", "2640.0", "3.19"),  # b.1: 2400 <= TPP < 4800, 1.6 <= PD < 5.92
+    "l40": ("3A090.b", "2896.8", "4.75"),  # b.1: BF16 181.05 x 16 (INT8 gives 2896)
+    "l4": ("3A090.a", "1940.0", "6.58"),  # a.2: small TPP, but a dense small die
+    "rtx-4090d": ("not-3A090", "4704.0", "7.72"),  # below 4800 and not a data-centre part
+    "b200": ("3A090.a", "36000.0", None),  # a.1 decides without the die area
+    "mi300x": ("3A090.a", "20919.2", None),
+    "ascend-910b1": ("undetermined", None, None),  # no compute figure confirmed
+    "ascend-910b2": ("3A090.a", "6016.0", "9.03"),
+    "ascend-910b3": ("3A090.a", "5008.0", "7.52"),
+    "ascend-910b4": ("3A090.a", "4480.0", "6.73"),  # a.2 on density
+    "kunlunxin-p800": ("undetermined", None, None),
+    "mlu590": ("undetermined", None, None),
+    "enflame-t20": ("undetermined", None, None),
+    "corex-bi-v100": ("undetermined", "2360.0", None),  # the die area would decide
 }
 
 
@@ -110,7 +132,7 @@ def test_whole_packaged_catalogue_classifies() -> None:
     for spec in load_accelerators():
         r = classify_spec(spec)
         pd = None if r.performance_density is None else str(r.performance_density)
-        got[spec.model] = (r.eccn, str(r.tpp), pd)
+        got[spec.model] = (r.eccn, None if r.tpp is None else str(r.tpp), pd)
     assert got == EXPECTED_CATALOGUE
 
 
@@ -254,7 +276,7 @@ def test_pd_is_none_only_when_a_figure_is_missing(tpp: Decimal | None, die: Deci
 
 def test_packaged_catalogue_keeps_sources_and_unknowns() -> None:
     specs = load_accelerators()
-    assert len(specs) == 16
+    assert len(specs) == 37
     assert all(spec.source for spec in specs)
     s4000 = get_accelerator("mthreads-s4000")
     assert (s4000.die_mm2, s4000.tdp_w, s4000.domestic) == (None, None, True)

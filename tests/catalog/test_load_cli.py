@@ -23,7 +23,7 @@ def test_load_twice(configured: str) -> None:
     runner = CliRunner()
     first = runner.invoke(catalog_app, ["load"])
     assert first.exit_code == 0, first.output
-    assert "accelerators: 16 added, 0 updated" in first.stdout
+    assert "accelerators: 37 added, 0 updated" in first.stdout
     assert "hubs: 10 added" in first.stdout
     second = runner.invoke(catalog_app, ["load"])
     assert second.exit_code == 0

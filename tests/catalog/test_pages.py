@@ -56,6 +56,24 @@ def test_admin_adds_a_model_through_the_form(client: TestClient,
     assert 'data-model="acme-x1"' in listing and "Acme datasheet 2026" in listing
 
 
+def test_admin_edits_reported_names_on_the_form(client: TestClient,
+                                               member: Callable[..., Any]) -> None:
+    _logged_in(client, member, Role.PLATFORM_ADMIN)
+    form = client.get("/catalog/accelerators/h20/edit")
+    assert ">NVIDIA H20</textarea>" in form.text
+    data = {**FORM, "vendor": "NVIDIA", "name": "H20", "bf16_tflops_dense": "148",
+            "int8_tops_dense": "296", "memory_gb": "96", "die_mm2": "814", "domestic": "",
+            "source": "tomshardware.com; smbom.com/news/13059",
+            "reported_names": "NVIDIA H20\r\n\r\nNVIDIA H20 96GB\r\n"}
+    data.pop("model")
+    assert _post(client, "/catalog/accelerators/h20/edit", data).status_code == 303
+    listing = client.get("/catalog/accelerators").text
+    assert "NVIDIA H20; NVIDIA H20 96GB" in listing
+    taken = _post(client, "/catalog/accelerators/h20/edit",
+                  {**data, "reported_names": "NVIDIA L20"})
+    assert taken.status_code == 409 and 'id="e-reported_names"' in taken.text
+
+
 @pytest.mark.parametrize(("change", "field"), [
     ({"bf16_tflops_dense": "-3"}, "bf16_tflops_dense"),
     ({"model": "Not OK"}, "model"),

@@ -148,3 +148,43 @@ def test_bad_latency_names_the_field(db: Session, city: str, hub: str, ms: int, 
         service.set_latency(db, city_id=city, hub_id=hub, latency_ms=ms)
     assert getattr(exc.value, "field", None) == field
     assert repository.overrides(db) == []
+
+
+def test_load_gives_each_model_its_packaged_reported_names(db: Session) -> None:
+    service.load_reference_data(db)
+    h100 = repository.accelerator(db, "h100-sxm")
+    assert h100 is not None
+    assert h100.reported_names == ["NVIDIA H100 80GB HBM3", "NVIDIA H100 SXM5 80GB"]
+    assert service.model_for_reported_name(db, "nvidia h100  80gb hbm3") == "h100-sxm"
+    assert service.model_for_reported_name(db, "Ascend910B3") == "ascend-910b3"
+    assert service.model_for_reported_name(db, "Tesla T4") is None
+    assert not service.load_reference_data(db).changed
+
+
+def test_administrators_edit_reported_names_one_model_per_name(db: Session) -> None:
+    service.load_reference_data(db)
+    with pytest.raises(Conflict) as taken:
+        service.correct_accelerator(db, model="l20", changes={
+            "reported_names": ["NVIDIA L20", "NVIDIA H20"]})
+    assert taken.value.field == "reported_names" and "h20" in taken.value.detail
+    with pytest.raises(ValidationFailed) as twice:
+        service.correct_accelerator(db, model="l20", changes={
+            "reported_names": ["NVIDIA L20", "nvidia  L20"]})
+    assert twice.value.field == "reported_names"
+    row = service.correct_accelerator(db, model="l20", changes={
+        "reported_names": ["NVIDIA L20", "NVIDIA L20 48GB"]})
+    assert row.reported_names == ["NVIDIA L20", "NVIDIA L20 48GB"]
+    assert row.corrected_at is not None
+    assert service.model_for_reported_name(db, "NVIDIA L20 48GB") == "l20"
+    assert _audit_count(db, "accelerator.correct") == 1
+    report = service.load_reference_data(db)  # a correction is never reverted by a load
+    assert "l20" in report.kept_corrected
+    assert service.model_for_reported_name(db, "NVIDIA L20 48GB") == "l20"
+    # a drifted packaged model gets its names back
+    h20 = repository.accelerator(db, "h20")
+    assert h20 is not None
+    h20.names.clear()
+    db.flush()
+    assert service.model_for_reported_name(db, "NVIDIA H20") is None
+    assert service.load_reference_data(db).updated["accelerators"] == ["h20"]
+    assert service.model_for_reported_name(db, "NVIDIA H20") == "h20"

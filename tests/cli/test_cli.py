@@ -64,7 +64,7 @@ def test_users_create_bad_role_exits_2(fresh_database: str, monkeypatch: Any) ->
     done = _run("users", "create", "zhang", "--password", "short",
                 "--member", "no-such-org:buyer", env=env)
     assert done.returncode == 2
-    assert done.stderr.startswith("error: password")
+    assert done.stderr.startswith("error: --password: must be at least 10 characters")
 
 
 def test_users_and_tokens_create(fresh_database: str) -> None:

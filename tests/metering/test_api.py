@@ -102,7 +102,7 @@ def test_flags_are_visible_on_records(client: TestClient, world: World) -> None:
 
 def test_agent_records_of_a_cluster_are_attributed_by_placement(
         client: TestClient, world: World, member: Callable[..., Any]) -> None:
-    """The shape `suanli agent collect` posts: cluster and GPU UUIDs, no contract. The
+    """The shape `suanli-agent collect` posts: cluster and GPU UUIDs, no contract. The
     contract's placement holds node-00's GPUs; node-01's time is unattributed."""
     start = world.start + timedelta(hours=1)
     body = {"records": [{"cluster_id": world.cluster.id, "gpu_uuids": world.uuids[6:10],

@@ -11,8 +11,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from suanli.agent.attest import signed_body
-from suanli.agent.nvml import GpuInfo, Inventory
 from suanli.applications import review
 from suanli.applications import service as applications
 from suanli.auth.roles import Role
@@ -22,7 +20,7 @@ from suanli.market import contracts
 from suanli.notifications import sender
 from suanli.providers import attestations, compliance
 from suanli.providers import service as providers
-from suanli.providers.attestation import load_private_key, new_key_pair
+from suanli.providers.attestation import build_payload, load_private_key, new_key_pair, sign
 from suanli.providers.models import CaseKind
 from suanli.providers.schemas import ClusterCreate
 from suanli.settlement import claims
@@ -168,11 +166,12 @@ def test_compliance_and_attestation_tell_the_provider_and_the_auditors(
     cluster = providers.register_cluster(db, org_ids={world.provider.org_id}, data=ClusterCreate(
         data_centre_id=world.cluster.data_centre_id, name="claims-h20", accelerator_model="h20",
         nodes=1, gpus_per_node=8, interconnect="RoCE", attestation_key=public))
-    gpus = tuple(GpuInfo(i, "NVIDIA H100 80GB HBM3", f"GPU-h100-{i}", 81559) for i in range(8))
-    body = signed_body(cluster_id=cluster.id, inventory=Inventory("n0", gpus),
-                       key=load_private_key(private), hostname="node-00")
+    gpus = [{"index": i, "name": "NVIDIA H100 80GB HBM3", "uuid": f"GPU-h100-{i}",
+             "memory_total_mib": 81559} for i in range(8)]
+    payload = build_payload(cluster_id=cluster.id, hostname="node-00", gpus=gpus, now=utcnow())
     outcome = attestations.receive(db, org_ids={world.provider.org_id}, cluster_id=cluster.id,
-                                   payload=body["payload"], signature=body["signature"])
+                                   payload=payload,
+                                   signature=sign(payload, load_private_key(private)))
     assert outcome.problems
     case = next(c for c in providers_cases(db) if c.kind == CaseKind.ATTESTATION_MISMATCH)
     compliance.decide(db, case_id=case.id, decision="reject", reason="hardware misstated",

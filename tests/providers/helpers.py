@@ -18,7 +18,7 @@ DC = {"name": "Qingyang Zone A", "hub_id": "gs-qingyang", "operator_type": "stat
 NAMES = {
     "h20": "NVIDIA H20", "l20": "NVIDIA L20", "h100-sxm": "NVIDIA H100 80GB HBM3",
     "a800-sxm-80g": "NVIDIA A800-SXM4-80GB", "h800-sxm": "NVIDIA H800",
-    "ascend-910b": "Ascend 910B3",
+    "ascend-910b": "Ascend 910B",
 }
 
 

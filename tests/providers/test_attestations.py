@@ -141,9 +141,9 @@ def test_an_unknown_part_is_a_mismatch(client: TestClient, provider: Any,
                                        setup: tuple[dict[str, Any], Any]) -> None:
     cluster, key = setup
     body = post_attestation(client, provider.headers, cluster["id"], signed(
-        cluster["id"], key, gpus("NVIDIA H200", 8))).json()
+        cluster["id"], key, gpus("Tesla T4", 8))).json()
     assert body["problems"][0]["text"] == (
-        "attestation mismatch: claims h20, reports a part not in the catalogue (NVIDIA H200)")
+        "attestation mismatch: claims h20, reports a part not in the catalogue (Tesla T4)")
 
 
 def test_bad_signature_is_refused_and_nothing_is_recorded(
@@ -229,3 +229,26 @@ def test_the_idempotency_key_makes_a_retry_safe(client: TestClient, provider: An
     assert first.status_code == retry.status_code == 201
     assert retry.headers.get("Idempotent-Replayed") == "true"
     assert retry.json()["id"] == first.json()["id"]
+
+
+def test_a_model_an_administrator_adds_can_attest(
+        client: TestClient, member: Callable[..., Any], provider: Any) -> None:
+    """Reported names are catalogue data: a new model with its names attests at once."""
+    admin = member(Role.PLATFORM_ADMIN)
+    added = client.post("/api/v1/catalog/accelerators", headers=admin.headers, json={
+        "model": "acme-z1", "vendor": "Acme", "name": "Z1", "domestic": True,
+        "datacenter": True, "bf16_tflops_dense": 90, "int8_tops_dense": None,
+        "memory_gb": 64, "memory_bw_gbs": None, "interconnect_gbs": None, "tdp_w": None,
+        "die_mm2": None, "source": "Acme Z1 brochure (test)",
+        "reported_names": ["Acme Z1 64GB"]})
+    assert added.status_code == 201, added.text
+    dc = make_dc(client, provider.headers)
+    key, public = new_key()
+    cluster = make_cluster(client, provider.headers, dc["id"], model="acme-z1", nodes=1,
+                           gpus_per_node=4, key=public)
+    body = post_attestation(client, provider.headers, cluster["id"], signed(
+        cluster["id"], key, gpus("ACME  z1 64gb", 4))).json()
+    assert (body["verdict"], body["cluster_status"]) == ("match", "listable"), body
+    other = post_attestation(client, provider.headers, cluster["id"], signed(
+        cluster["id"], key, gpus("Acme Z1 32GB", 4), hostname="node-02")).json()
+    assert other["verdict"] == "mismatch"

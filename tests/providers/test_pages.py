@@ -54,7 +54,7 @@ def test_provider_registers_a_data_centre_and_a_cluster(client: TestClient,
     assert response.status_code == 303, response.text
     detail = client.get(response.headers["location"]).text
     assert 'data-status="pending"' in detail and "not attested yet" in detail
-    assert "suanli agent attest --cluster" in detail
+    assert "suanli-agent attest --cluster" in detail
     listing = client.get("/providers/clusters").text
     assert "0 of 16 GPUs attested" in listing
 

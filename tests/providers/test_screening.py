@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from suanli.catalog.reported_names import name_key, packaged_reported_names
 from suanli.providers.attestation import (
     BadKey,
     Claim,
@@ -22,7 +23,6 @@ from suanli.providers.attestation import (
     verify,
     within_window,
 )
-from suanli.providers.gpu_names import model_for_gpu_name
 from suanli.providers.screening import TEMPLATES, Facts, Reason, screen, short_reason
 from suanli.web.i18n import catalogue, translate
 
@@ -119,18 +119,26 @@ def test_time_window() -> None:
     assert not within_window(now + timedelta(minutes=6), now)
 
 
+NAMES = {name_key(n): model for model, names in packaged_reported_names().items()
+         for n in names}
+
+
 @pytest.mark.parametrize(("name", "model"), [
     ("NVIDIA H100 80GB HBM3", "h100-sxm"), ("NVIDIA H100 SXM5 80GB", "h100-sxm"),
-    ("NVIDIA H100 PCIe", None), ("NVIDIA H800", "h800-sxm"), ("NVIDIA H800 PCIe", None),
-    ("NVIDIA H20", "h20"), ("NVIDIA H200", None), ("NVIDIA A800-SXM4-80GB", "a800-sxm-80g"),
-    ("NVIDIA A100-SXM4-80GB", "a100-sxm-80g"), ("NVIDIA A100-SXM4-40GB", None),
-    ("NVIDIA L20", "l20"), ("NVIDIA L40S", "l40s"), ("NVIDIA GeForce RTX 4090", "rtx-4090"),
-    ("Ascend 910B3", "ascend-910b"), ("Ascend910B", "ascend-910b"),
+    ("NVIDIA H100 PCIe", "h100-pcie"), ("NVIDIA H800", "h800-sxm"),
+    ("NVIDIA H800 PCIe", "h800-pcie"), ("NVIDIA H20", "h20"), ("NVIDIA H200", "h200"),
+    ("NVIDIA A800-SXM4-80GB", "a800-sxm-80g"), ("NVIDIA A100-SXM4-80GB", "a100-sxm-80g"),
+    ("NVIDIA A100-SXM4-40GB", "a100-sxm-40g"), ("nvidia  a100-pcie-40gb", "a100-pcie-40g"),
+    ("NVIDIA L20", "l20"), ("NVIDIA L40S", "l40s"), ("NVIDIA L40", "l40"), ("NVIDIA L4", "l4"),
+    ("NVIDIA GeForce RTX 4090", "rtx-4090"), ("NVIDIA GeForce RTX 4090 D", "rtx-4090d"),
+    ("Ascend 910B3", "ascend-910b3"), ("Ascend910B", "ascend-910b"),
     ("Ascend 910C", "ascend-910c"), ("Ascend 910", "ascend-910"), ("MLU370-X8", "mlu370-x8"),
-    ("Tesla T4", None),
+    ("AMD Instinct MI300X", "mi300x"), ("Tesla T4", None), ("NVIDIA H2", None),
 ])
-def test_gpu_names_map_to_catalogue_models(name: str, model: str | None) -> None:
-    assert model_for_gpu_name(name) == model
+def test_packaged_reported_names_map_to_catalogue_models(name: str, model: str | None) -> None:
+    from suanli.catalog.reported_names import model_for
+
+    assert model_for(name, NAMES) == model
 
 
 def _gpus(name: str, count: int) -> tuple[ReportedGpu, ...]:
@@ -139,14 +147,14 @@ def _gpus(name: str, count: int) -> tuple[ReportedGpu, ...]:
 
 def test_compare_finds_every_contradiction() -> None:
     claim = Claim("a800-sxm-80g", nodes=8, gpus_per_node=8)
-    assert compare(claim, "n1", _gpus("NVIDIA A800-SXM4-80GB", 8), {}) == ()
-    wrong = compare(claim, "n1", _gpus("NVIDIA H100 80GB HBM3", 6), {"GPU-0": 4})
+    assert compare(claim, "n1", _gpus("NVIDIA A800-SXM4-80GB", 8), {}, NAMES) == ()
+    wrong = compare(claim, "n1", _gpus("NVIDIA H100 80GB HBM3", 6), {"GPU-0": 4}, NAMES)
     assert [p.text for p in wrong] == [
         "attestation mismatch: claims a800-sxm-80g, reports h100-sxm",
         "attestation mismatch: claims 64 GPUs (8 x 8 per node), node n1 reports 6 "
         "(at most 48 in all)",
         "attestation mismatch: GPU GPU-0 is already attested for cluster 4"]
     full = Claim("a800-sxm-80g", nodes=1, gpus_per_node=8, attested_hosts=frozenset({"n1"}))
-    assert compare(full, "n1", _gpus("NVIDIA A800-SXM4-80GB", 8), {}) == ()
-    assert [p.key for p in compare(full, "n2", _gpus("NVIDIA A800-SXM4-80GB", 8), {})] == [
+    assert compare(full, "n1", _gpus("NVIDIA A800-SXM4-80GB", 8), {}, NAMES) == ()
+    assert [p.key for p in compare(full, "n2", _gpus("NVIDIA A800-SXM4-80GB", 8), {}, NAMES)] == [
         "mismatch_nodes"]

@@ -16,8 +16,6 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy.orm import Session
 
-from suanli.agent.attest import signed_body
-from suanli.agent.nvml import GpuInfo, Inventory
 from suanli.auth import service as auth_service
 from suanli.auth.roles import OrgKind, Role
 from suanli.catalog.service import load_reference_data
@@ -29,7 +27,7 @@ from suanli.programs.enums import RedemptionMode
 from suanli.programs.models import Program
 from suanli.providers import attestations
 from suanli.providers import service as providers
-from suanli.providers.attestation import load_private_key, new_key_pair
+from suanli.providers.attestation import build_payload, load_private_key, new_key_pair, sign
 from suanli.providers.models import Cluster
 from suanli.providers.schemas import ClusterCreate, DataCentreCreate
 from suanli.settlement.charges import period_bounds, period_of
@@ -92,12 +90,13 @@ def attested_cluster(db: Session, provider_org_id: int, *, name: str = "qy-h20")
         interconnect="RoCE", attestation_key=public))
     key = load_private_key(private)
     for node in range(cluster.nodes):
-        gpus = tuple(GpuInfo(i, "NVIDIA H20", f"GPU-t-{cluster.id:04d}-{node:02d}-{i}", 97871)
-                     for i in range(cluster.gpus_per_node))
-        body = signed_body(cluster_id=cluster.id, inventory=Inventory(f"n{node}", gpus),
-                           key=key, hostname=f"node-{node:02d}")
+        gpus = [{"index": i, "name": "NVIDIA H20", "memory_total_mib": 97871,
+                 "uuid": f"GPU-t-{cluster.id:04d}-{node:02d}-{i}"}
+                for i in range(cluster.gpus_per_node)]
+        payload = build_payload(cluster_id=cluster.id, hostname=f"node-{node:02d}", gpus=gpus,
+                                now=utcnow())
         attestations.receive(db, org_ids={provider_org_id}, cluster_id=cluster.id,
-                             payload=body["payload"], signature=body["signature"])
+                             payload=payload, signature=sign(payload, key))
     return cluster
 
 

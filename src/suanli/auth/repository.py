@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from suanli.auth.models import (
@@ -34,6 +34,19 @@ def list_orgs(
     if ids is not None:
         stmt = stmt.where(Organisation.id.in_(ids))
     return paged(session, stmt, limit=limit, offset=offset)
+
+
+def orgs_of_kind(session: Session, kind: str) -> list[Organisation]:
+    stmt = select(Organisation).where(Organisation.kind == kind).order_by(Organisation.id)
+    return list(session.execute(stmt).scalars())
+
+
+def end_login_sessions(session: Session, user_id: int, at: datetime) -> int:
+    """Revoke the user's open login sessions; how many were open."""
+    stmt = (update(LoginSession)
+            .where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
+            .values(revoked_at=at))
+    return int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
 
 
 def list_users(session: Session, *, limit: int, offset: int) -> tuple[list[User], int]:

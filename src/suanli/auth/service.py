@@ -91,6 +91,62 @@ def add_membership(
     return member
 
 
+def platform_organisations(session: Session) -> list[Organisation]:
+    """Organisations of kind platform (after `suanli init`, at least one)."""
+    return repository.orgs_of_kind(session, OrgKind.PLATFORM)
+
+
+def init_platform(session: Session, *, org_slug: str, org_name: str, username: str,
+                  display_name: str, password: str) -> tuple[Organisation, User]:
+    """Bootstrap an empty installation: the platform organisation and its first
+    administrator. Refused (409) once any platform organisation exists."""
+    existing = platform_organisations(session)
+    if existing:
+        raise Conflict(f"already initialised: platform organisation {existing[0].slug!r} "
+                       "exists; add administrators with `suanli users create NAME --member "
+                       f"{existing[0].slug}:platform_admin`", field="init")
+    org = create_organisation(session, slug=org_slug, name=org_name, kind=OrgKind.PLATFORM)
+    user = create_user(session, username=username, display_name=display_name,
+                       password=password, memberships=[(org.slug, Role.PLATFORM_ADMIN)])
+    return org, user
+
+
+def _user(session: Session, username: str) -> User:
+    user = repository.user_by_username(session, username)
+    if user is None:
+        raise NotFound(f"no user {username!r}", field="username")
+    return user
+
+
+def deactivate_user(session: Session, *, username: str) -> User:
+    """Stop a user from logging in or using tokens; open login sessions end. Audited;
+    deactivating twice changes nothing."""
+    user = _user(session, username)
+    if not user.is_active:
+        return user
+    user.is_active = False
+    ended = repository.end_login_sessions(session, user.id, utcnow())
+    session.flush()
+    audit.record(session, action="user.deactivate", object_type="user", object_id=user.id,
+                 before={"is_active": True}, after={"is_active": False,
+                                                    "sessions_ended": ended})
+    return user
+
+
+def reset_password(session: Session, *, username: str, password: str) -> User:
+    """Set a new password (at least 10 characters); open login sessions end. Audited
+    without the password."""
+    if len(password) < 10:
+        raise ValidationFailed("must be at least 10 characters", field="password")
+    user = _user(session, username)
+    user.password_hash = hash_password(password)
+    ended = repository.end_login_sessions(session, user.id, utcnow())
+    session.flush()
+    audit.record(session, action="user.reset_password", object_type="user",
+                 object_id=user.id, after={"sessions_ended": ended})
+    return user
+
+
 def principal_for(user: User, *, via: str, csrf_token: str | None = None) -> Principal:
     grants = tuple(
         Grant(m.organisation_id, m.organisation.slug, OrgKind(m.organisation.kind), Role(m.role))

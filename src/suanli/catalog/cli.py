@@ -153,9 +153,10 @@ def list_command() -> None:
     # Borderless and without vendor so the catalogue fits 80 columns: Rich squeezes a
     # wrapping column to nothing when the row is too wide.
     table = Table(
-        title="Accelerators: dense figures and ECCN 3A090 (rule of 2023-10-17)",
+        title="Accelerators and ECCN 3A090 (rule of 2023-10-17)",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
+        collapse_padding=True,
     )
     table.add_column("Model", no_wrap=True)
     table.add_column("DC", no_wrap=True)

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import Boolean, Float, ForeignKey, Integer, Numeric, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from suanli.kit.db import Base, UTCDateTime
 from suanli.kit.timeutil import utcnow
@@ -37,6 +37,25 @@ class Accelerator(Base):
     # Set when an administrator added or corrected the row: loading the packaged CSV
     # again leaves such rows alone instead of reverting the correction.
     corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    names: Mapped[list[ReportedName]] = relationship(
+        lazy="selectin", order_by="ReportedName.name", cascade="all, delete-orphan")
+
+    @property
+    def reported_names(self) -> list[str]:
+        """The names this model's parts report for themselves (NVML, npu-smi, cnmon ...)."""
+        return [n.name for n in self.names]
+
+
+class ReportedName(Base):
+    """A name a GPU reports for itself, and the one model it denotes (see
+    ``reported_names.py``); the key makes a name belong to one model only."""
+
+    __tablename__ = "accelerator_names"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)  # name_key(name)
+    model: Mapped[str] = mapped_column(ForeignKey("accelerators.model"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
 
 
 class Hub(Base):

@@ -50,6 +50,8 @@ def _form_values(fields: dict[str, str]) -> dict[str, Any]:
     values |= optional(fields, FIGURE_FIELDS)
     values["domestic"] = checked(fields, "domestic")
     values["datacenter"] = checked(fields, "datacenter")
+    values["reported_names"] = [line for line in (fields.get("reported_names") or "")
+                                .splitlines() if line.strip()]
     return values
 
 
@@ -60,7 +62,8 @@ def _form(request: Request, *, values: dict[str, Any], errors: dict[str, str],
 
 
 def _row_values(row: Accelerator) -> dict[str, Any]:
-    values = {name: getattr(row, name) for name in (*TEXT_FIELDS, "domestic", "datacenter")}
+    values = {name: getattr(row, name) for name in (*TEXT_FIELDS, "domestic", "datacenter",
+                                                     "reported_names")}
     for name in FIGURE_FIELDS:
         value = getattr(row, name)
         values[name] = "" if value is None else service.plain_figure(value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from suanli.catalog.models import Accelerator, City, Hub, LatencyOverride
+from suanli.catalog.models import Accelerator, City, Hub, LatencyOverride, ReportedName
 
 MAX_ID = 64
 
@@ -24,6 +24,16 @@ def accelerators(session: Session) -> list[Accelerator]:
     """Every model, by vendor then model id."""
     stmt = select(Accelerator).order_by(Accelerator.vendor, Accelerator.model)
     return list(session.execute(stmt).scalars())
+
+
+def reported_name(session: Session, key: str) -> ReportedName | None:
+    return session.get(ReportedName, key) if 0 < len(key) <= 128 else None
+
+
+def reported_name_table(session: Session) -> dict[str, str]:
+    """Every listed name's key and the model it denotes."""
+    stmt = select(ReportedName.key, ReportedName.model)
+    return {key: model for key, model in session.execute(stmt)}
 
 
 def hub(session: Session, hub_id: str) -> Hub | None:
@@ -55,11 +65,12 @@ def overrides(session: Session) -> list[LatencyOverride]:
     return list(session.execute(stmt).scalars())
 
 
-def add(session: Session, row: Accelerator | Hub | City | LatencyOverride) -> None:
+def add(session: Session,
+        row: Accelerator | Hub | City | LatencyOverride | ReportedName) -> None:
     session.add(row)
     session.flush()
 
 
-def delete(session: Session, row: LatencyOverride) -> None:
+def delete(session: Session, row: LatencyOverride | ReportedName) -> None:
     session.delete(row)
     session.flush()

@@ -23,6 +23,8 @@ def plain_text(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(plain_text)]
+NAMES_HELP = ("Names this model's parts report for themselves (NVML, npu-smi, cnmon ...), "
+              "matched ignoring case and spacing; each name belongs to one model")
 
 # Figures are JSON numbers at the edge (they are not money); kept exact as Decimal inside.
 Figure = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
@@ -48,6 +50,8 @@ class AcceleratorFields(BaseModel):
     die_mm2: Annotated[Decimal | None, Field(default=None, gt=0, le=100_000, decimal_places=2)]
     source: Text = Field(min_length=3, max_length=2000,
                          description="Where the figures come from (kept with every fact)")
+    reported_names: list[Text] = Field(
+        default_factory=list, max_length=50, description=NAMES_HELP)
 
     @field_validator("vendor", "name", "source")
     @classmethod
@@ -85,6 +89,8 @@ class AcceleratorUpdate(BaseModel):
     tdp_w: Count
     die_mm2: Annotated[Decimal | None, Field(default=None, gt=0, le=100_000, decimal_places=2)]
     source: Text | None = Field(default=None, min_length=3, max_length=2000)
+    reported_names: list[Text] | None = Field(default=None, max_length=50,
+                                              description=NAMES_HELP + "; replaces the list")
 
 
 class AcceleratorRead(BaseModel):
@@ -103,6 +109,7 @@ class AcceleratorRead(BaseModel):
     tdp_w: int | None
     die_mm2: Figure | None
     source: str
+    reported_names: list[str] = Field(description=NAMES_HELP)
     eccn: str = Field(description="3A090.a, 3A090.b, not-3A090 or undetermined")
     eccn_reason: str
     updated_at: datetime

@@ -20,8 +20,14 @@ from suanli.audit import service as audit
 from suanli.catalog import repository
 from suanli.catalog.accelerators import AcceleratorSpec, load_accelerators
 from suanli.catalog.classify import FigureError, classify
-from suanli.catalog.models import Accelerator, City, Hub, LatencyOverride
+from suanli.catalog.models import Accelerator, City, Hub, LatencyOverride, ReportedName
 from suanli.catalog.network import estimate_latency_ms, latency_matrix, load_cities, load_hubs
+from suanli.catalog.reported_names import (
+    clean_names,
+    model_for,
+    name_key,
+    packaged_reported_names,
+)
 from suanli.kit.errors import Conflict, NotFound, ValidationFailed
 from suanli.kit.timeutil import utcnow
 
@@ -48,6 +54,8 @@ class LoadReport:
     added: dict[str, list[str]] = field(default_factory=dict)
     updated: dict[str, list[str]] = field(default_factory=dict)
     kept_corrected: list[str] = field(default_factory=list)
+    # Packaged reported names left out because another (corrected) model lists them.
+    name_conflicts: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -60,6 +68,7 @@ def snapshot(row: Accelerator) -> dict[str, Any]:
     for name in SPEC_FIELDS:
         value = getattr(row, name)
         out[name] = plain_figure(value)
+    out["reported_names"] = row.reported_names
     return out
 
 
@@ -122,6 +131,35 @@ def _load_accelerators(session: Session, report: LoadReport) -> None:
                 _run_hooks(session, row)
 
 
+def _sync_packaged_names(session: Session, report: LoadReport) -> None:
+    """Give every model no administrator corrected exactly its packaged reported names."""
+    packaged = packaged_reported_names()
+    rows = [r for r in repository.accelerators(session) if r.corrected_at is None]
+    changed: set[str] = set()
+    for row in rows:  # first drop names, so that a name may move from one model to another
+        keep = {name_key(n) for n in packaged.get(row.model, [])}
+        for gone in [n for n in row.names if n.key not in keep]:
+            row.names.remove(gone)
+            changed.add(row.model)
+    session.flush()
+    for row in rows:
+        have = {n.key for n in row.names}
+        for name in packaged.get(row.model, []):
+            key = name_key(name)
+            if key in have:
+                continue
+            owner = repository.reported_name(session, key)
+            if owner is not None:
+                report.name_conflicts.append(f"{name} ({owner.model})")
+                continue
+            row.names.append(ReportedName(key=key, model=row.model, name=name))
+            session.flush()
+            changed.add(row.model)
+    updated = report.updated.setdefault("accelerators", [])
+    added = set(report.added.get("accelerators", []))
+    updated += sorted(changed - added - set(updated))
+
+
 def _load_places(session: Session, report: LoadReport) -> None:
     for table, items, model, names in (
         ("hubs", load_hubs(), Hub, HUB_FIELDS),
@@ -149,6 +187,7 @@ def load_reference_data(session: Session) -> LoadReport:
     report = LoadReport()
     _load_places(session, report)
     _load_accelerators(session, report)
+    _sync_packaged_names(session, report)
     if report.changed:
         audit.record(session, action="catalog.load", object_type="catalog",
                      object_id="reference", after={"added": report.added,
@@ -166,6 +205,44 @@ def get_accelerator(session: Session, model: str, *, field_name: str = "model") 
 
 def find_accelerator(session: Session, model: str) -> Accelerator | None:
     return repository.accelerator(session, model)
+
+
+def reported_name_table(session: Session) -> dict[str, str]:
+    """Name keys to model ids: what attestations match reported GPU names against."""
+    return repository.reported_name_table(session)
+
+
+def model_for_reported_name(session: Session, name: str) -> str | None:
+    """The model whose listed names include ``name`` (case and spacing aside), or None."""
+    return model_for(name, repository.reported_name_table(session))
+
+
+def _set_names(session: Session, row: Accelerator, names: list[str]) -> bool:
+    """Make ``names`` the model's reported names; True when they changed. A name another
+    model lists is a 409 naming ``reported_names``."""
+    try:
+        cleaned = clean_names(names)
+    except ValueError as exc:
+        raise ValidationFailed(str(exc), field="reported_names") from None
+    for name in cleaned:
+        owner = repository.reported_name(session, name_key(name))
+        if owner is not None and owner.model != row.model:
+            raise Conflict(f"{name!r} is already a reported name of {owner.model}",
+                           field="reported_names")
+    if [(n.key, n.name) for n in row.names] == sorted(
+            ((name_key(n), n) for n in cleaned), key=lambda kn: kn[1]):
+        return False
+    wanted = {name_key(n): n for n in cleaned}
+    for gone in [n for n in row.names if wanted.get(n.key) != n.name]:
+        row.names.remove(gone)
+    session.flush()
+    have = {n.key for n in row.names}
+    for key, name in wanted.items():
+        if key not in have:
+            row.names.append(ReportedName(key=key, model=row.model, name=name))
+    session.flush()
+    session.refresh(row, ["names"])
+    return True
 
 
 def find_hub(session: Session, hub_id: str) -> Hub | None:
@@ -189,6 +266,9 @@ def add_accelerator(session: Session, *, model: str, values: Mapping[str, object
     _classify_row(row)
     row.corrected_at = utcnow()
     repository.add(session, row)
+    names = values.get("reported_names")
+    if names:
+        _set_names(session, row, list(names))  # type: ignore[call-overload]
     audit.record(session, action="accelerator.create", object_type="accelerator",
                  object_id=model, after=snapshot(row))
     return row
@@ -200,16 +280,20 @@ def correct_accelerator(
     """Apply an administrator's correction, reclassify, audit before and after.
 
     ``changes`` holds only the fields to change; None clears a figure (unknown) but is
-    refused for vendor, name, domestic, datacenter and source.
+    refused for vendor, name, domestic, datacenter and source. ``reported_names``, when
+    given, replaces the list of names the model's parts report.
     """
     row = get_accelerator(session, model)
-    for name, value in changes.items():
+    figures = {k: v for k, v in changes.items() if k != "reported_names"}
+    for name, value in figures.items():
         if name not in SPEC_FIELDS:
             raise ValidationFailed("is not a field of an accelerator", field=name)
         if value is None and name in REQUIRED_FIELDS:
             raise ValidationFailed("must not be null", field=name)
     before = snapshot(row)
-    if not _apply(row, changes, tuple(changes)):
+    names = changes.get("reported_names")
+    renamed = names is not None and _set_names(session, row, list(names))  # type: ignore[call-overload]
+    if not _apply(row, figures, tuple(figures)) and not renamed:
         return row
     _classify_row(row)
     row.corrected_at = utcnow()

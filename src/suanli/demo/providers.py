@@ -14,14 +14,13 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from suanli.agent.attest import signed_body
-from suanli.agent.nvml import GpuInfo, Inventory
 from suanli.auth import repository as auth_repo
 from suanli.auth import service as auth_service
 from suanli.auth.roles import OrgKind
 from suanli.catalog.service import load_reference_data
+from suanli.kit.timeutil import utcnow
 from suanli.providers import attestations, compliance, provenance, repository, service
-from suanli.providers.attestation import load_private_key, new_key_pair
+from suanli.providers.attestation import build_payload, load_private_key, new_key_pair, sign
 from suanli.providers.models import (
     CaseKind,
     CaseStatus,
@@ -118,7 +117,7 @@ CLUSTERS = [
 
 # What each model's node reports (NVML, npu-smi or the vendor's tool) and its memory in MiB.
 REPORTED = {
-    "ascend-910b": ("Ascend 910B3", 65536), "ascend-910c": ("Ascend 910C", 131072),
+    "ascend-910b": ("Ascend 910B", 65536), "ascend-910c": ("Ascend 910C", 131072),
     "h20": ("NVIDIA H20", 97871), "h800-sxm": ("NVIDIA H800", 81559),
     "a800-sxm-80g": ("NVIDIA A800-SXM4-80GB", 81920), "l20": ("NVIDIA L20", 46068),
     "hygon-k100-ai": ("Hygon DCU K100_AI", 65536),
@@ -157,13 +156,16 @@ def _data_centre(session: Session, org_id: int, spec: DemoDc) -> DataCentre:
     return service.register_data_centre(session, org_ids={org_id}, data=data)
 
 
-def inventory(cluster: Cluster, node: int, model: str | None = None) -> Inventory:
-    """A recorded inventory of one node: the reported name, stable UUIDs, memory."""
+def inventory(cluster: Cluster, node: int, model: str | None = None
+              ) -> tuple[str, list[dict[str, object]]]:
+    """A recorded inventory of one node (as the agent reads it): its host name and GPUs,
+    each with the reported name, a stable UUID and memory."""
     name, memory = REPORTED[model or cluster.accelerator_model]
     host = f"{cluster.name.lower()}-n{node:02d}"
-    gpus = tuple(GpuInfo(i, name, f"GPU-demo-{cluster.id:04d}-{node:02d}-{i}", memory)
-                 for i in range(cluster.gpus_per_node))
-    return Inventory(host, gpus)
+    gpus: list[dict[str, object]] = [
+        {"index": i, "name": name, "uuid": f"GPU-demo-{cluster.id:04d}-{node:02d}-{i}",
+         "memory_total_mib": memory} for i in range(cluster.gpus_per_node)]
+    return host, gpus
 
 
 def attest_nodes(session: Session, cluster: Cluster, private_pem: bytes, nodes: range,
@@ -171,11 +173,11 @@ def attest_nodes(session: Session, cluster: Cluster, private_pem: bytes, nodes: 
     """Attest the given nodes through the real service, signed with the cluster's key."""
     key = load_private_key(private_pem)
     for node in nodes:
-        body = signed_body(cluster_id=cluster.id, inventory=inventory(cluster, node, model),
-                           key=key, hostname=None)
+        host, gpus = inventory(cluster, node, model)
+        payload = build_payload(cluster_id=cluster.id, hostname=host, gpus=gpus, now=utcnow())
         attestations.receive(session, org_ids={cluster.organisation_id},
-                             cluster_id=cluster.id, payload=body["payload"],
-                             signature=body["signature"])
+                             cluster_id=cluster.id, payload=payload,
+                             signature=sign(payload, key))
 
 
 def _pdf(title: str) -> bytes:

@@ -80,7 +80,10 @@ class OfferRead(BaseModel):
     min_lease_hours: int
     service_class: str
     cancel_fee_rate: str
-    status: str
+    status: str = Field(description="live, withdrawn, or suspended: live but its cluster "
+                                    "may not list now (an attestation mismatch, a compliance "
+                                    "hold), so it is out of search and cannot be bought")
+    status_reason: str | None = Field(default=None, description="Why it is suspended")
     location: str
     hub: str | None
     city: str | None

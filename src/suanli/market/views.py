@@ -10,7 +10,7 @@ from suanli.market import offers_service
 from suanli.market import permissions as perms
 from suanli.market.capacity import HOUR
 from suanli.market.matching import Verdict, rate_text, split_cost
-from suanli.market.models import Contract, Offer, Order, Round
+from suanli.market.models import Contract, Offer, OfferStatus, Order, Round
 from suanli.market.orders_service import PreviewResult
 from suanli.market.schemas import (
     ContractRead,
@@ -25,6 +25,7 @@ from suanli.market.schemas import (
 )
 from suanli.market.search import Hit
 from suanli.providers import service as providers
+from suanli.providers.models import ClusterStatus
 
 # Plain words for each reason an offer cannot serve an order (pages translate the code).
 REASON_TEXT = {
@@ -59,15 +60,25 @@ def offer_scope(principal: Principal) -> frozenset[int] | None:
     return principal.org_ids_with(perms.OFFERS_MANAGE)
 
 
+def offer_status(row: Offer) -> tuple[str, str | None]:
+    """The offer's status as shown, and why: a live offer on a cluster that may not list
+    (suspended by an attestation mismatch or a hold, ...) shows as suspended."""
+    if row.status == OfferStatus.LIVE and row.cluster.status != ClusterStatus.LISTABLE:
+        return "suspended", row.cluster.status_reason or str(row.cluster.status)
+    return str(row.status), None
+
+
 def offer(row: Offer, free: int) -> OfferRead:
     dc = row.cluster.data_centre
+    status, reason = offer_status(row)
     return OfferRead(
         id=row.id, organisation=row.organisation.slug, cluster_id=row.cluster_id,
         cluster=row.cluster.name, accelerator=row.accelerator_model, gpus=row.gpus,
         free_gpus=free, start_at=row.start_at, end_at=row.end_at,
         ask_cny_per_gpu_hour=format_cny(row.ask_fen), min_lease_hours=row.min_lease_hours,
         service_class=str(row.service_class), cancel_fee_rate=rate_text(row.cancel_fee_rate),
-        status=str(row.status), location=providers.location_key(dc), hub=dc.hub_id,
+        status=status, status_reason=reason, location=providers.location_key(dc),
+        hub=dc.hub_id,
         city=dc.city_id, operator=str(dc.operator_type), created_at=row.created_at)
 
 

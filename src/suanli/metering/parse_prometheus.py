@@ -14,7 +14,7 @@ Three shapes of file are read, line by line, and may even be mixed:
 A timestamp with a decimal point or an exponent, or below 10^11, is in seconds; otherwise
 in milliseconds. Only the gauge `DCGM_FI_DEV_GPU_UTIL` matters: labels `UUID` (required),
 `Hostname`; other metrics are passed over and counted. Every sample needs a timestamp (a
-raw scrape of the exporter has none: collect those with `suanli agent collect`, or import
+raw scrape of the exporter has none: collect those with `suanli-agent collect`, or import
 them through Prometheus). The samples become usage rows in `gpu_runs`.
 
 **Which contract.** A `contract` label (`contract-17` or `17`), or DCGM's `hpc_job` label
@@ -204,7 +204,7 @@ def _problem(uuid: str, value: float | None, stamp: int | None) -> tuple[str, st
         return "UUID", f"longer than {MAX_UUID} characters"
     if stamp is None:
         return "timestamp", ("the sample has no timestamp; export with timestamps "
-                             "(federation, promtool tsdb dump) or use suanli agent collect")
+                             "(federation, promtool tsdb dump) or use suanli-agent collect")
     if value is None or math.isnan(value) or not 0 <= value <= 100:
         return "value", f"utilisation {value} is not a percentage in 0-100"
     return None

@@ -100,7 +100,7 @@ def list_attestations(cluster_id: int, session: DbSession,
 
 @router.post("/providers/clusters/{cluster_id}/attestations", response_model=AttestationRead,
              status_code=201,
-             summary="Post one node's signed GPU inventory (what `suanli agent attest` does)")
+             summary="Post one node's signed GPU inventory (what `suanli-agent attest` does)")
 def post_attestation(cluster_id: int, body: AttestationSubmit, session: DbSession,
                      principal: Manager, _key: Idempotent) -> AttestationRead:
     outcome = attestations.receive(session, org_ids=views.manage_scope(principal),

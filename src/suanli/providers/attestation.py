@@ -28,7 +28,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from suanli.providers.gpu_names import model_for_gpu_name
+from suanli.catalog.reported_names import model_for
 from suanli.providers.screening import Reason
 
 PAYLOAD_VERSION = 1
@@ -98,7 +98,7 @@ def parse_public_key(text: str) -> str:
 
 
 def load_private_key(data: bytes) -> Ed25519PrivateKey:
-    """An Ed25519 private key from PEM (as `suanli agent keygen` writes it)."""
+    """An Ed25519 private key from PEM (as `suanli-agent keygen` writes it)."""
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError):
@@ -146,11 +146,12 @@ class Claim:
     attested_hosts: frozenset[str] = frozenset()
 
 
-def _model_problems(claim: Claim, gpus: tuple[ReportedGpu, ...]) -> list[Reason]:
+def _model_problems(claim: Claim, gpus: tuple[ReportedGpu, ...], names: Mapping[str, str]
+                    ) -> list[Reason]:
     problems = []
-    unknown = sorted({g.name for g in gpus if model_for_gpu_name(g.name) is None})
+    unknown = sorted({g.name for g in gpus if model_for(g.name, names) is None})
     problems += [Reason("mismatch_unknown", {"claims": claim.model, "name": n}) for n in unknown]
-    models = sorted({m for g in gpus if (m := model_for_gpu_name(g.name)) is not None})
+    models = sorted({m for g in gpus if (m := model_for(g.name, names)) is not None})
     others = [m for m in models if m != claim.model]
     if others:
         problems.append(Reason("mismatch_model", {"claims": claim.model,
@@ -172,12 +173,14 @@ def _count_problems(claim: Claim, hostname: str, count: int) -> list[Reason]:
 
 
 def compare(claim: Claim, hostname: str, gpus: tuple[ReportedGpu, ...],
-            elsewhere: Mapping[str, int]) -> tuple[Reason, ...]:
+            elsewhere: Mapping[str, int], names: Mapping[str, str]) -> tuple[Reason, ...]:
     """Every way one node's report contradicts the claim; empty when it matches.
 
-    ``elsewhere`` maps reported GPU UUIDs already attested for other clusters to them.
+    ``elsewhere`` maps reported GPU UUIDs already attested for other clusters to them;
+    ``names`` is the catalogue's reported names (name key -> model id).
     """
-    problems = _model_problems(claim, gpus) + _count_problems(claim, hostname, len(gpus))
+    problems = (_model_problems(claim, gpus, names)
+                + _count_problems(claim, hostname, len(gpus)))
     for gpu in gpus:
         if gpu.uuid in elsewhere:
             problems.append(Reason("mismatch_shared_gpu",

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from suanli import outbox
 from suanli.audit import service as audit
+from suanli.catalog import service as catalog
+from suanli.catalog.reported_names import model_for
 from suanli.kit.errors import Conflict, ValidationFailed
 from suanli.kit.timeutil import as_utc, utcnow
 from suanli.providers import repository
@@ -29,7 +31,6 @@ from suanli.providers.attestation import (
     within_window,
 )
 from suanli.providers.errors import BadSignature, Replayed
-from suanli.providers.gpu_names import model_for_gpu_name
 from suanli.providers.models import (
     Attestation,
     AttestedGpu,
@@ -37,6 +38,7 @@ from suanli.providers.models import (
     CaseStatus,
     Cluster,
     ClusterStatus,
+    Decision,
     Verdict,
 )
 from suanli.providers.schemas import AttestationPayload
@@ -89,13 +91,13 @@ def _checked(session: Session, cluster: Cluster, payload: dict[str, Any], signat
 
 
 def _record_gpus(session: Session, cluster: Cluster, attestation: Attestation,
-                 gpus: tuple[ReportedGpu, ...]) -> None:
+                 gpus: tuple[ReportedGpu, ...], names: dict[str, str]) -> None:
     repository.forget_gpus(session, cluster.id, hostname=attestation.hostname)
     for gpu in gpus:
         session.add(AttestedGpu(
             cluster_id=cluster.id, attestation_id=attestation.id,
             hostname=attestation.hostname, gpu_index=gpu.index, uuid=gpu.uuid, name=gpu.name,
-            model=model_for_gpu_name(gpu.name) or "", memory_total_mib=gpu.memory_total_mib,
+            model=model_for(gpu.name, names) or "", memory_total_mib=gpu.memory_total_mib,
             attested_at=attestation.received_at))
     cluster.attested_at = attestation.received_at
     session.flush()
@@ -125,6 +127,29 @@ def _flag_mismatch(session: Session, cluster: Cluster, attestation: Attestation,
                      "gpus": attestation.payload.get("gpus", [])}})
 
 
+def _lift_cleared_mismatches(session: Session, cluster: Cluster,
+                             attestation: Attestation) -> None:
+    """Close a mismatch case once every node it names has since attested and matched."""
+    for case in repository.cases_of(session, cluster.id, status=CaseStatus.OPEN,
+                                    kind=CaseKind.ATTESTATION_MISMATCH):
+        hosts = repository.hostnames_of(session, case.details.get("attestations", []))
+        verdicts = repository.latest_verdicts(session, cluster.id, hosts)
+        if not hosts or any(verdicts.get(h) != Verdict.MATCH for h in hosts):
+            continue
+        before = {"status": str(case.status), "decision": None}
+        case.status, case.decision = CaseStatus.CLOSED, Decision.LIFT
+        case.decision_reason = (f"node(s) {', '.join(sorted(hosts))} attested again and "
+                                f"matched (attestation {attestation.id})")
+        case.decided_at = attestation.received_at
+        session.flush()
+        audit.record(session, action="compliance_case.lift_by_attestation",
+                     object_type="compliance_case", object_id=case.id, before=before,
+                     after={"status": str(case.status), "decision": str(case.decision),
+                            "decision_reason": case.decision_reason,
+                            "attestation_id": attestation.id},
+                     organisation_id=case.organisation_id)
+
+
 def receive(session: Session, *, org_ids: Collection[int], cluster_id: int,
             payload: dict[str, Any], signature: str, now: datetime | None = None) -> Outcome:
     """Verify and record one node's attestation; the cluster is re-screened.
@@ -141,7 +166,8 @@ def receive(session: Session, *, org_ids: Collection[int], cluster_id: int,
     claim = Claim(cluster.accelerator_model, cluster.nodes, cluster.gpus_per_node,
                   frozenset(repository.attested_hosts(session, cluster.id)))
     elsewhere = repository.gpus_attested_elsewhere(session, cluster.id, [g.uuid for g in gpus])
-    problems = compare(claim, parsed.hostname, gpus, elsewhere)
+    names = catalog.reported_name_table(session)
+    problems = compare(claim, parsed.hostname, gpus, elsewhere, names)
     attestation = Attestation(
         cluster_id=cluster.id, hostname=parsed.hostname, nonce=parsed.nonce,
         reported_at=as_utc(parsed.timestamp), received_at=now, gpu_count=len(gpus),
@@ -151,7 +177,8 @@ def receive(session: Session, *, org_ids: Collection[int], cluster_id: int,
     if problems:
         _flag_mismatch(session, cluster, attestation, problems)
     else:
-        _record_gpus(session, cluster, attestation, gpus)
+        _record_gpus(session, cluster, attestation, gpus, names)
+        _lift_cleared_mismatches(session, cluster, attestation)
     audit.record(session, action="attestation.receive", object_type="cluster",
                  object_id=cluster.id, after={
                      "attestation_id": attestation.id, "hostname": parsed.hostname,

@@ -125,6 +125,27 @@ def nonce_used(session: Session, cluster_id: int, nonce: str) -> bool:
     return session.execute(stmt).first() is not None
 
 
+def hostnames_of(session: Session, attestation_ids: Collection[int]) -> set[str]:
+    if not attestation_ids:
+        return set()
+    stmt = select(Attestation.hostname).where(Attestation.id.in_(list(attestation_ids)))
+    return set(session.execute(stmt).scalars())
+
+
+def latest_verdicts(session: Session, cluster_id: int, hostnames: Collection[str]
+                    ) -> dict[str, str]:
+    """Each node's most recent verdict on this cluster (nodes never heard of are absent)."""
+    if not hostnames:
+        return {}
+    latest = (select(Attestation.hostname, func.max(Attestation.id).label("last"))
+              .where(Attestation.cluster_id == cluster_id,
+                     Attestation.hostname.in_(list(hostnames)))
+              .group_by(Attestation.hostname).subquery())
+    stmt = select(Attestation.hostname, Attestation.verdict).join(
+        latest, Attestation.id == latest.c.last)
+    return {host: str(verdict) for host, verdict in session.execute(stmt)}
+
+
 def attested_gpus(session: Session, cluster_id: int) -> list[AttestedGpu]:
     stmt = (select(AttestedGpu).where(AttestedGpu.cluster_id == cluster_id)
             .order_by(AttestedGpu.hostname, AttestedGpu.gpu_index))

@@ -7,7 +7,7 @@ every change of status.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,10 +36,6 @@ from suanli.providers.schemas import ClusterCreate, DataCentreCreate
 from suanli.providers.screening import Facts, Reason, Screening, needs_provenance, screen
 
 Scope = Collection[int] | None  # organisation ids the caller may see; None: all of them
-
-# Called after a cluster's status changed (the market may pause or resume its offers).
-StatusHook = Callable[[Session, Cluster, ClusterStatus], None]
-STATUS_HOOKS: list[StatusHook] = []
 
 
 @dataclass(frozen=True)
@@ -264,7 +260,9 @@ def _ensure_provenance_case(session: Session, cluster: Cluster, accelerator: Acc
 
 
 def rescreen(session: Session, cluster: Cluster) -> Screening:
-    """Screen the cluster again and store its status; audits and announces a change."""
+    """Screen the cluster again and store its status; audits a change. The market reads
+    the status: offers of a cluster that is not listable show as suspended and leave
+    search until it is listable again."""
     _ensure_provenance_case(session, cluster, cluster.accelerator)
     result = screen(facts_for(session, cluster))
     new = ClusterStatus(result.status)
@@ -277,8 +275,6 @@ def rescreen(session: Session, cluster: Cluster) -> Screening:
                      object_id=cluster.id, before={"status": str(before)},
                      after={"status": str(new), "reasons": cluster.status_reason},
                      organisation_id=cluster.organisation_id)
-        for hook in STATUS_HOOKS:
-            hook(session, cluster, before)
     return result
 
 

@@ -1,1 +1,0 @@
-"""The provider agent: reads GPUs through NVML, signs attestations, posts them."""
