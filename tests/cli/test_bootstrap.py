@@ -72,7 +72,7 @@ def test_init_creates_the_platform_and_refuses_a_second_time(fresh_database: str
         assert [(m.organisation.slug, m.role) for m in user.memberships] == [
             ("shanghai-dispatch", "platform_admin")]
         assert service.login(session, username="root", password="a long admin password",
-                             client="t", ttl_s=60, max_failures=5, window_s=60)
+                             client="t", ttl_s=60, max_failures=5, window_s=60, csrf_key="k")
     again = run(fresh_database, "init", "--password-file", str(secret))
     assert again.returncode == 1
     assert one_line(again).startswith("error: already initialised: platform organisation "
@@ -121,7 +121,7 @@ def test_orgs_and_users_lifecycle(fresh_database: str, run: Run) -> None:
     factory = make_sessionmaker(make_engine(fresh_database))
     with unit_of_work(factory) as session:
         service.login(session, username="li", password="first password", client="t",
-                      ttl_s=600, max_failures=5, window_s=60)
+                      ttl_s=600, max_failures=5, window_s=60, csrf_key="k")
 
     reset = run(fresh_database, "users", "reset-password", "li", "--password-file", "-",
                 stdin="second password\n")
@@ -129,7 +129,7 @@ def test_orgs_and_users_lifecycle(fresh_database: str, run: Run) -> None:
     with unit_of_work(factory) as session:
         assert all(s.revoked_at is not None for s in session.query(LoginSession))
         assert service.login(session, username="li", password="second password", client="t",
-                             ttl_s=600, max_failures=5, window_s=60)
+                             ttl_s=600, max_failures=5, window_s=60, csrf_key="k")
     off = run(fresh_database, "users", "deactivate", "li")
     assert off.returncode == 0, off.stderr
     listed = run(fresh_database, "users", "list")
