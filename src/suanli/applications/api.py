@@ -67,7 +67,7 @@ def preview(program_id: int, body: PreviewIn, session: DbSession,
     else:
         org = views.startup_for(principal, body.organisation_id)
         values = service.profile_values(repository.profile_of(session, org))
-    return EvaluationRead.model_validate(service.evaluate(program, values).as_json())
+    return EvaluationRead.model_validate(service.preview(program, values))
 
 
 @router.get("/applications/queue", response_model=list[ApplicationRead],
@@ -135,7 +135,7 @@ def decide(application_id: int, body: DecisionIn, session: DbSession, principal:
     value = None if body.value_cny is None else parse_cny(body.value_cny)
     review.decide(session, application_id=application_id, approve=body.decision == "approve",
                   reason=body.reason, value_fen=value, user_id=principal.user_id,
-                  authority_ids=access.reviewed_ids(principal))
+                  authority_ids=access.reviewed_ids(principal), tier=body.tier)
     return _one(session, application_id)
 
 

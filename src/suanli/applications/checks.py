@@ -21,6 +21,7 @@ from suanli.applications.errors import (
 from suanli.applications.models import StartupProfile
 from suanli.kit.money import format_cny_grouped
 from suanli.kit.timeutil import SHANGHAI, as_utc, to_shanghai
+from suanli.programs import tiers
 from suanli.programs.enums import ProgramStatus
 from suanli.programs.errors import ProgramNotOpen
 from suanli.programs.models import Program
@@ -58,18 +59,20 @@ def year_bounds(now: datetime) -> tuple[datetime, datetime]:
 
 
 def yearly_cap(session: Session, program: Program, organisation_id: int, value_fen: int,
-               now: datetime, *, field: str) -> None:
-    if program.cap_per_firm_fen is None:
+               now: datetime, *, field: str, tier_key: str | None = None) -> None:
+    """The cap per firm of the applicant's tier (the program's when the tier sets none)."""
+    cap = tiers.program_terms(program, tier_key).cap_per_firm_fen
+    if cap is None:
         return
     start, end = year_bounds(now)
     issued = voucher_repo.issued_between(session, holder_org_id=organisation_id,
                                          program_id=program.id, start=start, end=end)
-    if issued + value_fen > program.cap_per_firm_fen:
+    if issued + value_fen > cap:
         raise YearlyCapExceeded(
             f"{format_cny_grouped(value_fen)} CNY more would take your firm to "
             f"{format_cny_grouped(issued + value_fen)} CNY this year; the program's cap per "
-            f"firm is {format_cny_grouped(program.cap_per_firm_fen)} CNY", field=field,
-            issued_fen=issued, cap_fen=program.cap_per_firm_fen)
+            f"firm is {format_cny_grouped(cap)} CNY", field=field,
+            issued_fen=issued, cap_fen=cap)
 
 
 def second_subsidy(session: Session, program: Program, organisation_id: int,

@@ -57,6 +57,8 @@ class Application(Base):
     value_fen: Mapped[int | None] = mapped_column(BigInteger)
     profile: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc)  # as submitted
     evaluation: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc)  # the rules' verdict
+    # The rate tier that applies (programs/tiers.py); None: the program's own rates.
+    tier_key: Mapped[str | None] = mapped_column(String(32))
     decision_reason: Mapped[str | None] = mapped_column(String(1000))
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

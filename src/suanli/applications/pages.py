@@ -129,8 +129,7 @@ def _new_page(request: Request, session: DbSession, program: Program,
               refused: AppError | None = None) -> Response:
     try:
         body = ProfileIn.model_validate(profile_body(values))
-        verdict: dict[str, Any] | None = service.evaluate(
-            program, views.profile_columns(body)).as_json()
+        verdict: dict[str, Any] | None = service.preview(program, views.profile_columns(body))
     except (ValidationError, AppError):
         verdict = None
     return render(request, "applications/new.html", status, program=program, values=values,
@@ -181,7 +180,7 @@ def detail(request: Request, session: DbSession, principal: Principal, applicati
     verdict = application.evaluation
     if application.status == states.ApplicationStatus.DRAFT:
         profile = repository.profile_of(session, application.organisation_id)
-        verdict = service.evaluate(program, service.profile_values(profile)).as_json()
+        verdict = service.preview(program, service.profile_values(profile))
     org = program_repo.organisation(session, application.organisation_id)
     return render(request, "applications/detail.html", status, application=application,
                   program=program, organisation=org.slug if org else "", evaluation=verdict,

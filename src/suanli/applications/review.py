@@ -13,9 +13,11 @@ from suanli.applications.states import ApplicationStatus as S
 from suanli.kit.errors import Conflict, NotFound, ValidationFailed
 from suanli.kit.timeutil import utcnow
 from suanli.programs import service as programs
+from suanli.programs.models import Program
 from suanli.programs.text import clean
 from suanli.vouchers import service as vouchers
 
+BASE_TIER = "base"
 QUEUE = (S.NEEDS_REVIEW, S.AUTO_APPROVED, S.APPROVED)
 MAX_REASON = 1000
 
@@ -46,11 +48,12 @@ def _reason(reason: str | None) -> str:
 
 def decide(session: Session, *, application_id: int, approve: bool, reason: str | None,
            value_fen: int | None, user_id: int | None,
-           authority_ids: Collection[int] | None, now: datetime | None = None
-           ) -> Application:
+           authority_ids: Collection[int] | None, now: datetime | None = None,
+           tier: str | None = None) -> Application:
     """Approve (with a value within the program's range; the voucher is issued at once, or
     when the budget cannot cover it, once budget is added) or reject an application that
-    needs review. The reason is required either way."""
+    needs review. The reason is required either way. `tier` sets the rate tier (a key of the
+    program's tiers, or "base"); by default the one the rules chose stays."""
     now = now or utcnow()
     text = _reason(reason)
     application = _locked(session, application_id, authority_ids)
@@ -66,12 +69,24 @@ def decide(session: Session, *, application_id: int, approve: bool, reason: str 
         raise ValidationFailed("set the voucher's value", field="value_cny")
     program = programs.get(session, application.program_id)
     vouchers.check_value(program, value_fen)
+    if tier is not None:
+        application.tier_key = _tier(program, tier)
     checks.yearly_cap(session, program, application.organisation_id, value_fen, now,
-                      field="value_cny")
+                      field="value_cny", tier_key=application.tier_key)
     application.value_fen = value_fen
     service.move(session, application, S.APPROVED, user_id=user_id, now=now, reason=text)
     service.try_issue(session, application, program, user_id=user_id, now=now)
     return application
+
+
+def _tier(program: Program, key: str) -> str | None:
+    if key == BASE_TIER:
+        return None
+    known = [t["key"] for t in program.tiers or []]
+    if key not in known:
+        raise ValidationFailed(f"no tier {key!r}; this program's tiers: "
+                               f"{', '.join([BASE_TIER, *known])}", field="tier")
+    return key
 
 
 def issue_pending(session: Session, *, application_id: int, user_id: int | None,

@@ -75,6 +75,10 @@ class DecisionIn(BaseModel):
     decision: Literal["approve", "reject"]
     reason: Annotated[str, AfterValidator(plain)] = Field(min_length=1, max_length=1000)
     value_cny: Cny | None = Field(default=None, description="Required to approve")
+    tier: str | None = Field(default=None, max_length=32,
+                             description="Approve under this rate tier (its key; \"base\" for "
+                                         "the program's own rates); default: the one the rules "
+                                         "chose")
 
 
 class EventRead(BaseModel):
@@ -98,6 +102,8 @@ class ApplicationRead(BaseModel):
     requested_value_cny: str | None
     value_cny: str | None
     evaluation: EvaluationRead | None = Field(description="The rules' verdict at submission")
+    tier: str | None = Field(description="The rate tier that applies; null: the program's own "
+                                         "rates")
     decision_reason: str | None
     voucher_id: int | None
     created_at: datetime

@@ -27,7 +27,7 @@ from suanli.applications.states import ApplicationStatus as S
 from suanli.audit import service as audit
 from suanli.kit.errors import NotFound, ValidationFailed
 from suanli.kit.timeutil import to_shanghai, utcnow
-from suanli.programs import rules
+from suanli.programs import rules, tiers
 from suanli.programs import service as programs
 from suanli.programs.errors import BudgetExhausted
 from suanli.programs.models import Program
@@ -71,6 +71,25 @@ def evaluate(program: Program, values: Mapping[str, Any], *,
                           names=programs.city_names())
 
 
+def choose_tier(program: Program, values: Mapping[str, Any], *,
+                now: datetime | None = None) -> tiers.TierChoice:
+    """Which of the program's rate tiers applies to a profile, and why."""
+    today = to_shanghai(now or utcnow()).date()
+    return tiers.program_choice(program, facts.facts(values, as_of=today),
+                                names=programs.city_names())
+
+
+def tier_json(choice: tiers.TierChoice) -> dict[str, Any]:
+    return {**choice.as_json(), "why": tiers.why(choice)}
+
+
+def preview(program: Program, values: Mapping[str, Any], *,
+            now: datetime | None = None) -> dict[str, Any]:
+    """The rules' verdict and the tier that would apply (the live preview)."""
+    return {**evaluate(program, values, now=now).as_json(),
+            "tier": tier_json(choose_tier(program, values, now=now))}
+
+
 def get(session: Session, application_id: int, *, field: str = "application_id"
         ) -> Application:
     application = repository.get(session, application_id)
@@ -90,10 +109,11 @@ def create(session: Session, *, program: Program, organisation_id: int, user_id:
     if requested_value_fen is not None:
         vouchers.check_value(program, requested_value_fen, field="requested_value_cny")
     value = requested_value_fen or program.default_value_fen
+    profile = repository.profile_of(session, organisation_id)
+    tier = choose_tier(program, profile_values(profile), now=now).terms.tier
     checks.yearly_cap(session, program, organisation_id, value, now,
-                      field="requested_value_cny")
-    checks.second_subsidy(session, program, organisation_id,
-                          repository.profile_of(session, organisation_id), now)
+                      field="requested_value_cny", tier_key=tier)
+    checks.second_subsidy(session, program, organisation_id, profile, now)
     application = Application(program_id=program.id, organisation_id=organisation_id,
                               status=S.DRAFT, open_slot=True,
                               requested_value_fen=requested_value_fen, created_by=user_id,
@@ -120,14 +140,17 @@ def submit(session: Session, *, application: Application, user_id: int | None,
     if profile is None:
         raise ValidationFailed("fill in your organisation's profile first", field="profile")
     value = application.requested_value_fen or program.default_value_fen
+    values = profile_values(profile)
+    tier = choose_tier(program, values, now=now)
     checks.window(program, now)
     checks.yearly_cap(session, program, application.organisation_id, value, now,
-                      field="requested_value_cny")
+                      field="requested_value_cny", tier_key=tier.terms.tier)
     checks.second_subsidy(session, program, application.organisation_id, profile, now)
-    values = profile_values(profile)
     verdict = evaluate(program, values, now=now)
     application.profile = facts.as_json(values)
-    application.evaluation = verdict.as_json()
+    application.evaluation = {**verdict.as_json(),
+                              "tier": tier_json(tier)}
+    application.tier_key = tier.terms.tier
     application.submitted_at = now
     move(session, application, S.SUBMITTED, user_id=user_id, now=now)
     if verdict.outcome == rules.Outcome.FAIL:
@@ -137,6 +160,9 @@ def submit(session: Session, *, application: Application, user_id: int | None,
     elif verdict.outcome == rules.Outcome.REVIEW or not program.auto_approve:
         move(session, application, S.NEEDS_REVIEW, user_id=None, now=now,
              reason=_review_reason(verdict, program))
+    elif tier.undecided is not None:
+        move(session, application, S.NEEDS_REVIEW, user_id=None, now=now,
+             reason=tiers.why(tier))
     elif value > program.default_value_fen:
         move(session, application, S.NEEDS_REVIEW, user_id=None, now=now,
              reason="The rules pass, but the value asked for is above the automatic default")
@@ -191,7 +217,7 @@ def issue_for(session: Session, application: Application, program: Program, *,
     voucher = vouchers.issue(session, program=program,
                              holder_org_id=application.organisation_id,
                              value_fen=application.value_fen, application_id=application.id,
-                             user_id=user_id, now=now)
+                             user_id=user_id, now=now, tier_key=application.tier_key)
     application.voucher_id = voucher.id
     move(session, application, S.VOUCHER_ISSUED, user_id=user_id, now=now,
          reason=f"voucher {voucher.id} issued")

@@ -23,7 +23,7 @@ SETTINGS_FIELDS = (
     "city", "name", "name_zh", "year", "budget_cny", "voucher_min_cny", "voucher_max_cny",
     "default_value_cny", "rate_state", "rate_commercial", "domestic_bonus", "max_rate",
     "provider_mode", "provider_slugs", "cap_per_firm_cny", "validity_days", "window_opens",
-    "window_closes", "redemption_mode", "eligibility_text", "source")
+    "window_closes", "redemption_mode", "eligibility_text", "source", "tiers")
 CHECKBOXES = ("auto_approve", "forbid_other_subsidies")
 # Names in API errors -> names of the form's inputs.
 FORM_NAME = {"rates.state": "rate_state", "rates.commercial": "rate_commercial",
@@ -34,8 +34,9 @@ ROW_PATH = re.compile(r"^rules\.(?:all|any)\[(\d+)\](?:\.not)?(?:\.(field|op|val
 
 def form_name(api_field: str | None) -> str:
     name = api_field or "form"
-    if name.startswith("provider_slugs"):
-        return "provider_slugs"
+    for prefix in ("provider_slugs", "tiers"):
+        if name.startswith(prefix):
+            return prefix
     return FORM_NAME.get(name, name)
 
 
@@ -65,7 +66,26 @@ def values_of(program: Any) -> dict[str, Any]:
         "forbid_other_subsidies": program.forbid_other_subsidies,
         "redemption_mode": program.redemption_mode,
         "eligibility_text": program.eligibility_text or "", "source": program.source or "",
+        "tiers": json.dumps(program.tiers, ensure_ascii=False, indent=1)
+        if program.tiers else "",
     }
+
+
+def error_text(api_field: str | None, detail: str) -> str:
+    """A save error as the form shows it: inside the tiers' JSON, the path says where."""
+    if api_field and api_field.startswith("tiers") and api_field != "tiers":
+        return f"{api_field}: {detail}"
+    return detail
+
+
+def _tiers(text: str) -> object:
+    """The tiers' JSON as typed; text that is no JSON goes on for the schema to refuse."""
+    if not text:
+        return []
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 def _day(text: str) -> str | None:
@@ -96,6 +116,7 @@ def body_of(fields: Mapping[str, str]) -> dict[str, Any]:
         "window_closes_at": _day(get["window_closes"]),
         "redemption_mode": get["redemption_mode"] or "provider_claims",
         "eligibility_text": get["eligibility_text"] or None, "source": get["source"] or None,
+        "tiers": _tiers(get["tiers"]),
     }
     for name in CHECKBOXES:
         body[name] = fields.get(name) in {"on", "true", "1", "yes"}

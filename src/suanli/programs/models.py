@@ -46,6 +46,8 @@ class Program(Base):
     window_opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
     window_closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     rules: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
+    # Rates by applicant tier, first match applies (programs/tiers.py, canonical JSON).
+    tiers: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc, default=list)
     auto_approve: Mapped[bool] = mapped_column(Boolean, default=True)
     forbid_other_subsidies: Mapped[bool] = mapped_column(Boolean, default=False)
     redemption_mode: Mapped[RedemptionMode] = mapped_column(

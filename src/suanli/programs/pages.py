@@ -90,6 +90,11 @@ def _detail(request: Request, session: DbSession, principal: Principal, program:
                       program.authority_org_id, ""),
                   city=_city(request, program.city),
                   rules_text=rules.describe(program.rules, lang, service.city_names()),
+                  tiers=[{"key": t["key"], "name": t["name"], "rate": t["rate"],
+                          "max_rate": t["max_rate"], "cap": t.get("cap_per_firm_cny"),
+                          "source": t.get("source"),
+                          "rule": rules.describe(t["rule"], lang, service.city_names())}
+                         for t in program.tiers or []],
                   can_manage=access.can_manage(principal, program), budget=budget,
                   can_apply=principal.can(perms.APPLICATIONS_APPLY) and program.status
                   == ProgramStatus.PUBLISHED, preset=preset, errors=errors or {},

@@ -72,6 +72,10 @@ class ProgramFields(BaseModel):
     window_opens_at: AwareDatetime | None = None
     window_closes_at: AwareDatetime | None = None
     rules: dict[str, Any] | None = Field(default=None, description="Eligibility rule tree")
+    tiers: list[dict[str, Any]] | None = Field(
+        default=None, max_length=20,
+        description="Rates by applicant tier, first match applies: each {key, name, rule, "
+                    "rate, max_rate?, cap_per_firm_cny?, source?}")
     auto_approve: bool | None = None
     forbid_other_subsidies: bool | None = None
     redemption_mode: RedemptionMode | None = None
@@ -145,6 +149,7 @@ class ProgramRead(BaseModel):
     window_closes_at: datetime
     rules: dict[str, Any]
     rules_text: str
+    tiers: list[dict[str, Any]]
     auto_approve: bool
     forbid_other_subsidies: bool
     redemption_mode: RedemptionMode
@@ -191,6 +196,25 @@ class RuleCheckRead(BaseModel):
     zh: str
 
 
+class TierTriedRead(BaseModel):
+    key: str
+    name: str
+    outcome: str
+    checks: list[RuleCheckRead]
+
+
+class TierChoiceRead(BaseModel):
+    key: str | None = Field(description="The tier that applies; null: the program's own rates")
+    undecided: str | None = Field(description="A tier a reviewer must confirm or rule out")
+    rate: str
+    max_rate: str
+    cap_per_firm_cny: str | None
+    tried: list[TierTriedRead] = Field(description="Each tier tried, in order, and why")
+    why: str
+
+
 class EvaluationRead(BaseModel):
     outcome: str = Field(description="pass, fail or needs_review")
     checks: list[RuleCheckRead]
+    tier: TierChoiceRead | None = Field(default=None,
+                                        description="Which rate tier applies, and why")

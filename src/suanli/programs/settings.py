@@ -12,7 +12,7 @@ from typing import Any
 
 from suanli.kit.errors import ValidationFailed
 from suanli.kit.money import format_cny_grouped
-from suanli.programs import rules
+from suanli.programs import rules, tiers
 from suanli.programs.enums import ProviderMode, RedemptionMode
 from suanli.programs.text import has_control
 
@@ -50,6 +50,7 @@ class ProgramSettings:
     provider_slugs: list[str] = field(default_factory=list)
     cap_per_firm_fen: int | None = None
     rules: dict[str, Any] = field(default_factory=lambda: {"all": []})
+    tiers: list[dict[str, Any]] = field(default_factory=list)
     auto_approve: bool = True
     forbid_other_subsidies: bool = False
     redemption_mode: RedemptionMode = RedemptionMode.PROVIDER_CLAIMS
@@ -70,7 +71,8 @@ def _fail(column: str, message: str) -> ValidationFailed:
 
 
 def check(s: ProgramSettings, *, known_cities: frozenset[str] | None = None) -> dict[str, Any]:
-    """Refuse settings that contradict each other; returns the canonical rule tree."""
+    """Refuse settings that contradict each other; returns the canonical rule tree (and
+    puts the canonical tiers into `s.tiers`)."""
     if known_cities is not None and s.city not in known_cities:
         raise _fail("city", f"unknown city {s.city!r}")
     if not s.name.strip():
@@ -95,6 +97,8 @@ def check(s: ProgramSettings, *, known_cities: frozenset[str] | None = None) -> 
         raise ValidationFailed(exc.message, field=exc.path,
                                errors=[{"field": p.path, "message": p.message}
                                        for p in exc.problems]) from exc
+    s.tiers = tiers.check(s.tiers, domestic_bonus_bp=s.domestic_bonus_bp,
+                          voucher_min_fen=s.voucher_min_fen)
     return rules.to_json(node)
 
 

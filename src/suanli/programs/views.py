@@ -23,7 +23,7 @@ RATES = {"domestic_bonus": "domestic_bonus_bp", "max_rate": "max_rate_bp"}
 NULLABLE = frozenset({"name_zh", "cap_per_firm_fen", "eligibility_text", "source"})
 EDGE = {**{c: e for e, c in MONEY.items()}, **{c: e for e, c in RATES.items()}}
 PLAIN = ("city", "name", "name_zh", "year", "provider_mode", "provider_slugs", "validity_days",
-         "window_opens_at", "window_closes_at", "rules", "auto_approve",
+         "window_opens_at", "window_closes_at", "rules", "tiers", "auto_approve",
          "forbid_other_subsidies", "redemption_mode", "eligibility_text", "source")
 
 
@@ -41,8 +41,9 @@ def changes_from(body: ProgramFields) -> dict[str, Any]:
     if "rates" in given and body.rates is not None:
         out["rate_state_bp"] = parse_rate(body.rates.state)
         out["rate_commercial_bp"] = parse_rate(body.rates.commercial)
-    if "provider_slugs" in out and out["provider_slugs"] is None:
-        out["provider_slugs"] = []
+    for name in ("provider_slugs", "tiers"):
+        if name in out and out[name] is None:
+            out[name] = []
     for name, value in out.items():
         if value is None and name not in NULLABLE:
             raise ValidationFailed("must not be null", field=EDGE.get(name, name))
@@ -75,6 +76,7 @@ def program_read(program: Program, authority: str) -> ProgramRead:
         validity_days=program.validity_days, window_opens_at=program.window_opens_at,
         window_closes_at=program.window_closes_at, rules=program.rules,
         rules_text=rules.describe(program.rules, "en", programs.city_names()),
+        tiers=list(program.tiers or []),
         auto_approve=program.auto_approve,
         forbid_other_subsidies=program.forbid_other_subsidies,
         redemption_mode=program.redemption_mode, eligibility_text=program.eligibility_text,

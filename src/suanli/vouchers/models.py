@@ -40,6 +40,7 @@ class Voucher(Base):
     rate_commercial_bp: Mapped[int] = mapped_column(Integer)
     domestic_bonus_bp: Mapped[int] = mapped_column(Integer)
     max_rate_bp: Mapped[int] = mapped_column(Integer)
+    tier_key: Mapped[str | None] = mapped_column(String(32))  # None: the program's base rates
     provider_mode: Mapped[ProviderMode] = mapped_column(String(16))
     provider_slugs: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
     valid_from: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -21,6 +21,7 @@ from suanli.kit.money import format_cny_grouped
 from suanli.kit.timeutil import utcnow
 from suanli.ledger import service as ledger
 from suanli.ledger.errors import ExceedsCredits
+from suanli.programs import tiers
 from suanli.programs.enums import ProgramStatus
 from suanli.programs.errors import BudgetExhausted
 from suanli.programs.models import Program
@@ -69,9 +70,10 @@ def can_issue(session: Session, program: Program, value_fen: int) -> bool:
 
 def issue(session: Session, *, program: Program, holder_org_id: int, value_fen: int,
           application_id: int | None, user_id: int | None,
-          now: datetime | None = None) -> Voucher:
+          now: datetime | None = None, tier_key: str | None = None) -> Voucher:
     """Issue a voucher of `value_fen` from the program's budget (BudgetExhausted when the
-    budget cannot cover it; nothing is written then)."""
+    budget cannot cover it; nothing is written then), with the rates of the applicant's
+    tier (`tiers.program_terms`)."""
     now = now or utcnow()
     check_value(program, value_fen)
     if program.status == ProgramStatus.DRAFT:
@@ -79,11 +81,12 @@ def issue(session: Session, *, program: Program, holder_org_id: int, value_fen: 
     if not can_issue(session, program, value_fen):
         raise BudgetExhausted("the program's budget has less left than this voucher's value",
                               field="value_cny")
+    terms = tiers.program_terms(program, tier_key)
     voucher = Voucher(
         program_id=program.id, holder_org_id=holder_org_id, application_id=application_id,
-        face_value_fen=value_fen, rate_state_bp=program.rate_state_bp,
-        rate_commercial_bp=program.rate_commercial_bp,
-        domestic_bonus_bp=program.domestic_bonus_bp, max_rate_bp=program.max_rate_bp,
+        face_value_fen=value_fen, rate_state_bp=terms.rate_state_bp,
+        rate_commercial_bp=terms.rate_commercial_bp, tier_key=terms.tier,
+        domestic_bonus_bp=terms.domestic_bonus_bp, max_rate_bp=terms.max_rate_bp,
         provider_mode=program.provider_mode, provider_slugs=list(program.provider_slugs),
         valid_from=now, valid_until=now + timedelta(days=program.validity_days),
         status=VoucherStatus.ACTIVE, issued_by=user_id, issued_at=now)
