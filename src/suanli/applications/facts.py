@@ -10,7 +10,7 @@ from typing import Any
 DAYS_PER_YEAR = Decimal("365.25")
 PROFILE_FIELDS = ("registered_city", "annual_revenue_fen", "research_project_member",
                   "research_project_number", "headcount", "founded_on", "model_filings",
-                  "credit_record", "other_subsidies")
+                  "credit_record", "other_subsidies", "affiliates")
 
 
 def company_age_years(founded_on: date, as_of: date) -> Decimal:

@@ -38,6 +38,9 @@ class StartupProfile(Base):
     model_filings: Mapped[int | None] = mapped_column(Integer)
     credit_record: Mapped[CreditRecord | None] = mapped_column(String(16))
     other_subsidies: Mapped[list[str] | None] = mapped_column(JSONDoc)
+    # Organisations (slugs) the firm declares itself affiliated with: a program that forbids
+    # affiliated providers does not pay for compute bought from them.
+    affiliates: Mapped[list[str] | None] = mapped_column(JSONDoc)
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

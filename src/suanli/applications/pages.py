@@ -32,7 +32,7 @@ Applicant = Annotated[Principal, Guard(perms.APPLICATIONS_APPLY)]
 Reader = Annotated[Principal, Guard(perms.APPLICATIONS_READ)]
 PROFILE_INPUTS = ("registered_city", "annual_revenue_cny", "research_project_member",
                   "research_project_number", "headcount", "founded_on", "model_filings",
-                  "credit_record", "other_subsidies")
+                  "credit_record", "other_subsidies", "affiliates")
 
 
 def cities(request: Request) -> list[tuple[str, str]]:
@@ -54,6 +54,7 @@ def profile_body(fields: dict[str, str]) -> dict[str, Any]:
         "model_filings": get["model_filings"] or None,
         "credit_record": get["credit_record"] or None,
         "other_subsidies": [s.strip() for s in get["other_subsidies"].split(",") if s.strip()],
+        "affiliates": [s.strip() for s in get["affiliates"].replace(",", " ").split()],
     }
 
 
@@ -73,6 +74,7 @@ def profile_inputs(values: dict[str, Any]) -> dict[str, str]:
         else str(values["model_filings"]),
         "credit_record": str(values.get("credit_record") or ""),
         "other_subsidies": ", ".join(values.get("other_subsidies") or []),
+        "affiliates": ", ".join(values.get("affiliates") or []),
     }
 
 

@@ -35,6 +35,10 @@ class ProfileIn(BaseModel):
         default=None, description="ok: no default in 3 years; default_3y: a default")
     other_subsidies: list[Label] | None = Field(default=None, max_length=20,
                                                 description="Other subsidies already held")
+    affiliates: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]] | None = \
+        Field(default=None, max_length=50,
+              description="Organisations (slugs) your firm is affiliated with: shareholders, "
+                          "subsidiaries, sister companies")
 
     @field_validator("founded_on")
     @classmethod

@@ -217,7 +217,8 @@ def issue_for(session: Session, application: Application, program: Program, *,
     voucher = vouchers.issue(session, program=program,
                              holder_org_id=application.organisation_id,
                              value_fen=application.value_fen, application_id=application.id,
-                             user_id=user_id, now=now, tier_key=application.tier_key)
+                             user_id=user_id, now=now, tier_key=application.tier_key,
+                             affiliates=(application.profile or {}).get("affiliates") or [])
     application.voucher_id = voucher.id
     move(session, application, S.VOUCHER_ISSUED, user_id=user_id, now=now,
          reason=f"voucher {voucher.id} issued")

@@ -52,6 +52,7 @@ def profile_columns(body: ProfileIn) -> dict[str, Any]:
         "credit_record": body.credit_record,
         "other_subsidies": None if body.other_subsidies is None
         else [s.strip() for s in body.other_subsidies],
+        "affiliates": None if body.affiliates is None else sorted(set(body.affiliates)),
     }
 
 

@@ -89,6 +89,9 @@ def check(session: Session, data: OrderCreate, *, org_ids: Collection[int], now:
                                field="origin_city")
     voucher = None if data.voucher_id is None else vouchers_port.held_voucher(
         session, data.voucher_id, org_ids={org.id}, now=now)
+    if voucher is not None:
+        vouchers_port.check_contract(voucher, hours=data.duration_hours, now=now,
+                                     hours_field="duration_hours")
     return Checked(org, models, parse_cny(data.limit_cny_per_gpu_hour), voucher, city,
                    origin, hours)
 

@@ -9,13 +9,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from suanli.kit.errors import Conflict, NotFound
+from suanli.kit.errors import Conflict, NotFound, ValidationFailed
 from suanli.ledger import service as ledger
 from suanli.market.matching import Terms
 from suanli.vouchers import repository as voucher_repo
 from suanli.vouchers import service as voucher_service
 from suanli.vouchers.models import Voucher, VoucherStatus
-from suanli.vouchers.terms import voucher_terms
+from suanli.vouchers.terms import contract_problem, voucher_terms
 
 
 def held_voucher(session: Session, voucher_id: int, *, org_ids: Collection[int],
@@ -29,6 +29,19 @@ def held_voucher(session: Session, voucher_id: int, *, org_ids: Collection[int],
     if problem:
         raise Conflict(f"voucher {voucher_id} {problem}", field=field)
     return voucher
+
+
+def check_contract(voucher: Voucher, *, hours: int, now: datetime, hours_field: str,
+                   voucher_field: str = "voucher_id") -> None:
+    """The program's contract terms: a contract too long (422 on `hours_field`) or signed
+    before the program's date (409 on the voucher) is not paid by this voucher."""
+    problem = contract_problem(voucher, hours=hours, signed_at=now)
+    if problem is None:
+        return
+    which, sentence = problem
+    if which == "term":
+        raise ValidationFailed(f"voucher {voucher.id}: {sentence}", field=hours_field)
+    raise Conflict(f"voucher {voucher.id}: {sentence}", field=voucher_field)
 
 
 def find(session: Session, voucher_id: int) -> Voucher | None:
@@ -74,8 +87,10 @@ def state_only_providers(offers: Iterable[tuple[str, str]]) -> list[str]:
 def snapshot_terms(voucher: Voucher, *, holder: str, balance_fen: int | None,
                    offers: Iterable[tuple[str, str]]) -> dict[str, Any]:
     """The voucher as a clearing snapshot holds it."""
+    pairs = list(offers)
     return voucher_terms(voucher, holder=holder, balance_fen=balance_fen,
-                         state_provider_slugs=state_only_providers(offers))
+                         state_provider_slugs=state_only_providers(pairs),
+                         offer_provider_slugs={provider for provider, _ in pairs})
 
 
 def terms(voucher: Voucher, offers: Iterable[tuple[str, str]]) -> Terms:

@@ -23,8 +23,9 @@ SETTINGS_FIELDS = (
     "city", "name", "name_zh", "year", "budget_cny", "voucher_min_cny", "voucher_max_cny",
     "default_value_cny", "rate_state", "rate_commercial", "domestic_bonus", "max_rate",
     "provider_mode", "provider_slugs", "cap_per_firm_cny", "validity_days", "window_opens",
-    "window_closes", "redemption_mode", "eligibility_text", "source", "tiers")
-CHECKBOXES = ("auto_approve", "forbid_other_subsidies")
+    "window_closes", "redemption_mode", "eligibility_text", "source", "tiers",
+    "max_contract_days", "contracts_signed_from")
+CHECKBOXES = ("auto_approve", "forbid_other_subsidies", "no_affiliated_providers")
 # Names in API errors -> names of the form's inputs.
 FORM_NAME = {"rates.state": "rate_state", "rates.commercial": "rate_commercial",
              "window_opens_at": "window_opens", "window_closes_at": "window_closes"}
@@ -68,6 +69,11 @@ def values_of(program: Any) -> dict[str, Any]:
         "eligibility_text": program.eligibility_text or "", "source": program.source or "",
         "tiers": json.dumps(program.tiers, ensure_ascii=False, indent=1)
         if program.tiers else "",
+        "max_contract_days": "" if program.max_contract_days is None
+        else program.max_contract_days,
+        "contracts_signed_from": "" if program.contracts_signed_from is None
+        else _local_date(program.contracts_signed_from),
+        "no_affiliated_providers": program.no_affiliated_providers,
     }
 
 
@@ -117,6 +123,8 @@ def body_of(fields: Mapping[str, str]) -> dict[str, Any]:
         "redemption_mode": get["redemption_mode"] or "provider_claims",
         "eligibility_text": get["eligibility_text"] or None, "source": get["source"] or None,
         "tiers": _tiers(get["tiers"]),
+        "max_contract_days": get["max_contract_days"] or None,
+        "contracts_signed_from": _day(get["contracts_signed_from"]),
     }
     for name in CHECKBOXES:
         body[name] = fields.get(name) in {"on", "true", "1", "yes"}

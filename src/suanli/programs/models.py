@@ -46,6 +46,11 @@ class Program(Base):
     window_opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
     window_closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     rules: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
+    # Contract terms a voucher may pay for (Beijing: at most a year, signed on or after a
+    # date), and whether a provider the applicant declares itself affiliated with is refused.
+    max_contract_days: Mapped[int | None] = mapped_column(Integer)
+    contracts_signed_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    no_affiliated_providers: Mapped[bool] = mapped_column(Boolean, default=False)
     # Rates by applicant tier, first match applies (programs/tiers.py, canonical JSON).
     tiers: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc, default=list)
     auto_approve: Mapped[bool] = mapped_column(Boolean, default=True)

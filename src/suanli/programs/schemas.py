@@ -76,6 +76,13 @@ class ProgramFields(BaseModel):
         default=None, max_length=20,
         description="Rates by applicant tier, first match applies: each {key, name, rule, "
                     "rate, max_rate?, cap_per_firm_cny?, source?}")
+    max_contract_days: int | None = Field(
+        default=None, ge=1, le=3650,
+        description="Longest contract a voucher pays for, in days (Beijing: 365); null: any")
+    contracts_signed_from: AwareDatetime | None = Field(
+        default=None, description="A voucher pays only for contracts signed at or after this")
+    no_affiliated_providers: bool | None = Field(
+        default=None, description="Refuse providers the applicant declares affiliated")
     auto_approve: bool | None = None
     forbid_other_subsidies: bool | None = None
     redemption_mode: RedemptionMode | None = None
@@ -150,6 +157,9 @@ class ProgramRead(BaseModel):
     rules: dict[str, Any]
     rules_text: str
     tiers: list[dict[str, Any]]
+    max_contract_days: int | None
+    contracts_signed_from: datetime | None
+    no_affiliated_providers: bool
     auto_approve: bool
     forbid_other_subsidies: bool
     redemption_mode: RedemptionMode

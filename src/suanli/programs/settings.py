@@ -51,6 +51,9 @@ class ProgramSettings:
     cap_per_firm_fen: int | None = None
     rules: dict[str, Any] = field(default_factory=lambda: {"all": []})
     tiers: list[dict[str, Any]] = field(default_factory=list)
+    max_contract_days: int | None = None
+    contracts_signed_from: datetime | None = None
+    no_affiliated_providers: bool = False
     auto_approve: bool = True
     forbid_other_subsidies: bool = False
     redemption_mode: RedemptionMode = RedemptionMode.PROVIDER_CLAIMS
@@ -88,6 +91,8 @@ def check(s: ProgramSettings, *, known_cities: frozenset[str] | None = None) -> 
             raise _fail(column, "must be between 0 and 1")
     if not 1 <= s.validity_days <= MAX_VALIDITY_DAYS:
         raise _fail("validity_days", f"must be between 1 and {MAX_VALIDITY_DAYS} days")
+    if s.max_contract_days is not None and not 1 <= s.max_contract_days <= MAX_VALIDITY_DAYS:
+        raise _fail("max_contract_days", f"must be between 1 and {MAX_VALIDITY_DAYS} days")
     if s.window_closes_at <= s.window_opens_at:
         raise _fail("window_closes_at", "must be after the window opens")
     _check_providers(s)

@@ -20,10 +20,12 @@ MONEY = {"budget_cny": "budget_fen", "voucher_min_cny": "voucher_min_fen",
          "voucher_max_cny": "voucher_max_fen", "default_value_cny": "default_value_fen",
          "cap_per_firm_cny": "cap_per_firm_fen"}
 RATES = {"domestic_bonus": "domestic_bonus_bp", "max_rate": "max_rate_bp"}
-NULLABLE = frozenset({"name_zh", "cap_per_firm_fen", "eligibility_text", "source"})
+NULLABLE = frozenset({"name_zh", "cap_per_firm_fen", "eligibility_text", "source",
+                      "max_contract_days", "contracts_signed_from"})
 EDGE = {**{c: e for e, c in MONEY.items()}, **{c: e for e, c in RATES.items()}}
 PLAIN = ("city", "name", "name_zh", "year", "provider_mode", "provider_slugs", "validity_days",
          "window_opens_at", "window_closes_at", "rules", "tiers", "auto_approve",
+         "max_contract_days", "contracts_signed_from", "no_affiliated_providers",
          "forbid_other_subsidies", "redemption_mode", "eligibility_text", "source")
 
 
@@ -76,7 +78,9 @@ def program_read(program: Program, authority: str) -> ProgramRead:
         validity_days=program.validity_days, window_opens_at=program.window_opens_at,
         window_closes_at=program.window_closes_at, rules=program.rules,
         rules_text=rules.describe(program.rules, "en", programs.city_names()),
-        tiers=list(program.tiers or []),
+        tiers=list(program.tiers or []), max_contract_days=program.max_contract_days,
+        contracts_signed_from=program.contracts_signed_from,
+        no_affiliated_providers=program.no_affiliated_providers,
         auto_approve=program.auto_approve,
         forbid_other_subsidies=program.forbid_other_subsidies,
         redemption_mode=program.redemption_mode, eligibility_text=program.eligibility_text,

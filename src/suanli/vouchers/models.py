@@ -41,6 +41,11 @@ class Voucher(Base):
     domestic_bonus_bp: Mapped[int] = mapped_column(Integer)
     max_rate_bp: Mapped[int] = mapped_column(Integer)
     tier_key: Mapped[str | None] = mapped_column(String(32))  # None: the program's base rates
+    # Providers it never pays (the holder's declared affiliates, where the program says so),
+    # and the contracts it pays for: at most this long, signed at or after this.
+    excluded_providers: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
+    max_contract_days: Mapped[int | None] = mapped_column(Integer)
+    contracts_signed_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
     provider_mode: Mapped[ProviderMode] = mapped_column(String(16))
     provider_slugs: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
     valid_from: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -36,7 +36,13 @@ class VoucherRead(BaseModel):
     closed_at: datetime | None
     close_reason: str | None
     terms: dict[str, Any] | None = Field(
-        description="The voucher as the clearing snapshot reads it (null for state-only)")
+        description="The voucher as the clearing snapshot reads it (null where it depends on "
+                    "the offers: state-only, or any provider but excluded ones)")
+    tier: str | None = Field(default=None, description="The program's rate tier it carries")
+    excluded_providers: list[str] = Field(default_factory=list,
+                                          description="Providers it never pays (affiliates)")
+    max_contract_days: int | None = None
+    contracts_signed_from: datetime | None = None
 
 
 class ClawbackIn(BaseModel):

@@ -9,6 +9,7 @@ that contracts still hold at that moment is returned by a later sweep once relea
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -70,10 +71,12 @@ def can_issue(session: Session, program: Program, value_fen: int) -> bool:
 
 def issue(session: Session, *, program: Program, holder_org_id: int, value_fen: int,
           application_id: int | None, user_id: int | None,
-          now: datetime | None = None, tier_key: str | None = None) -> Voucher:
+          now: datetime | None = None, tier_key: str | None = None,
+          affiliates: Collection[str] = ()) -> Voucher:
     """Issue a voucher of `value_fen` from the program's budget (BudgetExhausted when the
     budget cannot cover it; nothing is written then), with the rates of the applicant's
-    tier (`tiers.program_terms`)."""
+    tier (`tiers.program_terms`) and the program's contract terms; where the program refuses
+    affiliated providers, the holder's declared `affiliates` are excluded."""
     now = now or utcnow()
     check_value(program, value_fen)
     if program.status == ProgramStatus.DRAFT:
@@ -88,6 +91,9 @@ def issue(session: Session, *, program: Program, holder_org_id: int, value_fen: 
         rate_commercial_bp=terms.rate_commercial_bp, tier_key=terms.tier,
         domestic_bonus_bp=terms.domestic_bonus_bp, max_rate_bp=terms.max_rate_bp,
         provider_mode=program.provider_mode, provider_slugs=list(program.provider_slugs),
+        excluded_providers=sorted(set(affiliates)) if program.no_affiliated_providers else [],
+        max_contract_days=program.max_contract_days,
+        contracts_signed_from=program.contracts_signed_from,
         valid_from=now, valid_until=now + timedelta(days=program.validity_days),
         status=VoucherStatus.ACTIVE, issued_by=user_id, issued_at=now)
     repository.add(session, voucher)

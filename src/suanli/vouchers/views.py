@@ -70,8 +70,11 @@ def reads(session: Session, vouchers: list[Voucher]) -> list[VoucherRead]:
     for voucher in vouchers:
         b = balances[voucher.id]
         holder = orgs[voucher.holder_org_id].slug if voucher.holder_org_id in orgs else ""
-        state_only = voucher.provider_mode == ProviderMode.STATE_ONLY
-        terms = None if state_only else voucher_terms(voucher, holder=holder,
+        # Terms that depend on the offers at hand (state-only, or any provider but the
+        # holder's affiliates) are shown by the market, not here.
+        open_ended = voucher.provider_mode == ProviderMode.STATE_ONLY or (
+            voucher.provider_mode == ProviderMode.ALL and voucher.excluded_providers)
+        terms = None if open_ended else voucher_terms(voucher, holder=holder,
                                                       balance_fen=b.available)
         out.append(VoucherRead(
             id=voucher.id, program_id=voucher.program_id,
@@ -87,5 +90,8 @@ def reads(session: Session, vouchers: list[Voucher]) -> list[VoucherRead]:
             providers=sorted(voucher.provider_slugs) if voucher.provider_mode
             == ProviderMode.LIST else None,
             valid_from=voucher.valid_from, valid_until=voucher.valid_until,
-            closed_at=voucher.closed_at, close_reason=voucher.close_reason, terms=terms))
+            closed_at=voucher.closed_at, close_reason=voucher.close_reason, terms=terms,
+            tier=voucher.tier_key, excluded_providers=list(voucher.excluded_providers or []),
+            max_contract_days=voucher.max_contract_days,
+            contracts_signed_from=voucher.contracts_signed_from))
     return out
