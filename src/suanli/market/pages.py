@@ -207,7 +207,8 @@ def _order_form(request: Request, session: DbSession, principal: Principal, *,
 def order_new(request: Request, session: DbSession, principal: Buyer) -> Response:
     start, end = default_window()
     values = {"accelerators": "h20", "gpus": "8", "duration_hours": "24",
-              "earliest_start": start, "latest_end": end, "limit_cny_per_gpu_hour": "10.00"}
+              "earliest_start": start, "latest_end": end, "limit_cny_per_gpu_hour": "10.00",
+              "voucher_choice": "soonest"}
     return _order_form(request, session, principal, values=values)
 
 
@@ -217,6 +218,7 @@ def _order_data(fields: dict[str, str]) -> dict[str, Any]:
                             if m.strip()]
     for name in ("earliest_start", "latest_end"):
         data[name] = from_local(fields.get(name))
+    data["voucher_choice"] = fields.get("voucher_choice") or "none"
     return data
 
 

@@ -67,6 +67,21 @@ def usable_vouchers(session: Session, org_ids: Collection[int], now: datetime
     return sorted((v for v in rows if unusable(v, now) is None), key=lambda v: v.id)
 
 
+def spend_order(session: Session, org_id: int, *, hours: int, now: datetime
+                ) -> list[tuple[Voucher, int]]:
+    """The buyer's vouchers that could pay for an order of `hours` now, with what each may
+    still spend: expiring soonest first (ties: issued first). The first is the one spent
+    when the buyer names none."""
+    out = []
+    for voucher in usable_vouchers(session, [org_id], now):
+        if contract_problem(voucher, hours=hours, signed_at=now) is not None:
+            continue
+        available = available_fen(session, voucher)
+        if available > 0:
+            out.append((voucher, available))
+    return sorted(out, key=lambda pair: (pair[0].valid_until, pair[0].id))
+
+
 def available_fen(session: Session, voucher: Voucher) -> int:
     """What the voucher may still spend: the ledger's available balance."""
     return voucher_service.balance(session, voucher).available
