@@ -95,7 +95,8 @@ def create_application(body: ApplicationCreate, session: DbSession, principal: A
     program = visible_program(session, principal, body.program_id)
     requested = None if body.requested_value_cny is None else parse_cny(body.requested_value_cny)
     application = service.create(session, program=program, organisation_id=org,
-                                 user_id=principal.user_id, requested_value_fen=requested)
+                                 user_id=principal.user_id, requested_value_fen=requested,
+                                 call_id=body.call_id)
     return _one(session, application.id)
 
 

@@ -21,9 +21,9 @@ from suanli.applications.errors import (
 from suanli.applications.models import StartupProfile
 from suanli.kit.money import format_cny_grouped
 from suanli.kit.timeutil import SHANGHAI, as_utc, to_shanghai
-from suanli.programs import tiers
+from suanli.programs import calls, tiers
 from suanli.programs.enums import ProgramStatus
-from suanli.programs.errors import ProgramNotOpen
+from suanli.programs.errors import BudgetExhausted, ProgramNotOpen
 from suanli.programs.models import Program
 from suanli.vouchers import repository as voucher_repo
 
@@ -87,3 +87,19 @@ def second_subsidy(session: Session, program: Program, organisation_id: int,
                                        for v in held)])
         raise SecondSubsidyForbidden(f"this program forbids holding another subsidy; your "
                                      f"firm holds: {what}", field="other_subsidies")
+
+
+def call_slice(session: Session, call_id: int | None, value_fen: int) -> None:
+    """Issuing `value_fen` more must fit the call's budget slice (BudgetExhausted: the
+    application waits, like one the program's budget cannot cover). The call's row is
+    locked so that concurrent issues of one call queue."""
+    if call_id is None:
+        return
+    call = calls.get(session, call_id, lock=True)
+    if call is None:
+        return
+    issued = repository.issued_in_call(session, call_id)
+    if issued + value_fen > call.budget_fen:
+        raise BudgetExhausted(
+            f"the call {call.name!r} has {format_cny_grouped(call.budget_fen - issued)} CNY of "
+            f"its {format_cny_grouped(call.budget_fen)} CNY left", field="value_cny")

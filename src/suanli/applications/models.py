@@ -62,6 +62,10 @@ class Application(Base):
     evaluation: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc)  # the rules' verdict
     # The rate tier that applies (programs/tiers.py); None: the program's own rates.
     tier_key: Mapped[str | None] = mapped_column(String(32))
+    # Reviewers' approvals so far, where the program needs two above a value:
+    # [{user_id, value_fen, reason, at}].
+    approvals: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONDoc)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("program_calls.id"), index=True)
     decision_reason: Mapped[str | None] = mapped_column(String(1000))
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

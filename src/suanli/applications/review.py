@@ -11,6 +11,7 @@ from suanli.applications import checks, repository, service, states
 from suanli.applications.models import Application
 from suanli.applications.states import ApplicationStatus as S
 from suanli.kit.errors import Conflict, NotFound, ValidationFailed
+from suanli.kit.money import format_cny_grouped
 from suanli.kit.timeutil import utcnow
 from suanli.programs import service as programs
 from suanli.programs.models import Program
@@ -59,10 +60,8 @@ def decide(session: Session, *, application_id: int, approve: bool, reason: str 
     application = _locked(session, application_id, authority_ids)
     target = S.APPROVED if approve else S.REJECTED
     states.check(application.status, target)
-    application.decision_reason = text
-    application.decided_by = user_id
-    application.decided_at = now
     if not approve:
+        _decided(application, text, user_id, now)
         service.move(session, application, S.REJECTED, user_id=user_id, now=now, reason=text)
         return application
     if value_fen is None:
@@ -71,12 +70,48 @@ def decide(session: Session, *, application_id: int, approve: bool, reason: str 
     vouchers.check_value(program, value_fen)
     if tier is not None:
         application.tier_key = _tier(program, tier)
+    if not _agreed(session, application, program, value_fen, user_id, text, now):
+        return application
+    _decided(application, text, user_id, now)
     checks.yearly_cap(session, program, application.organisation_id, value_fen, now,
                       field="value_cny", tier_key=application.tier_key)
     application.value_fen = value_fen
     service.move(session, application, S.APPROVED, user_id=user_id, now=now, reason=text)
     service.try_issue(session, application, program, user_id=user_id, now=now)
     return application
+
+
+def _decided(application: Application, reason: str, user_id: int | None,
+             now: datetime) -> None:
+    application.decision_reason = reason
+    application.decided_by = user_id
+    application.decided_at = now
+
+
+def _agreed(session: Session, application: Application, program: Program, value_fen: int,
+            user_id: int | None, reason: str, now: datetime) -> bool:
+    """Whether the approval may go ahead: above the program's threshold, only as the second
+    of two reviewers who agree on the value (the first approval is recorded, and waits)."""
+    threshold = program.second_review_above_fen
+    if threshold is None or value_fen <= threshold:
+        return True
+    approvals = list(application.approvals or [])
+    mine = {"user_id": user_id, "value_fen": value_fen, "reason": reason, "at": now.isoformat()}
+    if not approvals:
+        application.approvals = [mine]
+        service.note(session, application, user_id=user_id, now=now, reason=(
+            f"First approval ({format_cny_grouped(value_fen)} CNY): above "
+            f"{format_cny_grouped(threshold)} CNY a second reviewer must agree. {reason}"))
+        return False
+    first = approvals[0]
+    if first["user_id"] == user_id:
+        raise Conflict("you approved it already; a second reviewer must agree",
+                       field="decision")
+    if first["value_fen"] != value_fen:
+        raise Conflict(f"the first reviewer approved {format_cny_grouped(first['value_fen'])} "
+                       "CNY; agree on that value or reject", field="value_cny")
+    application.approvals = [*approvals, mine]
+    return True
 
 
 def _tier(program: Program, key: str) -> str | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
@@ -71,6 +71,8 @@ class ApplicationCreate(BaseModel):
         default=None, description="Within the program's range; default: its default value")
     organisation_id: int | None = Field(
         default=None, description="Your startup; needed only if you belong to several")
+    call_id: int | None = Field(default=None, description="For a program with calls: the "
+                                "call (default: the open one that closes first)")
 
 
 class DecisionIn(BaseModel):
@@ -108,6 +110,9 @@ class ApplicationRead(BaseModel):
     evaluation: EvaluationRead | None = Field(description="The rules' verdict at submission")
     tier: str | None = Field(description="The rate tier that applies; null: the program's own "
                                          "rates")
+    call_id: int | None = Field(default=None, description="The call it came in")
+    approvals: list[dict[str, Any]] = Field(
+        default_factory=list, description="Reviewers' approvals where two must agree")
     decision_reason: str | None
     voucher_id: int | None
     created_at: datetime

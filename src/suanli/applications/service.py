@@ -27,7 +27,7 @@ from suanli.applications.states import ApplicationStatus as S
 from suanli.audit import service as audit
 from suanli.kit.errors import NotFound, ValidationFailed
 from suanli.kit.timeutil import to_shanghai, utcnow
-from suanli.programs import rules, tiers
+from suanli.programs import calls, rules, tiers
 from suanli.programs import service as programs
 from suanli.programs.errors import BudgetExhausted
 from suanli.programs.models import Program
@@ -99,12 +99,14 @@ def get(session: Session, application_id: int, *, field: str = "application_id"
 
 
 def create(session: Session, *, program: Program, organisation_id: int, user_id: int | None,
-           requested_value_fen: int | None = None, now: datetime | None = None
-           ) -> Application:
-    """A draft application; refused outside the window, as a duplicate, past the yearly cap
-    or as a forbidden second subsidy."""
+           requested_value_fen: int | None = None, now: datetime | None = None,
+           call_id: int | None = None) -> Application:
+    """A draft application; refused outside the window (and, for a program with calls,
+    outside every open call), as a duplicate, past the yearly cap or as a forbidden second
+    subsidy."""
     now = now or utcnow()
     checks.window(program, now)
+    call = calls.open_call(session, program, now, call_id)
     checks.duplicate(session, program, organisation_id)
     if requested_value_fen is not None:
         vouchers.check_value(program, requested_value_fen, field="requested_value_cny")
@@ -117,7 +119,7 @@ def create(session: Session, *, program: Program, organisation_id: int, user_id:
     application = Application(program_id=program.id, organisation_id=organisation_id,
                               status=S.DRAFT, open_slot=True,
                               requested_value_fen=requested_value_fen, created_by=user_id,
-                              created_at=now)
+                              created_at=now, call_id=None if call is None else call.id)
     try:
         with session.begin_nested():
             repository.add(session, application)
@@ -143,6 +145,8 @@ def submit(session: Session, *, application: Application, user_id: int | None,
     values = profile_values(profile)
     tier = choose_tier(program, values, now=now)
     checks.window(program, now)
+    if application.call_id is not None:  # its call must still be open
+        calls.open_call(session, program, now, application.call_id)
     checks.yearly_cap(session, program, application.organisation_id, value, now,
                       field="requested_value_cny", tier_key=tier.terms.tier)
     checks.second_subsidy(session, program, application.organisation_id, profile, now)
@@ -214,6 +218,7 @@ def issue_for(session: Session, application: Application, program: Program, *,
               user_id: int | None, now: datetime) -> Application:
     """Issue the approved application's voucher and mark it issued."""
     assert application.value_fen is not None
+    checks.call_slice(session, application.call_id, application.value_fen)
     voucher = vouchers.issue(session, program=program,
                              holder_org_id=application.organisation_id,
                              value_fen=application.value_fen, application_id=application.id,
@@ -234,6 +239,14 @@ def move(session: Session, application: Application, target: S, *, user_id: int 
     application.open_slot = True if target in states.OPEN else None
     session.flush()
     _event(session, application, current, target, user_id, reason, now)
+
+
+def note(session: Session, application: Application, *, user_id: int | None,
+         reason: str, now: datetime) -> None:
+    """A step that does not change the status (a first of two approvals), recorded."""
+    status = S(application.status)
+    session.flush()
+    _event(session, application, status, status, user_id, reason, now)
 
 
 def _event(session: Session, application: Application, current: S | None, target: S,

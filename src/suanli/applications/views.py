@@ -119,7 +119,8 @@ def reads(session: Session, rows: list[Application]) -> list[ApplicationRead]:
             value_cny=None if a.value_fen is None else format_cny(a.value_fen),
             evaluation=None if a.evaluation is None
             else EvaluationRead.model_validate(a.evaluation),
-            tier=a.tier_key, decision_reason=a.decision_reason, voucher_id=a.voucher_id,
+            tier=a.tier_key, call_id=a.call_id, approvals=list(a.approvals or []),
+            decision_reason=a.decision_reason, voucher_id=a.voucher_id,
             created_at=a.created_at, submitted_at=a.submitted_at, decided_at=a.decided_at,
             events=[EventRead(from_status=e.from_status, to_status=e.to_status,
                               actor_user_id=e.actor_user_id, reason=e.reason, at=e.at)

@@ -13,7 +13,7 @@ from suanli.catalog.forms import FormFields
 from suanli.deps import DbSession, Guard
 from suanli.kit.errors import AppError
 from suanli.kit.money import MoneyError, format_cny_grouped, parse_cny
-from suanli.programs import access, presets, repository, rules, service, views
+from suanli.programs import access, calls, forms, presets, repository, rules, service, views
 from suanli.programs import permissions as perms
 from suanli.programs.api import listed, managed, visible
 from suanli.programs.enums import ProgramStatus
@@ -98,7 +98,7 @@ def _detail(request: Request, session: DbSession, principal: Principal, program:
                   can_manage=access.can_manage(principal, program), budget=budget,
                   can_apply=principal.can(perms.APPLICATIONS_APPLY) and program.status
                   == ProgramStatus.PUBLISHED, preset=preset, errors=errors or {},
-                  marked=set(program.illustrative_fields))
+                  marked=set(program.illustrative_fields), calls=calls.of(session, program.id))
 
 
 @router.get("/programs/{program_id}", response_class=HTMLResponse)
@@ -138,4 +138,27 @@ def funding_submit(program_id: int, request: Request, session: DbSession,
         session.refresh(program)
         return _detail(request, session, principal, program, status=exc.status,
                        errors={"amount_cny": exc.detail})
+    return RedirectResponse(f"/programs/{program.id}", status_code=303)
+
+
+CALL_FIELDS = {"name": "call_name", "opens_at": "call_opens", "closes_at": "call_closes",
+               "budget_cny": "call_budget_cny"}
+
+
+@router.post("/programs/{program_id}/calls", response_class=HTMLResponse)
+def call_submit(program_id: int, request: Request, session: DbSession, principal: Manager,
+                fields: FormFields) -> Response:
+    program = managed(session, principal, program_id)
+    try:
+        opens = forms.day_start(fields.get("call_opens", ""), field="opens_at")
+        closes = forms.day_start(fields.get("call_closes", ""), field="closes_at")
+        budget = parse_cny((fields.get("call_budget_cny") or "").strip(), field="budget_cny")
+        with session.begin_nested():
+            calls.create(session, program=program, name=fields.get("call_name", ""),
+                         opens_at=opens, closes_at=closes, budget_fen=budget,
+                         user_id=principal.user_id)
+    except AppError as exc:
+        name = CALL_FIELDS.get(exc.field or "", "call_name")
+        return _detail(request, session, principal, program, status=exc.status,
+                       errors={name: exc.detail.removeprefix(f"{exc.field}: ")})
     return RedirectResponse(f"/programs/{program.id}", status_code=303)

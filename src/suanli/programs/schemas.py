@@ -83,6 +83,12 @@ class ProgramFields(BaseModel):
         default=None, description="A voucher pays only for contracts signed at or after this")
     no_affiliated_providers: bool | None = Field(
         default=None, description="Refuse providers the applicant declares affiliated")
+    tranches: list[dict[str, Any]] | None = Field(
+        default=None, max_length=10,
+        description="Release plan: [{share, milestone}], the first part at issue, the rest "
+                    "when a reviewer confirms its milestone; shares sum to 1; []: all at once")
+    second_review_above_cny: Cny | None = Field(
+        default=None, description="Approvals above this value need a second reviewer")
     auto_approve: bool | None = None
     forbid_other_subsidies: bool | None = None
     redemption_mode: RedemptionMode | None = None
@@ -125,6 +131,24 @@ class FundingIn(BaseModel):
     reason: Text = Field(default="top-up", min_length=1, max_length=200)
 
 
+class CallIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Text = Field(min_length=1, max_length=200, examples=["Spring 2026 call"])
+    opens_at: AwareDatetime
+    closes_at: AwareDatetime
+    budget_cny: Cny = Field(description="The slice of the program's budget for this call")
+
+
+class CallRead(BaseModel):
+    id: int
+    program_id: int
+    name: str
+    opens_at: datetime
+    closes_at: datetime
+    budget_cny: str
+
+
 class StatusIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -160,6 +184,8 @@ class ProgramRead(BaseModel):
     max_contract_days: int | None
     contracts_signed_from: datetime | None
     no_affiliated_providers: bool
+    tranches: list[dict[str, Any]]
+    second_review_above_cny: str | None
     auto_approve: bool
     forbid_other_subsidies: bool
     redemption_mode: RedemptionMode

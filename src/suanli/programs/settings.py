@@ -12,7 +12,7 @@ from typing import Any
 
 from suanli.kit.errors import ValidationFailed
 from suanli.kit.money import format_cny_grouped
-from suanli.programs import rules, tiers
+from suanli.programs import rules, tiers, tranches
 from suanli.programs.enums import ProviderMode, RedemptionMode
 from suanli.programs.text import has_control
 
@@ -25,7 +25,7 @@ EDGE = {
     "voucher_max_fen": "voucher_max_cny", "default_value_fen": "default_value_cny",
     "rate_state_bp": "rates.state", "rate_commercial_bp": "rates.commercial",
     "domestic_bonus_bp": "domestic_bonus", "max_rate_bp": "max_rate",
-    "cap_per_firm_fen": "cap_per_firm_cny",
+    "cap_per_firm_fen": "cap_per_firm_cny", "second_review_above_fen": "second_review_above_cny",
 }
 
 
@@ -54,6 +54,8 @@ class ProgramSettings:
     max_contract_days: int | None = None
     contracts_signed_from: datetime | None = None
     no_affiliated_providers: bool = False
+    tranches: list[dict[str, Any]] = field(default_factory=list)
+    second_review_above_fen: int | None = None
     auto_approve: bool = True
     forbid_other_subsidies: bool = False
     redemption_mode: RedemptionMode = RedemptionMode.PROVIDER_CLAIMS
@@ -102,6 +104,7 @@ def check(s: ProgramSettings, *, known_cities: frozenset[str] | None = None) -> 
         raise ValidationFailed(exc.message, field=exc.path,
                                errors=[{"field": p.path, "message": p.message}
                                        for p in exc.problems]) from exc
+    s.tranches = tranches.check(s.tranches)
     s.tiers = tiers.check(s.tiers, domestic_bonus_bp=s.domestic_bonus_bp,
                           voucher_min_fen=s.voucher_min_fen)
     return rules.to_json(node)
@@ -119,6 +122,8 @@ def _check_money(s: ProgramSettings) -> None:
                                        f"{format_cny_grouped(s.budget_fen)} CNY")
     if not s.voucher_min_fen <= s.default_value_fen <= s.voucher_max_fen:
         raise _fail("default_value_fen", "must lie within the voucher value range")
+    if s.second_review_above_fen is not None and s.second_review_above_fen < 0:
+        raise _fail("second_review_above_fen", "must not be negative")
     if s.cap_per_firm_fen is not None and s.cap_per_firm_fen < s.voucher_min_fen:
         raise _fail("cap_per_firm_fen", "must not be below the smallest voucher value")
 

@@ -18,14 +18,15 @@ from suanli.programs.vouchers_port import ProgramTotals, program_totals
 
 MONEY = {"budget_cny": "budget_fen", "voucher_min_cny": "voucher_min_fen",
          "voucher_max_cny": "voucher_max_fen", "default_value_cny": "default_value_fen",
-         "cap_per_firm_cny": "cap_per_firm_fen"}
+         "cap_per_firm_cny": "cap_per_firm_fen",
+         "second_review_above_cny": "second_review_above_fen"}
 RATES = {"domestic_bonus": "domestic_bonus_bp", "max_rate": "max_rate_bp"}
 NULLABLE = frozenset({"name_zh", "cap_per_firm_fen", "eligibility_text", "source",
-                      "max_contract_days", "contracts_signed_from"})
+                      "max_contract_days", "contracts_signed_from", "second_review_above_fen"})
 EDGE = {**{c: e for e, c in MONEY.items()}, **{c: e for e, c in RATES.items()}}
 PLAIN = ("city", "name", "name_zh", "year", "provider_mode", "provider_slugs", "validity_days",
          "window_opens_at", "window_closes_at", "rules", "tiers", "auto_approve",
-         "max_contract_days", "contracts_signed_from", "no_affiliated_providers",
+         "max_contract_days", "contracts_signed_from", "no_affiliated_providers", "tranches",
          "forbid_other_subsidies", "redemption_mode", "eligibility_text", "source")
 
 
@@ -43,7 +44,7 @@ def changes_from(body: ProgramFields) -> dict[str, Any]:
     if "rates" in given and body.rates is not None:
         out["rate_state_bp"] = parse_rate(body.rates.state)
         out["rate_commercial_bp"] = parse_rate(body.rates.commercial)
-    for name in ("provider_slugs", "tiers"):
+    for name in ("provider_slugs", "tiers", "tranches"):
         if name in out and out[name] is None:
             out[name] = []
     for name, value in out.items():
@@ -81,6 +82,9 @@ def program_read(program: Program, authority: str) -> ProgramRead:
         tiers=list(program.tiers or []), max_contract_days=program.max_contract_days,
         contracts_signed_from=program.contracts_signed_from,
         no_affiliated_providers=program.no_affiliated_providers,
+        tranches=list(program.tranches or []),
+        second_review_above_cny=None if program.second_review_above_fen is None
+        else format_cny(program.second_review_above_fen),
         auto_approve=program.auto_approve,
         forbid_other_subsidies=program.forbid_other_subsidies,
         redemption_mode=program.redemption_mode, eligibility_text=program.eligibility_text,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -46,6 +47,10 @@ class Voucher(Base):
     excluded_providers: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
     max_contract_days: Mapped[int | None] = mapped_column(Integer)
     contracts_signed_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Released in parts (programs/tranches.py): [{share, milestone, amount_fen, hold_id,
+    # released_at, released_by}]; the first released at issue, later parts held on the
+    # program's budget (`voucher-tranche:<id>:<n>`) until a reviewer confirms the milestone.
+    tranches: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc, default=list)
     provider_mode: Mapped[ProviderMode] = mapped_column(String(16))
     provider_slugs: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
     valid_from: Mapped[datetime] = mapped_column(UTCDateTime)

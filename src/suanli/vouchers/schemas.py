@@ -43,6 +43,24 @@ class VoucherRead(BaseModel):
                                           description="Providers it never pays (affiliates)")
     max_contract_days: int | None = None
     contracts_signed_from: datetime | None = None
+    tranches: list[TrancheRead] = Field(default_factory=list,
+                                        description="Release plan; empty: all at issue")
+
+
+class TrancheRead(BaseModel):
+    index: int
+    share: str
+    milestone: str
+    amount_cny: str
+    released_at: datetime | None = Field(description="null: waits for its milestone")
+    reason: str | None = None
+
+
+class ReleaseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, AfterValidator(plain)] = Field(
+        min_length=1, max_length=500, description="How the milestone was met")
 
 
 class ClawbackIn(BaseModel):

@@ -23,11 +23,12 @@ from suanli.kit.timeutil import utcnow
 from suanli.ledger import service as ledger
 from suanli.ledger.errors import ExceedsCredits
 from suanli.programs import tiers
+from suanli.programs import tranches as tranche_plan
 from suanli.programs.enums import ProgramStatus
 from suanli.programs.errors import BudgetExhausted
 from suanli.programs.models import Program
 from suanli.programs.text import clean
-from suanli.vouchers import repository
+from suanli.vouchers import repository, tranches
 from suanli.vouchers.models import ReturnKind, Voucher, VoucherReturn, VoucherStatus
 
 SWEEP_CHUNK = 200
@@ -97,10 +98,12 @@ def issue(session: Session, *, program: Program, holder_org_id: int, value_fen: 
         valid_from=now, valid_until=now + timedelta(days=program.validity_days),
         status=VoucherStatus.ACTIVE, issued_by=user_id, issued_at=now)
     repository.add(session, voucher)
+    parts = tranche_plan.split(value_fen, list(program.tranches or []))
     try:
         ledger.transfer(session, id=f"voucher-issue:{voucher.id}", debit=program.budget_account,
-                        credit=_open_account(session, voucher), amount=value_fen,
+                        credit=_open_account(session, voucher), amount=parts[0],
                         reason="voucher-issue", ref=f"program:{program.id}", now=now)
+        tranches.hold_rest(session, voucher, program, parts, now=now)
     except ExceedsCredits as exc:  # a concurrent issue took the budget first
         raise BudgetExhausted("the program's budget has less left than this voucher's value",
                               field="value_cny") from exc
@@ -191,6 +194,7 @@ def expire_due(session: Session, *, now: datetime | None = None) -> SweepReport:
 
 def _expire(session: Session, voucher: Voucher, now: datetime) -> int:
     before = snapshot(voucher)
+    tranches.void_pending(session, voucher, now=now)
     program_account = f"program-budget:{voucher.program_id}"
     amount = _give_back(session, voucher, program_account, kind=ReturnKind.EXPIRY,
                         transfer_id=f"voucher-expire:{voucher.id}",
@@ -231,6 +235,7 @@ def clawback(session: Session, *, voucher_id: int, reason: str, user_id: int | N
         raise Conflict(f"the voucher is {voucher.status}; only an active voucher can be "
                        "clawed back", field="voucher_id")
     before = snapshot(voucher)
+    tranches.void_pending(session, voucher, now=now)
     amount = _give_back(session, voucher, f"program-budget:{voucher.program_id}",
                         kind=ReturnKind.CLAWBACK, transfer_id=f"voucher-clawback:{voucher.id}",
                         reason=reason, user_id=user_id, now=now)

@@ -15,7 +15,7 @@ from suanli.programs.rates import format_rate
 from suanli.vouchers import permissions as perms
 from suanli.vouchers import repository, service
 from suanli.vouchers.models import Voucher, VoucherStatus
-from suanli.vouchers.schemas import VoucherRead
+from suanli.vouchers.schemas import TrancheRead, VoucherRead
 from suanli.vouchers.terms import voucher_terms
 
 
@@ -61,6 +61,16 @@ def clawable(session: Session, principal: Principal, voucher_id: int) -> Voucher
     return voucher
 
 
+def releasable(session: Session, principal: Principal, voucher_id: int) -> Voucher:
+    """A voucher of a program of an authority the caller works for; 404 for any other."""
+    voucher = repository.get(session, voucher_id)
+    program = None if voucher is None else program_repo.get(session, voucher.program_id)
+    if voucher is None or program is None \
+            or program.authority_org_id not in access.own_ids(principal):
+        raise NotFound(f"no voucher {voucher_id}", field="voucher_id")
+    return voucher
+
+
 def reads(session: Session, vouchers: list[Voucher]) -> list[VoucherRead]:
     balances = service.balances(session, vouchers)
     orgs = program_repo.organisations(session, {v.holder_org_id for v in vouchers})
@@ -93,5 +103,9 @@ def reads(session: Session, vouchers: list[Voucher]) -> list[VoucherRead]:
             closed_at=voucher.closed_at, close_reason=voucher.close_reason, terms=terms,
             tier=voucher.tier_key, excluded_providers=list(voucher.excluded_providers or []),
             max_contract_days=voucher.max_contract_days,
-            contracts_signed_from=voucher.contracts_signed_from))
+            contracts_signed_from=voucher.contracts_signed_from,
+            tranches=[TrancheRead(
+                index=i, share=row["share"], milestone=row["milestone"],
+                amount_cny=format_cny(row["amount_fen"]), released_at=row["released_at"],
+                reason=row.get("reason")) for i, row in enumerate(voucher.tranches or [])]))
     return out
