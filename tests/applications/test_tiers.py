@@ -151,3 +151,23 @@ def test_tiers_on_the_program_form(client: TestClient, world: World) -> None:
     assert ok.status_code == 303, ok.text
     detail = client.get(f"/programs/{pid}", headers=headers)
     assert 'data-tier="lab"' in detail.text and "aibase.com/news/14082" in detail.text
+
+
+def test_the_profile_says_what_tiers_read(client: TestClient, world: World) -> None:
+    url, headers = "/api/v1/applications/profile", world.buyer.headers
+    bad = client.put(url, headers=headers, json={"organisation_type": "ngo"})
+    assert (bad.status_code, bad.json()["field"]) == (422, "organisation_type")
+    saved = client.put(url, headers=headers, json={"organisation_type": "university",
+                                                   "project_lead": "national"})
+    assert saved.status_code == 200, saved.text
+    got = client.get(url, headers=headers).json()
+    assert (got["organisation_type"], got["project_lead"]) == ("university", "national")
+    lab = TIERS[1] | {"rule": {"all": [{"field": "organisation_type", "op": "in",
+                                        "value": ["university", "research_institute"]}]}}
+    client.patch(f"/api/v1/programs/{world.program.id}", headers=world.bureau.headers,
+                 json={"tiers": [lab]})
+    preview = client.post(f"/api/v1/programs/{world.program.id}/eligibility",
+                          headers=headers, json={}).json()
+    assert preview["tier"]["key"] == "lab"
+    form = client.get("/applications/profile", headers=headers)
+    assert form.status_code == 200 and 'name="organisation_type"' in form.text

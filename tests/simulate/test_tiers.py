@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -37,3 +38,27 @@ def test_each_startup_spends_at_the_rate_of_its_tier() -> None:
                            voucher["max_rate"]))
     assert seen[True] == {("0.60", "0.60", "0.60")}
     assert seen[False] == {("0.40", "0.30", "0.60")}
+
+
+def test_the_shipped_shanghai_comparison_uses_the_presets_tier() -> None:
+    from suanli.programs import presets
+    from suanli.simulate.loading import load_scenario
+    from tests.simulate.helpers import SCENARIOS
+
+    city = load_scenario(SCENARIOS / "shanghai-city-30.yaml")
+    tiered = load_scenario(SCENARIOS / "shanghai-early-stage-100.yaml")
+    assert city.policy.tiers == [] and city.policy.rates.state == tiered.policy.rates.state
+    (tier,) = tiered.policy.tiers
+    (preset_tier,) = presets.get("shanghai").values["tiers"]  # type: ignore[union-attr]
+    assert (tier["rule"], tier["rate"]) == (preset_tier["rule"], preset_tier["rate"]) \
+        == (preset_tier["rule"], "1.00")
+    # Laid over the small world, the early-stage firms spend at 100 %, the rest at 30 %.
+    small = variant(weeks=2, policy={"rates": {"state": "0.30", "commercial": "0.30"},
+                                     "max_rate": "0.30", "tiers": [tier]})
+    world = build_world(small)
+    young = {s.id for s in world.startups  # the age as the rules read it: 2 decimals
+             if Decimal(f"{s.age_years:.2f}") <= 3 and s.headcount <= 100}
+    run = simulate(small, world, keep_rounds=True)
+    rates = {(v["holder"] in young, v["rate"]["state"])
+             for r in run.rounds for v in r.snapshot["vouchers"]}
+    assert rates == {(True, "1.00"), (False, "0.30")}

@@ -41,6 +41,8 @@ class StartupProfile(Base):
     # Organisations (slugs) the firm declares itself affiliated with: a program that forbids
     # affiliated providers does not pay for compute bought from them.
     affiliates: Mapped[list[str] | None] = mapped_column(JSONDoc)
+    organisation_type: Mapped[str | None] = mapped_column(String(32))  # criteria.py choices
+    project_lead: Mapped[str | None] = mapped_column(String(16))  # none/provincial/national
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

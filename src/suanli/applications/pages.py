@@ -32,7 +32,8 @@ Applicant = Annotated[Principal, Guard(perms.APPLICATIONS_APPLY)]
 Reader = Annotated[Principal, Guard(perms.APPLICATIONS_READ)]
 PROFILE_INPUTS = ("registered_city", "annual_revenue_cny", "research_project_member",
                   "research_project_number", "headcount", "founded_on", "model_filings",
-                  "credit_record", "other_subsidies", "affiliates")
+                  "credit_record", "other_subsidies", "affiliates", "organisation_type",
+                  "project_lead")
 
 
 def cities(request: Request) -> list[tuple[str, str]]:
@@ -55,6 +56,8 @@ def profile_body(fields: dict[str, str]) -> dict[str, Any]:
         "credit_record": get["credit_record"] or None,
         "other_subsidies": [s.strip() for s in get["other_subsidies"].split(",") if s.strip()],
         "affiliates": [s.strip() for s in get["affiliates"].replace(",", " ").split()],
+        "organisation_type": get["organisation_type"] or None,
+        "project_lead": get["project_lead"] or None,
     }
 
 
@@ -75,6 +78,8 @@ def profile_inputs(values: dict[str, Any]) -> dict[str, str]:
         "credit_record": str(values.get("credit_record") or ""),
         "other_subsidies": ", ".join(values.get("other_subsidies") or []),
         "affiliates": ", ".join(values.get("affiliates") or []),
+        "organisation_type": values.get("organisation_type") or "",
+        "project_lead": values.get("project_lead") or "",
     }
 
 

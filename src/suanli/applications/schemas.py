@@ -35,6 +35,9 @@ class ProfileIn(BaseModel):
         default=None, description="ok: no default in 3 years; default_3y: a default")
     other_subsidies: list[Label] | None = Field(default=None, max_length=20,
                                                 description="Other subsidies already held")
+    organisation_type: Literal["company", "university", "research_institute"] | None = None
+    project_lead: Literal["none", "provincial", "national"] | None = Field(
+        default=None, description="Lead of a government project, and at which level")
     affiliates: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]] | None = \
         Field(default=None, max_length=50,
               description="Organisations (slugs) your firm is affiliated with: shareholders, "

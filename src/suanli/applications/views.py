@@ -53,6 +53,7 @@ def profile_columns(body: ProfileIn) -> dict[str, Any]:
         "other_subsidies": None if body.other_subsidies is None
         else [s.strip() for s in body.other_subsidies],
         "affiliates": None if body.affiliates is None else sorted(set(body.affiliates)),
+        "organisation_type": body.organisation_type, "project_lead": body.project_lead,
     }
 
 
