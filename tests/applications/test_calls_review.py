@@ -48,6 +48,10 @@ def test_a_voucher_released_in_tranches(client: TestClient, world: World,
     voucher = vouchers.get(db, vid)
     assert vouchers.balance(db, voucher).available == 400_000_00
     assert programs.available_fen(db, world.program) == 9 * MILLION  # the rest is held
+    assert vouchers.balance(db, voucher).awaiting == 600_000_00
+    budget = client.get(f"/api/v1/programs/{pid}/budget", headers=world.bureau.headers).json()
+    assert (budget["issued_cny"], budget["outstanding_cny"], budget["awaiting_cny"],
+            budget["unissued_cny"]) == ("1000000.00", "400000.00", "600000.00", "9000000.00")
     url = f"/api/v1/vouchers/{vid}/tranches/1/release"
     assert client.post(url, headers=world.buyer.headers,
                        json={"reason": "trust me"}).status_code == 403
@@ -58,6 +62,7 @@ def test_a_voucher_released_in_tranches(client: TestClient, world: World,
     assert released.status_code == 200, released.text
     assert released.json()["available_cny"] == "1000000.00"
     assert released.json()["tranches"][1]["released_at"] is not None
+    assert released.json()["awaiting_cny"] == "0.00"
     again = client.post(url, headers=world.reviewer.headers, json={"reason": "again"})
     assert (again.status_code, again.json()["field"]) == (409, "tranche")
     assert verify(db).ok
@@ -166,6 +171,8 @@ def test_calls_and_tranches_on_the_pages(client: TestClient, world: World,
     vid = apply(client, world.buyer, pid)["voucher_id"]
     page = client.get(f"/vouchers/{vid}", headers=world.reviewer.headers)
     assert 'data-tranche="1" data-released="no"' in page.text and 'id="release-1"' in page.text
+    program_page = client.get(f"/programs/{pid}", headers=headers).text
+    assert 'data-testid="awaiting">600,000.00' in program_page
     assert 'id="release-1"' not in client.get(f"/vouchers/{vid}",
                                               headers=world.buyer.headers).text
     blank = client.post(f"/vouchers/{vid}/tranches/1/release", headers=world.reviewer.headers,

@@ -204,6 +204,8 @@ class BudgetRead(BaseModel):
     held_cny: str = Field(description="Reserved on vouchers by contracts")
     spent_cny: str
     returned_cny: str = Field(description="Given back by expiry and clawback")
+    awaiting_cny: str = Field(default="0.00", description="Later tranches of issued vouchers, "
+                              "held on the budget until their milestones are confirmed")
     vouchers: int
 
 

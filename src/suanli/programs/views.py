@@ -129,4 +129,5 @@ def budget_read(view: BudgetView) -> BudgetRead:
                       unissued_cny=format_cny(view.unissued), issued_cny=format_cny(t.issued),
                       outstanding_cny=format_cny(t.outstanding), held_cny=format_cny(t.held),
                       spent_cny=format_cny(t.spent), returned_cny=format_cny(t.returned),
+                      awaiting_cny=format_cny(t.awaiting),
                       vouchers=t.vouchers)

@@ -43,6 +43,8 @@ class VoucherRead(BaseModel):
                                           description="Providers it never pays (affiliates)")
     max_contract_days: int | None = None
     contracts_signed_from: datetime | None = None
+    awaiting_cny: str = Field(default="0.00", description="Later tranches still held on "
+                              "the program's budget until their milestones")
     tranches: list[TrancheRead] = Field(default_factory=list,
                                         description="Release plan; empty: all at issue")
 

@@ -42,6 +42,7 @@ class VoucherBalance:
     held: int  # reserved by contracts (pending debits)
     spent: int  # posted debits other than returns to the program
     returned: int  # given back to the program by expiry or clawback
+    awaiting: int = 0  # later tranches still held on the program's budget (milestones)
 
 
 def snapshot(voucher: Voucher) -> dict[str, object]:
@@ -128,7 +129,7 @@ def balance(session: Session, voucher: Voucher) -> VoucherBalance:
     returned = repository.returned_totals(session, [voucher.id]).get(voucher.id, 0)
     return VoucherBalance(face_value=voucher.face_value_fen, available=totals.available,
                           held=totals.held, spent=totals.debits_posted - returned,
-                          returned=returned)
+                          returned=returned, awaiting=totals.credits_pending)
 
 
 def balances(session: Session, vouchers: list[Voucher]) -> dict[int, VoucherBalance]:
@@ -138,7 +139,8 @@ def balances(session: Session, vouchers: list[Voucher]) -> dict[int, VoucherBala
         totals = ledger.balance(session, voucher.account_code)
         back = returned.get(voucher.id, 0)
         out[voucher.id] = VoucherBalance(voucher.face_value_fen, totals.available, totals.held,
-                                         totals.debits_posted - back, back)
+                                         totals.debits_posted - back, back,
+                                         totals.credits_pending)
     return out
 
 

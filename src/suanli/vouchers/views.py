@@ -92,7 +92,7 @@ def reads(session: Session, vouchers: list[Voucher]) -> list[VoucherRead]:
             holder=holder, application_id=voucher.application_id, status=voucher.status,
             face_value_cny=format_cny(b.face_value), available_cny=format_cny(b.available),
             held_cny=format_cny(b.held), spent_cny=format_cny(b.spent),
-            returned_cny=format_cny(b.returned),
+            returned_cny=format_cny(b.returned), awaiting_cny=format_cny(b.awaiting),
             rates={"state": format_rate(voucher.rate_state_bp),
                    "commercial": format_rate(voucher.rate_commercial_bp)},
             domestic_bonus=format_rate(voucher.domestic_bonus_bp),
