@@ -182,3 +182,33 @@ def test_calls_and_tranches_on_the_pages(client: TestClient, world: World,
                        data={"reason": "report accepted"})
     assert done.status_code == 200 and 'data-tranche="1" data-released="yes"' in done.text
     assert verify(db).ok
+
+
+def test_batch_review_decides_each_on_its_own(client: TestClient, world: World,
+                                              db: Session) -> None:
+    pid = world.program.id
+    client.patch(f"/api/v1/programs/{pid}", headers=world.bureau.headers,
+                 json={"auto_approve": False})
+    save_profile(db, world.buyer.org_id)
+    save_profile(db, world.rival.org_id)
+    one = apply(client, world.buyer, pid, requested_value_cny="1500000.00")["id"]
+    two = apply(client, world.rival, pid)["id"]
+    url = "/api/v1/applications/decisions"
+    empty = client.post(url, headers=world.reviewer.headers,
+                        json={"application_ids": [], "decision": "approve", "reason": "x"})
+    assert empty.status_code == 422
+    done = client.post(url, headers=world.reviewer.headers, json={
+        "application_ids": [one, 999_999], "decision": "approve", "reason": "call 1 batch"})
+    assert done.status_code == 200, done.text
+    got = {r["application_id"]: r for r in done.json()}
+    assert got[one]["status"] == "voucher_issued" and got[999_999]["error"]["status"] == 404
+    app = client.get(f"/api/v1/applications/{one}", headers=world.reviewer.headers).json()
+    assert app["value_cny"] == "1500000.00"  # what it asked for
+    page = client.post("/review/batch", headers=world.reviewer.headers,
+                       data={"application_ids": [str(two)], "decision": "reject",
+                             "reason": "outside the call's focus"})
+    assert page.status_code == 200
+    assert f'data-application="{two}" data-status="rejected"' in page.text
+    assert client.post("/review/batch", headers=world.reviewer.headers,
+                       data={"decision": "approve", "reason": "x"}).status_code == 422
+    assert verify(db).ok

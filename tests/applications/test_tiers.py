@@ -97,6 +97,7 @@ def test_an_unknown_tier_fact_goes_to_a_reviewer_who_picks_the_tier(db: Session,
     decided = review.decide(db, application_id=application.id, approve=True,
                             reason="founded 2024, registry checked", value_fen=MILLION,
                             user_id=None, authority_ids=None, tier="startup")
+    assert decided.tier_key == "startup"
     voucher = vouchers.get(db, decided.voucher_id)
     assert voucher.tier_key == "startup" and voucher.rate_state_bp == 6000
     assert verify(db).ok
@@ -171,3 +172,28 @@ def test_the_profile_says_what_tiers_read(client: TestClient, world: World) -> N
     assert preview["tier"]["key"] == "lab"
     form = client.get("/applications/profile", headers=headers)
     assert form.status_code == 200 and 'name="organisation_type"' in form.text
+
+
+def test_a_reviewer_sets_the_tier_on_the_page(client: TestClient, world: World,
+                                              db: Session) -> None:
+    pid = world.program.id
+    client.patch(f"/api/v1/programs/{pid}", headers=world.bureau.headers,
+                 json={"tiers": TIERS})
+    save_profile(db, world.buyer.org_id, founded_on=None)  # the tier cannot be decided
+    made = client.post("/api/v1/applications", headers=world.buyer.headers,
+                       json={"program_id": pid}).json()
+    sent = client.post(f"/api/v1/applications/{made['id']}/submit",
+                       headers=world.buyer.headers).json()
+    assert sent["status"] == "needs_review"
+    page = client.get(f"/applications/{made['id']}", headers=world.reviewer.headers).text
+    assert 'name="tier"' in page and '<option value="lab">' in page
+    bad = client.post(f"/applications/{made['id']}/decision", headers=world.reviewer.headers,
+                      data={"decision": "approve", "reason": "ok", "value_cny": "1000000.00",
+                            "tier": "gold"})
+    assert bad.status_code == 422
+    client.post(f"/applications/{made['id']}/decision", headers=world.reviewer.headers,
+                data={"decision": "approve", "reason": "registry: founded 2025",
+                      "value_cny": "1000000.00", "tier": "startup"})
+    got = client.get(f"/api/v1/applications/{made['id']}", headers=world.buyer.headers).json()
+    assert got["tier"] == "startup" and got["status"] == "voucher_issued"
+    assert verify(db).ok

@@ -11,6 +11,8 @@ from suanli.applications import permissions as perms
 from suanli.applications.schemas import (
     ApplicationCreate,
     ApplicationRead,
+    BatchDecisionIn,
+    BatchDecisionRead,
     DecisionIn,
     PreviewIn,
     ProfileIn,
@@ -126,6 +128,21 @@ def upload_evidence(application_id: int, request: Request, session: DbSession,
     document = evidence.attach(session, principal, application_id=application_id,
                                filename=file.filename or "", data=data)
     return document_view(document)
+
+
+@router.post("/applications/decisions", response_model=list[BatchDecisionRead],
+             summary="Batch review: one decision and reason for several applications (an "
+                     "approval grants what each asked for); each is decided on its own")
+def decide_batch(body: BatchDecisionIn, session: DbSession, principal: Reviewer,
+                 _key: Idempotent) -> list[BatchDecisionRead]:
+    results = review.decide_batch(
+        session, application_ids=body.application_ids, approve=body.decision == "approve",
+        reason=body.reason, user_id=principal.user_id,
+        authority_ids=access.reviewed_ids(principal))
+    return [BatchDecisionRead(application_id=r.application_id, status=r.status,
+                              error=None if r.error is None else
+                              {"field": r.error.field, "detail": r.error.detail,
+                               "status": r.error.status}) for r in results]
 
 
 @router.post("/applications/{application_id}/decision", response_model=ApplicationRead,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 from suanli.applications import checks, repository, service, states
 from suanli.applications.models import Application
 from suanli.applications.states import ApplicationStatus as S
-from suanli.kit.errors import Conflict, NotFound, ValidationFailed
+from suanli.kit.errors import AppError, Conflict, NotFound, ValidationFailed
 from suanli.kit.money import format_cny_grouped
 from suanli.kit.timeutil import utcnow
 from suanli.programs import service as programs
@@ -135,3 +136,41 @@ def issue_pending(session: Session, *, application_id: int, user_id: int | None,
                        "waits for its voucher", field="status")
     program = programs.get(session, application.program_id)
     return service.issue_for(session, application, program, user_id=user_id, now=now)
+
+
+MAX_BATCH = 100
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    application_id: int
+    status: str | None  # after the decision; None when refused
+    error: AppError | None
+
+
+def decide_batch(session: Session, *, application_ids: Collection[int], approve: bool,
+                 reason: str | None, user_id: int | None,
+                 authority_ids: Collection[int] | None, now: datetime | None = None
+                 ) -> list[BatchResult]:
+    """Batch review (a call's applications at once): one decision and reason for each;
+    an approval grants what each asked for (the program's default when it asked for
+    nothing). Each is decided on its own: one refused leaves the others decided."""
+    now = now or utcnow()
+    if not 1 <= len(application_ids) <= MAX_BATCH:
+        raise ValidationFailed(f"name 1 to {MAX_BATCH} applications", field="application_ids")
+    out = []
+    for application_id in dict.fromkeys(application_ids):
+        try:
+            with session.begin_nested():
+                value = None
+                if approve:
+                    found = _locked(session, application_id, authority_ids)
+                    program = programs.get(session, found.program_id)
+                    value = found.requested_value_fen or program.default_value_fen
+                done = decide(session, application_id=application_id, approve=approve,
+                              reason=reason, value_fen=value, user_id=user_id,
+                              authority_ids=authority_ids, now=now)
+            out.append(BatchResult(application_id, str(done.status), None))
+        except AppError as exc:
+            out.append(BatchResult(application_id, None, exc))
+    return out

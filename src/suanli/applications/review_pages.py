@@ -45,12 +45,41 @@ def evidence_submit(application_id: int, request: Request, session: DbSession,
 
 @router.get("/review", response_class=HTMLResponse)
 def queue_page(request: Request, session: DbSession, principal: Reviewer) -> Response:
+    return _queue(request, session, principal)
+
+
+def _queue(request: Request, session: DbSession, principal: Principal, *, status: int = 200,
+           results: list[review.BatchResult] | None = None,
+           errors: dict[str, str] | None = None) -> Response:
     rows = review.queue(session, authority_ids=access.reviewed_ids(principal))
     programs = {p.id: p for p in program_repo.programs(
         session, authority_ids=access.reviewed_ids(principal), public=False)}
     orgs = program_repo.organisations(session, {a.organisation_id for a in rows})
-    return render(request, "applications/queue.html", applications=rows, programs=programs,
-                  orgs={k: o.slug for k, o in orgs.items()})
+    return render(request, "applications/queue.html", status, applications=rows,
+                  programs=programs, orgs={k: o.slug for k, o in orgs.items()},
+                  results=results or [], errors=errors or {})
+
+
+@router.post("/review/batch", response_class=HTMLResponse)
+async def batch_submit(request: Request, session: DbSession,
+                       principal: Reviewer) -> Response:
+    """Batch review from the queue: the ticked applications, one decision and reason."""
+    form = await request.form()
+    ids = [int(v) for v in form.getlist("application_ids") if isinstance(v, str) and v.isdigit()]
+    decision = str(form.get("decision") or "")
+    if decision not in ("approve", "reject") or not ids:
+        return _queue(request, session, principal, status=422, errors={
+            "application_ids" if not ids else "decision": "tick applications and choose "
+                                                          "approve or reject"})
+    try:
+        results = review.decide_batch(
+            session, application_ids=ids, approve=decision == "approve",
+            reason=str(form.get("reason") or ""), user_id=principal.user_id,
+            authority_ids=access.reviewed_ids(principal))
+    except AppError as exc:
+        return _queue(request, session, principal, status=exc.status,
+                      errors={exc.field or "form": exc.detail})
+    return _queue(request, session, principal, results=results)
 
 
 @router.post("/applications/{application_id}/decision", response_class=HTMLResponse)
@@ -67,7 +96,8 @@ def decision_submit(application_id: int, request: Request, session: DbSession,
             review.decide(session, application_id=application_id,
                           approve=decision == "approve", reason=fields.get("reason"),
                           value_fen=value, user_id=principal.user_id,
-                          authority_ids=access.reviewed_ids(principal))
+                          authority_ids=access.reviewed_ids(principal),
+                          tier=(fields.get("tier") or "").strip() or None)
     except MoneyError as exc:
         return detail(request, session, principal, application_id, status=422,
                       errors={"value_cny": str(exc).split(": ", 1)[-1]})

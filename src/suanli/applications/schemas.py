@@ -90,6 +90,20 @@ class DecisionIn(BaseModel):
                                          "chose")
 
 
+class BatchDecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    application_ids: list[int] = Field(min_length=1, max_length=100)
+    decision: Literal["approve", "reject"]
+    reason: Annotated[str, AfterValidator(plain)] = Field(min_length=1, max_length=1000)
+
+
+class BatchDecisionRead(BaseModel):
+    application_id: int
+    status: str | None = Field(description="After the decision; null when refused")
+    error: dict[str, Any] | None = Field(description="Why it was refused: field and detail")
+
+
 class EventRead(BaseModel):
     from_status: ApplicationStatus | None
     to_status: ApplicationStatus
