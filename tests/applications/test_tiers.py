@@ -86,8 +86,17 @@ def test_the_tier_cap_limits_the_firm(db: Session, program: Any) -> None:
     assert verify(db).ok
 
 
-def test_an_unknown_tier_fact_goes_to_a_reviewer_who_picks_the_tier(db: Session,
-                                                                      program: Any) -> None:
+def test_an_unknown_tier_fact_passes_the_tier_over(db: Session, program: Any) -> None:
+    application = apply(db, program, org(db, "vague"), founded_on=None)
+    assert application.status == S.VOUCHER_ISSUED and application.tier_key is None
+    assert application.evaluation["tier"]["undecided"] == "startup"
+    assert "passed over" in application.evaluation["tier"]["why"]
+    assert vouchers.get(db, application.voucher_id).rate_state_bp == 5000
+    assert verify(db).ok
+
+
+def test_a_reviewer_picks_the_tier(db: Session, program: Any) -> None:
+    programs.update(db, program=program, changes={"auto_approve": False}, user_id=None)
     application = apply(db, program, org(db, "vague"), founded_on=None)
     assert application.status == S.NEEDS_REVIEW
     with pytest.raises(ValidationFailed) as caught:
@@ -179,6 +188,8 @@ def test_a_reviewer_sets_the_tier_on_the_page(client: TestClient, world: World,
     pid = world.program.id
     client.patch(f"/api/v1/programs/{pid}", headers=world.bureau.headers,
                  json={"tiers": TIERS})
+    client.patch(f"/api/v1/programs/{pid}", headers=world.bureau.headers,
+                 json={"auto_approve": False})
     save_profile(db, world.buyer.org_id, founded_on=None)  # the tier cannot be decided
     made = client.post("/api/v1/applications", headers=world.buyer.headers,
                        json={"program_id": pid}).json()

@@ -66,9 +66,12 @@ def test_the_first_matching_tier_applies_and_says_why() -> None:
     assert "Large firms applies" in tiers.why(old_big)
     neither = tiers.choose(BASE, parsed, {"company_age_years": "9.00", "headcount": 10})
     assert neither.terms == BASE and "own rates" in tiers.why(neither)
-    unknown = tiers.choose(BASE, parsed, {"headcount": 900})
+    unknown = tiers.choose(BASE, parsed, {"headcount": 900})  # age not given: passed over
     assert unknown.undecided is not None and unknown.undecided.key == "startup"
-    assert unknown.terms == BASE and unknown.tried[0][1].outcome == Outcome.REVIEW
+    assert unknown.terms.tier == "big" and unknown.tried[0][1].outcome == Outcome.REVIEW
+    assert "Startups was passed over" in tiers.why(unknown)
+    nothing = tiers.choose(BASE, parsed, {})
+    assert nothing.terms == BASE and nothing.undecided is not None
     assert tiers.terms_for(BASE, parsed, "big") == old_big.terms
     assert tiers.terms_for(BASE, parsed, "gone") == BASE  # a tier edited away
     assert young.as_json()["tried"][0]["outcome"] == "pass"

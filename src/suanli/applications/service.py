@@ -164,9 +164,6 @@ def submit(session: Session, *, application: Application, user_id: int | None,
     elif verdict.outcome == rules.Outcome.REVIEW or not program.auto_approve:
         move(session, application, S.NEEDS_REVIEW, user_id=None, now=now,
              reason=_review_reason(verdict, program))
-    elif tier.undecided is not None:
-        move(session, application, S.NEEDS_REVIEW, user_id=None, now=now,
-             reason=tiers.why(tier))
     elif value > program.default_value_fen:
         move(session, application, S.NEEDS_REVIEW, user_id=None, now=now,
              reason="The rules pass, but the value asked for is above the automatic default")

@@ -243,7 +243,8 @@ class TierTriedRead(BaseModel):
 
 class TierChoiceRead(BaseModel):
     key: str | None = Field(description="The tier that applies; null: the program's own rates")
-    undecided: str | None = Field(description="A tier a reviewer must confirm or rule out")
+    undecided: str | None = Field(description="A tier passed over because a fact it reads "
+                                              "is not given (a reviewer may set it)")
     rate: str
     max_rate: str
     cap_per_firm_cny: str | None

@@ -8,8 +8,8 @@ A program's tiers are an ordered list; each holds a rule tree in the eligibility
       "source": "aibase.com/news/14082"}]
 
 The first tier whose rule passes applies; when none does, the program's own rates apply
-(the base). A tier whose rule needs review (a fact is missing) stops the search: the
-application goes to a reviewer, who sees which tier is open. `terms_for` is the one place
+(the base). A tier whose rule needs a missing fact is passed over (and named, so that a
+reviewer may set it). `terms_for` is the one place
 that turns a program's settings and a tier key into the rates a voucher carries: voucher
 issuance, settlement (through the voucher), the market's effective prices and the simulator
 all go through it.
@@ -62,7 +62,7 @@ class TierChoice:
 
     terms: RateTerms
     tried: tuple[tuple[Tier, rules.Evaluation], ...]
-    undecided: Tier | None  # a tier whose rule needs review before it can be ruled out
+    undecided: Tier | None  # the first tier passed over because a fact it reads is missing
 
     def as_json(self) -> dict[str, Any]:
         return {"key": self.terms.tier, "undecided": None if self.undecided is None
@@ -205,16 +205,19 @@ def terms_for(base: RateTerms, tiers: tuple[Tier, ...], key: str | None) -> Rate
 
 def choose(base: RateTerms, tiers: tuple[Tier, ...], facts: Mapping[str, object],
            names: Names | None = None) -> TierChoice:
-    """The first tier whose rule passes; a tier that needs review stops the search."""
+    """The first tier whose rule passes. A tier whose rule needs a fact the applicant did
+    not give is passed over (a tier grants more, so it is not granted on a guess) and
+    named in `undecided`, so the applicant and the reviewer see what would decide it."""
     tried: list[tuple[Tier, rules.Evaluation]] = []
+    undecided = None
     for tier in tiers:
         verdict = rules.evaluate(tier.rule, facts, names)
         tried.append((tier, verdict))
         if verdict.outcome == rules.Outcome.PASS:
-            return TierChoice(apply(base, tier), tuple(tried), None)
-        if verdict.outcome == rules.Outcome.REVIEW:
-            return TierChoice(base, tuple(tried), tier)
-    return TierChoice(base, tuple(tried), None)
+            return TierChoice(apply(base, tier), tuple(tried), undecided)
+        if verdict.outcome == rules.Outcome.REVIEW and undecided is None:
+            undecided = tier
+    return TierChoice(base, tuple(tried), undecided)
 
 
 def why(choice: TierChoice, lang: str = "en") -> str:
@@ -223,12 +226,13 @@ def why(choice: TierChoice, lang: str = "en") -> str:
     for tier, verdict in choice.tried:
         said = "; ".join(c.text(lang) for c in verdict.checks) or "no conditions"
         parts.append(f"{tier.name}: {verdict.outcome} ({said})")
-    if choice.undecided is not None:
-        head = f"A reviewer must confirm whether the tier {choice.undecided.name} applies"
-    elif choice.terms.tier is None:
+    if choice.terms.tier is None:
         head = "No tier applies; the program's own rates apply"
     else:
         head = f"The tier {choice.tried[-1][0].name} applies"
+    if choice.undecided is not None:
+        head += (f" (the tier {choice.undecided.name} was passed over: a fact it reads is not "
+                 "given; a reviewer may set it)")
     return head + (". " + " | ".join(parts) if parts else ".")
 
 
