@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from suanli.market.models import Contract, ContractState, Offer, Order, OrderStatus
 from suanli.metering.models import UsageRecord
 from suanli.providers.models import CaseStatus, Cluster, ComplianceCase
-from suanli.settlement.models import Claim, ContractSettlement
+from suanli.settlement.models import Claim, ContractSettlement, HoldChain, Invoice
 
 LIVE_CONTRACTS = (ContractState.RESERVED, ContractState.RUNNING)
 
@@ -120,3 +120,37 @@ def claims_by_status(session: Session, claimant_ids: Collection[int]
             .where(Claim.claimant_org_id.in_(sorted(claimant_ids)))
             .group_by(Claim.status))
     return {str(s): (int(n), int(a)) for s, n, a in session.execute(stmt)}
+
+
+def usage_spans(session: Session, contract_id: int) -> list[tuple[datetime, datetime, int]]:
+    """(start, end, billable GPU-seconds) of every usage record of a contract."""
+    stmt = (select(UsageRecord.started_at, UsageRecord.ended_at,
+                   UsageRecord.billable_gpu_seconds)
+            .where(UsageRecord.contract_id == contract_id).order_by(UsageRecord.started_at))
+    return [(s, e, int(n)) for s, e, n in session.execute(stmt)]
+
+
+def settlements_of(session: Session, contract_id: int
+                   ) -> list[tuple[ContractSettlement, str]]:
+    """The contract's daily settlements, oldest first, each with its invoice's number."""
+    stmt = (select(ContractSettlement, Invoice.number)
+            .join(Invoice, ContractSettlement.invoice_id == Invoice.id)
+            .where(ContractSettlement.contract_id == contract_id)
+            .order_by(ContractSettlement.period, ContractSettlement.id))
+    return [(row, number) for row, number in session.execute(stmt)]
+
+
+def claims_of(session: Session, contract_id: int) -> list[Claim]:
+    stmt = select(Claim).where(Claim.contract_id == contract_id).order_by(Claim.id)
+    return list(session.execute(stmt).scalars())
+
+
+def hold_chains(session: Session, contract_id: int) -> list[HoldChain]:
+    stmt = (select(HoldChain).where(HoldChain.contract_id == contract_id)
+            .order_by(HoldChain.side))
+    return list(session.execute(stmt).scalars())
+
+
+def contracts_of_order(session: Session, order_id: int) -> list[Contract]:
+    stmt = select(Contract).where(Contract.order_id == order_id).order_by(Contract.id)
+    return list(session.execute(stmt).scalars())
