@@ -71,6 +71,7 @@ def include_domains(app: FastAPI) -> None:
 def _include_dashboards(app: FastAPI) -> None:
     """Each role's home-page dashboard, order and contract pages, the help page."""
     from suanli.dashboards.detail_pages import router as detail_pages
+    from suanli.dashboards.exports import router as exports
     from suanli.dashboards.panels import register as register_dashboards
     from suanli.dashboards.role_panels import register as register_role_dashboards
     from suanli.web.help import router as help_pages
@@ -79,6 +80,7 @@ def _include_dashboards(app: FastAPI) -> None:
     register_role_dashboards()
     app.include_router(help_pages)
     app.include_router(detail_pages)
+    app.include_router(exports)
 
 
 def _include_settlement(app: FastAPI) -> None:
