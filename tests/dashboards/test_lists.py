@@ -120,3 +120,32 @@ def test_contracts_and_offers_lists_page_through_every_row(
     first = client.get("/market/provider/offers").text
     assert 'data-total="4"' in first and 'data-testid="pager-next"' in first
     assert 'data-total="1"' in client.get("/market/provider/offers?status=live").text
+
+
+def test_programs_applications_review_and_compliance_lists_page_and_search(
+        client: TestClient, db: Session, member: Callable[..., Any]) -> None:
+    from suanli.applications import service as applications
+    from tests.programs.factory import make_program
+
+    admin = member(Role.PLATFORM_ADMIN)
+    authority = member(Role.PROGRAM_ADMIN)
+    programs = [make_program(db, authority.org_id, name=f"Galaxy{n}")
+                for n in range(SIZE + 1)]
+    buyers = [member(Role.BUYER) for _ in range(SIZE + 1)]
+    for buyer in buyers:
+        applications.create(db, program=programs[0], organisation_id=buyer.org_id,
+                            user_id=None, requested_value_fen=None)
+    db.commit()
+    login(client, admin.user.username)
+    for path, attr, total in (("/programs", "data-program", SIZE + 1),
+                              ("/applications", "data-application", SIZE + 1)):
+        first, second = client.get(path).text, client.get(f"{path}?page=2").text
+        assert f'data-total="{total}"' in first, path
+        assert len(set(_ids(first, attr)) | set(_ids(second, attr))) == total, path
+    found = client.get("/programs?q=GALAXY2").text
+    assert _ids(found, "data-program") == [programs[2].id]
+    assert 'data-total="0"' in client.get("/applications?status=approved").text
+    assert 'data-total="4"' in client.get("/applications?status=draft").text
+    client.cookies.clear()
+    login(client, member(Role.AUDITOR).user.username)
+    assert 'data-testid="pager"' in client.get("/compliance").text
