@@ -41,3 +41,21 @@ def test_the_home_page_links_to_help(client: TestClient, member: Callable[..., A
     login(client, member(Role.PROVIDER).user.username)
     page = client.get("/").text
     assert 'href="/help"' in page and 'href="/help#3a090"' in page
+
+
+@pytest.mark.parametrize(("role", "path", "anchors"), [
+    (Role.PROVIDER, "/providers/data-centres", {"pue"}),
+    (Role.PROVIDER, "/providers/clusters", {"3a090"}),
+    (Role.BUYER, "/catalog/accelerators", {"3a090", "tpp"}),
+    (Role.BUYER, "/catalog/hubs", {"pue"}),
+    (Role.PLATFORM_ADMIN, "/market/rounds", {"round", "shadow-price"}),
+    (Role.BUYER, "/market/orders/new", {"voucher", "hold"}),
+])
+def test_fields_link_their_terms_to_the_glossary(
+        client: TestClient, member: Callable[..., Any], reference_data: None, role: Role,
+        path: str, anchors: set[str]) -> None:
+    login(client, member(role).user.username)
+    page = client.get(path)
+    assert page.status_code == 200, path
+    linked = set(re.findall(r'data-help="([a-z0-9-]+)"', page.text))
+    assert anchors <= linked <= {a for a, _ in TERMS}
