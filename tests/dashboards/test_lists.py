@@ -149,3 +149,43 @@ def test_programs_applications_review_and_compliance_lists_page_and_search(
     client.cookies.clear()
     login(client, member(Role.AUDITOR).user.username)
     assert 'data-testid="pager"' in client.get("/compliance").text
+
+
+def test_the_review_and_compliance_queues_page_through_every_row(
+        client: TestClient, db: Session, member: Callable[..., Any]) -> None:
+    from decimal import Decimal
+
+    from suanli.applications.models import Application
+    from suanli.applications.states import ApplicationStatus
+    from suanli.catalog.service import load_reference_data
+    from suanli.providers import service as providers
+    from suanli.providers.schemas import ClusterCreate, DataCentreCreate
+    from tests.programs.factory import make_program
+
+    load_reference_data(db)
+    reviewer = member(Role.REVIEWER)
+    program = make_program(db, reviewer.org_id)
+    buyers = [member(Role.BUYER) for _ in range(SIZE + 1)]
+    waiting = [Application(program_id=program.id, organisation_id=b.org_id, open_slot=True,
+                           status=ApplicationStatus.NEEDS_REVIEW, submitted_at=utcnow())
+               for b in buyers]
+    db.add_all(waiting)
+    provider = member(Role.PROVIDER)
+    dc = providers.register_data_centre(db, org_ids={provider.org_id}, data=DataCentreCreate(
+        name="DC q", hub_id="gs-qingyang", operator_type="state", pue=Decimal("1.20"),
+        green_share=Decimal("0.5"), racks=10))
+    for n in range(SIZE + 1):
+        providers.register_cluster(db, org_ids={provider.org_id}, data=ClusterCreate(
+            data_centre_id=dc.id, name=f"pending-{n}", accelerator_model="h20", nodes=1,
+            gpus_per_node=8, interconnect="RoCE"))
+    db.commit()
+    login(client, reviewer.user.username)
+    first, second = client.get("/review").text, client.get("/review?page=2").text
+    assert 'data-total="4"' in first
+    assert sorted(_ids(first, "data-application") + _ids(second, "data-application")) == \
+        sorted(a.id for a in waiting)
+    client.cookies.clear()
+    login(client, member(Role.AUDITOR).user.username)
+    first = client.get("/compliance").text
+    assert 'data-total="4"' in first and 'data-testid="pager-next"' in first
+    assert 'data-total="1"' in client.get("/compliance?q=pending-2").text
