@@ -98,3 +98,10 @@ def test_the_agent_token_is_made_on_the_cluster_page(
     login(client, member(Role.PROVIDER).user.username)
     assert client.post(f"/providers/clusters/{world.cluster.id}/agent", data={
         "csrf_token": client.cookies.get("suanli_csrf")}).status_code == 404
+
+
+def test_refusals_speak_chinese_on_chinese_pages(client: TestClient, world: World) -> None:
+    login(client, world.provider.user.username)
+    client.cookies.set("suanli_lang", "zh")
+    assert "请选择 sacct" in _upload(client, b"x", fmt="csv").text
+    assert "UTF-8编码" in _upload(client, b"\xff\xfe\x00bad").text

@@ -19,11 +19,16 @@ from suanli.metering.api import reporter_of
 from suanli.metering.importer import ImportReport, import_in
 from suanli.metering.rows import Format
 from suanli.providers import service as providers
-from suanli.web.render import render
+from suanli.web.i18n import translate
+from suanli.web.render import language, render
 
 router = APIRouter(include_in_schema=False)
 Uploader = Annotated[Principal, Guard(perms.USAGE_REPORT)]
 SHOWN_ERRORS = 200  # refused rows listed on the page; the counts cover all of them
+
+
+def _t(request: Request, key: str) -> str:
+    return translate(language(request), key)
 
 
 def _page(request: Request, *, report: ImportReport | None = None, fmt: str = "json",
@@ -45,16 +50,16 @@ def upload_submit(request: Request, session: DbSession, principal: Uploader,
     """Every valid row lands (as the CLI does by default); the report lists the others."""
     if fmt not in {str(f) for f in Format}:
         return _page(request, fmt="json", status=422,
-                     errors={"format": "choose sacct, prometheus or json"})
+                     errors={"format": _t(request, "usage.bad_format")})
     if file is None or not file.filename:
-        return _page(request, fmt=fmt, status=422, errors={"file": "choose a file"})
+        return _page(request, fmt=fmt, status=422, errors={"file": _t(request, "usage.no_file")})
     try:
         data = read_upload(request, file)
         text = data.decode("utf-8-sig")
     except AppError as exc:
         return _page(request, fmt=fmt, status=exc.status, errors={"file": exc.detail})
     except UnicodeDecodeError:
-        return _page(request, fmt=fmt, status=422, errors={"file": "the file is not UTF-8 text"})
+        return _page(request, fmt=fmt, status=422, errors={"file": _t(request, "usage.not_utf8")})
     report = import_in(session, lines=text.splitlines(), fmt=Format(fmt),
                        reporter=reporter_of(principal), filename=file.filename[:255])
     # 200 whenever rows landed (a 4xx would roll them back); 422 when nothing was usage.
