@@ -145,3 +145,17 @@ def test_the_order_page_shows_its_terms_to_its_buyer_only(
     page = client.get(f"/market/orders/{order_id}")
     assert page.status_code == 200 and "/cancel" not in page.text
     assert client.get("/market/orders/new").status_code == 403  # the form keeps its route
+
+
+@pytest.mark.parametrize("who", ["buyer", "provider", Role.PLATFORM_ADMIN, Role.AUDITOR])
+def test_every_link_on_the_contract_page_opens_for_its_viewer(
+        client: TestClient, world: World, member: Callable[..., Any], who: Any) -> None:
+    import re
+
+    user = member(who) if isinstance(who, Role) else getattr(world, who)
+    login(client, user.user.username)
+    for path in (f"/market/contracts/{world.contract.id}", "/"):
+        page = client.get(path).text
+        links = set(re.findall(r'href="(/[^"#]*)', page)) - {"/logout"}
+        broken = {link: client.get(link).status_code for link in links}
+        assert {k: v for k, v in broken.items() if v >= 400} == {}, path

@@ -18,6 +18,7 @@ from suanli.market import permissions as market_perms
 from suanli.market import views
 from suanli.market.models import Contract
 from suanli.market.schemas import Id
+from suanli.vouchers import permissions as voucher_perms
 from suanli.web import charts
 from suanli.web.i18n import translate
 from suanli.web.render import language, render
@@ -59,6 +60,10 @@ def contract_page(contract_id: Id, request: Request, session: DbSession,
     booked = contracted_per_day(view.contract)
     return render(request, "dashboards/contract.html", view=view,
                   terms=views.contract(view.contract), booked=booked,
+                  order_link=principal.can(market_perms.ORDERS_READ)
+                  and view.contract.buyer_org_id in (views.buyer_scope(principal)
+                                                     or {view.contract.buyer_org_id}),
+                  voucher_link=principal.can(voucher_perms.VOUCHERS_READ),
                   chart=_delivery_chart(request, view))
 
 
