@@ -21,6 +21,7 @@ from suanli.market.clearing.book import Book
 from suanli.market.clearing.market import IntArray
 
 CANDIDATES = 8  # windows tried per order and attempt
+DEPTH = 1  # an ejected order with no room left may itself eject others, this deep
 EPS = 1e-6  # CNY: a move must gain more than this
 
 
@@ -32,6 +33,7 @@ class Improver:
         m = book.m
         self.on_offer: list[set[int]] = [set() for _ in range(m.n_offers)]
         self.on_voucher: list[set[int]] = [set() for _ in range(len(m.balance))]
+        self.journal: list[tuple[bool, int, int]] = []  # (placed?, pair, start), to undo
         for o, (pair, _) in book.assign.items():
             self.on_offer[int(m.pair_offer[pair])].add(o)
             if m.voucher[o] >= 0:
@@ -40,6 +42,7 @@ class Improver:
     def _place(self, pair: int, start: int) -> None:
         m = self.book.m
         self.book.place(pair, start)
+        self.journal.append((True, pair, start))
         o = int(m.pair_order[pair])
         self.on_offer[int(m.pair_offer[pair])].add(o)
         if m.voucher[o] >= 0:
@@ -49,10 +52,21 @@ class Improver:
         m = self.book.m
         pair, start = self.book.assign[o]
         self.book.remove(o)
+        self.journal.append((False, pair, start))
         self.on_offer[int(m.pair_offer[pair])].discard(o)
         if m.voucher[o] >= 0:
             self.on_voucher[int(m.voucher[o])].discard(o)
         return pair, start
+
+    def _undo(self, mark: int) -> None:
+        """Undo every placement and removal since ``len(self.journal)`` was ``mark``."""
+        while len(self.journal) > mark:
+            placed, pair, start = self.journal.pop()
+            if placed:
+                self._remove(int(self.book.m.pair_order[pair]))
+            else:
+                self._place(pair, start)
+            self.journal.pop()  # the entry the undoing itself wrote
 
     def value_of(self, o: int) -> float:
         return float(self.book.m.pair_value[self.book.assign[o][0]])
@@ -158,7 +172,7 @@ class Improver:
                 break
         return None if need.max() > 0 else chosen
 
-    def try_insert(self, o: int, floor: float = 0.0) -> float:
+    def try_insert(self, o: int, floor: float = 0.0, depth: int = 0) -> float:
         """Insert unmatched ``o`` by the cheapest ejection among its best windows; the gain
         over ``floor`` (0 when no move gained, and then nothing changed)."""
         m = self.book.m
@@ -170,7 +184,7 @@ class Improver:
                 moves.append((float(m.pair_value[pair]) - found[1] - floor, pair, start,
                               found[0]))
         for _, pair, start, ejected in sorted(moves, key=lambda x: -x[0]):
-            gain = self._apply(pair, start, ejected, floor)
+            gain = self._apply(pair, start, ejected, floor, depth)
             if gain > 0.0:
                 return gain
         return 0.0
@@ -184,12 +198,13 @@ class Improver:
             self._place(*old)
         return gain
 
-    def _apply(self, pair: int, start: int, ejected: list[int], floor: float) -> float:
+    def _apply(self, pair: int, start: int, ejected: list[int], floor: float,
+               depth: int) -> float:
         book, m = self.book, self.book.m
+        mark = len(self.journal)
         old = {q: self._remove(q) for q in ejected}
         if not book.fits(pair, start):  # a voucher the ejected orders did not pay from
-            for q in ejected:
-                self._place(*old[q])
+            self._undo(mark)
             return 0.0
         self._place(pair, start)
         gain = float(m.pair_value[pair]) - floor
@@ -199,13 +214,11 @@ class Improver:
             if found is not None:
                 self._place(*found)
                 gain += float(m.pair_value[found[0]])
+            elif depth < DEPTH:
+                gain += self.try_insert(q, 0.0, depth + 1)
         if gain > EPS:
             return gain
-        for q in [*ejected, int(m.pair_order[pair])]:  # undo, exactly
-            if q in book.assign:
-                self._remove(q)
-        for q in ejected:
-            self._place(*old[q])
+        self._undo(mark)
         return 0.0
 
 
@@ -219,6 +232,7 @@ def improve(book: Book, sequence: IntArray, attempts: int,
     while tried < attempts and not stop():
         gained = 0.0
         for o in sequence.tolist():
+            improver.journal.clear()
             if o in book.assign:
                 gained += improver.try_relocate(o)
             else:

@@ -49,15 +49,16 @@ from suanli.market.clearing.pricing import Priced, near_optimal, price
 
 log = logging.getLogger(__name__)
 # Above these sizes the LP relaxation is too slow (it grows faster than linearly with
-# the orders): greedy answer, Lagrangian bound.
+# the orders): Lagrangian bound, rounded and improved answer (`_lagrangian`).
 LP_ORDERS = 1_200
 LP_TRIPLES = 2_000_000
-# Work on markets past those sizes, calibrated on the 2-core machine so that 10,000 orders
-# x 1,000 offers x 168 slots take about 40 s: triples priced in all subgradient steps
-# (about 25 s), at most this many steps, and local search moves per order.
-PRICED_TRIPLES = 400_000_000
+# Work on markets past those sizes, calibrated so that 10,000 orders x 1,000 offers x 168
+# slots take under 50 s of CPU (one core): triples priced in all subgradient steps (66
+# steps, about 14 s), at most this many steps, and local search moves per order (about
+# 30 s).
+PRICED_TRIPLES = 500_000_000
 SUBGRADIENT_ROUNDS = 150
-IMPROVE_PER_ORDER = 3
+IMPROVE_PER_ORDER = 2
 
 
 @dataclass(frozen=True)
