@@ -15,7 +15,7 @@ from suanli.kit.money import format_cny
 from suanli.kit.timeutil import utcnow
 from suanli.market import offers_service, vouchers_port
 from suanli.market.capacity import HOUR, next_whole_hour
-from suanli.market.contracts import Match, write_contract
+from suanli.market.contracts import Match, reimbursed, write_contract
 from suanli.market.matching import ZERO, split_cost, subsidy_rate
 from suanli.market.models import Contract, ContractSource, Offer, OfferStatus
 from suanli.market.orders_service import acting_buyer
@@ -93,5 +93,7 @@ def instant_buy(session: Session, *, data: InstantBuy, org_ids: Collection[int],
             raise InsufficientFunds(f"voucher {voucher.id} has less left than the "
                                     f"{format_cny(subsidy)} CNY subsidy",
                                     field="voucher_id") from exc
-        raise InsufficientFunds(f"your cash does not cover your {format_cny(pays)} CNY share; "
+        # A buyer-reimbursed program's buyer holds the whole cost, reimbursed afterwards.
+        held = cost if subsidy and reimbursed(session, voucher) else pays
+        raise InsufficientFunds(f"your cash does not cover your {format_cny(held)} CNY share; "
                                 "ask the platform to record a deposit", field="cash") from exc

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from suanli.kit.repository import paged
 from suanli.market.models import Contract, ContractState
+from suanli.metering.models import UsageRecord
+from suanli.settlement.charges import Billed, portion_until
 from suanli.settlement.models import Claim, ClaimStatus, ContractSettlement, HoldChain, Invoice
 
 
@@ -47,6 +49,35 @@ def billed_fen(session: Session, contract_id: int) -> int:
     stmt = select(func.coalesce(func.sum(ContractSettlement.charge_fen), 0)).where(
         ContractSettlement.contract_id == contract_id)
     return int(session.execute(stmt).scalar_one())
+
+
+def billed(session: Session, contract_id: int) -> Billed:
+    """What a contract's settlements billed so far: GPU-seconds, charge, subsidy."""
+    s = ContractSettlement
+    stmt = select(func.coalesce(func.sum(s.gpu_seconds), 0), func.coalesce(
+        func.sum(s.charge_fen), 0), func.coalesce(func.sum(s.voucher_fen), 0)).where(
+        s.contract_id == contract_id)
+    gpu_seconds, charge, subsidy = session.execute(stmt).one()
+    return Billed(int(gpu_seconds), int(charge), int(subsidy))
+
+
+def delivered(session: Session, contract_id: int, until: datetime | None
+              ) -> tuple[int, list[int]]:
+    """(billable GPU-seconds of all the contract's usage before `until`, the records that
+    run past it): a record over `until` counts for its time before it (None: all)."""
+    u = UsageRecord
+    ended = select(func.coalesce(func.sum(u.billable_gpu_seconds), 0)).where(
+        u.contract_id == contract_id)
+    if until is None:
+        return int(session.execute(ended).scalar_one()), []
+    total = int(session.execute(ended.where(u.ended_at <= until)).scalar_one())
+    stmt = select(u.id, u.billable_gpu_seconds, u.started_at, u.ended_at).where(
+        u.contract_id == contract_id, u.started_at < until, u.ended_at > until)
+    spanning = []
+    for record_id, billable, start, end in session.execute(stmt):
+        total += portion_until(int(billable), start, end, until)
+        spanning.append(int(record_id))
+    return total, spanning
 
 
 def contracts_to_settle(session: Session, until: datetime) -> list[Contract]:

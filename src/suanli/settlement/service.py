@@ -41,7 +41,15 @@ from suanli.programs.models import Program
 from suanli.settlement import chains, claims
 from suanli.settlement import repository as repo
 from suanli.settlement.accounts import buyer_cash, payout_account, receivable_account
-from suanli.settlement.charges import Shares, charge_fen, period_bounds, period_of, split
+from suanli.settlement.charges import (
+    Shares,
+    period_bounds,
+    period_of,
+    plan,
+    running,
+    split,
+    subsidy_due,
+)
 from suanli.settlement.models import ContractSettlement, HoldChain, Invoice, Side
 from suanli.vouchers import service as vouchers
 
@@ -130,15 +138,20 @@ def settle_contract(session: Session, *, contract: Contract, period: date, final
     if final and repo.has_final(session, contract.id):
         return None, False
     records = metering.unsettled(session, contract_id=contract.id, until=until)
-    if not records and not final:
+    billed = repo.billed(session, contract.id)
+    delivered, spanning = repo.delivered(session, contract.id, until)
+    gpu_seconds = max(0, delivered - billed.gpu_seconds)
+    if not records and not gpu_seconds and not final:
         return None, False
     program = _program(session, contract)
+    rate = contract.subsidy_rate if program is not None else Decimal(0)
+    if charge is None:
+        charge, subsidy = running(delivered, contract.unit_price_fen, rate, billed)
+    else:
+        subsidy = subsidy_due(charge, rate, billed)
     voucher = chains.head(session, contract, Side.VOUCHER, now) if program else None
     buyer = chains.head(session, contract, Side.BUYER, now)
-    gpu_seconds = sum(r.billable_gpu_seconds for r in records)
-    if charge is None:
-        charge = charge_fen(gpu_seconds, contract.unit_price_fen)
-    shares = _shares(session, contract, program, voucher, buyer, charge)
+    shares = _shares(session, contract, program, voucher, buyer, charge, subsidy)
     specs = _moves(session, contract, program, voucher, buyer, shares, period, final)
     ledger.batch(session, specs, now=now)
     invoice = _invoice(session, contract.buyer_org_id, period)
@@ -154,7 +167,7 @@ def settle_contract(session: Session, *, contract: Contract, period: date, final
     metering.mark_settled(session, record_ids=[r.id for r in records], settlement_id=row.id)
     if program is not None and shares.voucher > 0:
         claims.open_claim(session, settlement=row, contract=contract, program=program,
-                          invoice=invoice, record_ids=[r.id for r in records])
+                          invoice=invoice, record_ids=[r.id for r in records] + spanning)
     audit.record(session, action="settlement.settle", object_type="contract_settlement",
                  object_id=row.id, after=_snapshot(row), organisation_id=contract.buyer_org_id)
     return row, True
@@ -171,7 +184,8 @@ def _reimbursed(program: Program | None) -> bool:
 
 
 def _shares(session: Session, contract: Contract, program: Program | None,
-            voucher: HoldChain | None, buyer: HoldChain | None, charge: int) -> Shares:
+            voucher: HoldChain | None, buyer: HoldChain | None, charge: int, subsidy: int
+            ) -> Shares:
     room = 0 if voucher is None else voucher.remaining - voucher.earmarked
     rate = contract.subsidy_rate if program is not None else Decimal(0)
     reimbursed = _reimbursed(program)
@@ -181,7 +195,7 @@ def _shares(session: Session, contract: Contract, program: Program | None,
             cash = ledger.balance(session, buyer_cash(session, contract.buyer_org_id)).available
         except NotFound:
             cash = 0
-    return split(charge, rate=rate, voucher_room=room,
+    return split(charge, rate=rate, voucher_room=room, subsidy=subsidy,
                  buyer_room=0 if buyer is None else buyer.remaining,
                  buyer_pays_all=reimbursed, cash_room=cash)
 
@@ -191,20 +205,19 @@ def _moves(session: Session, contract: Contract, program: Program | None,
            final: bool) -> list[TransferSpec]:
     """The linked batch: both chains moved on, the buyer's share paid out to the provider."""
     tag = f"contract:{contract.id}"
+    reimbursed = _reimbursed(program)
+    moves = plan(shares, reimbursed=reimbursed,
+                 voucher_remaining=0 if voucher is None else voucher.remaining,
+                 earmarked=0 if voucher is None else voucher.earmarked,
+                 buyer_remaining=0 if buyer is None else buyer.remaining, final=final)
     specs: list[TransferSpec] = []
     if voucher is not None:
-        if _reimbursed(program):
-            voucher.earmarked += shares.voucher
-            keep = voucher.earmarked if final else voucher.remaining
-            specs += chains.step(voucher, amount=0, keep=keep, prefix=f"{tag}:voucher:{period}",
-                                 reason="settlement-release", ref=tag, lasting=True)
-        else:
-            keep = 0 if final else voucher.remaining - shares.voucher
-            specs += chains.step(voucher, amount=shares.voucher, keep=keep,
-                                 prefix=f"{tag}:voucher:{period}", reason="settlement", ref=tag)
+        voucher.earmarked = moves.earmarked
+        specs += chains.step(voucher, amount=moves.voucher_post, keep=moves.voucher_keep,
+                             prefix=f"{tag}:voucher:{period}", ref=tag, lasting=reimbursed,
+                             reason="settlement-release" if reimbursed else "settlement")
     if buyer is not None:
-        keep = 0 if final else buyer.remaining - shares.from_hold
-        specs += chains.step(buyer, amount=shares.from_hold, keep=keep,
+        specs += chains.step(buyer, amount=moves.buyer_post, keep=moves.buyer_keep,
                              prefix=f"{tag}:buyer:{period}", reason="settlement", ref=tag)
     return specs + _payments(session, contract, shares, tag, period)
 
