@@ -78,3 +78,34 @@ def test_both_modes_pay_the_provider_every_charge(db: Session, mode: RedemptionM
     voucher = ledger.balance(db, world.voucher.account_code)
     assert (voucher.debits_posted, voucher.debits_pending) == (SUBSIDY, 0)
     assert verify(db).ok, verify(db).problem
+
+
+def test_days_bill_from_the_running_total_never_more_than_the_price(db: Session) -> None:
+    # Three days at 10.01: each day's usage alone is a fraction of a fen over a whole fen,
+    # so rounding day by day would bill 1 fen more than the price of the whole contract.
+    world = build_world(db, org_maker(db), days_ago=4, hours=72, ask="10.01")
+    use(db, world, (0, 23.7, 8), (23.7, 47.3, 8), (47.3, 72, 8))
+    for day in range(3):
+        service.settle_period(db, period_end=world.day1 + timedelta(days=day))
+    settled = rows(db, world.contract.id)
+    assert [r.final for r in settled] == [False, False, True]
+    assert sum(r.charge_fen for r in settled) == world.contract.cost_fen == 576_576
+    assert sum(r.voucher_fen for r in settled) == world.contract.subsidy_fen
+    assert sum(r.uncovered_fen for r in settled) == 0
+    assert verify(db).ok
+
+
+def test_a_job_over_midnight_is_billed_on_each_day_for_its_time_there(db: Session) -> None:
+    world = build_world(db, org_maker(db))
+    use(db, world, (20, 28, 8))  # 20:00 on day 1 to 04:00 on day 2 (Asia/Shanghai)
+    service.settle_period(db, period_end=world.day1)
+    (first,) = rows(db, world.contract.id)
+    assert (first.period, first.gpu_seconds, first.charge_fen) == (
+        world.day1, 8 * 4 * 3600, 32_000)
+    claim = db.execute(select(Claim)).scalars().one()
+    assert claim.evidence["usage"]["billable_gpu_seconds"] == 8 * 4 * 3600
+    assert len(claim.evidence["usage"]["record_ids"]) == 1  # the record, partly billed
+    service.settle_period(db, period_end=world.day2)
+    _, last = rows(db, world.contract.id)
+    assert (last.gpu_seconds, last.charge_fen, last.records) == (8 * 4 * 3600, 32_000, 1)
+    assert verify(db).ok
