@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -13,13 +14,14 @@ from sqlalchemy.orm import Session
 from suanli.kit.errors import Conflict
 from suanli.ledger import service as ledger
 from suanli.ledger.verify import verify
-from suanli.market import instant
+from suanli.market import contracts, instant
 from suanli.market.models import Contract
 from suanli.market.schemas import InstantBuy
 from suanli.metering.importer import Format, import_in
+from suanli.programs.enums import RedemptionMode
 from suanli.settlement import service
-from suanli.settlement.models import ContractSettlement
-from tests.settlement.usage import ANY
+from suanli.settlement.models import Claim, ContractSettlement
+from tests.settlement.usage import ANY, use
 from tests.settlement.world import World, build_world, org_maker
 
 
@@ -62,4 +64,31 @@ def test_a_partial_voucher_pays_what_is_left_and_the_buyer_the_rest(db: Session)
     (row,) = settled(db, second.id)
     assert (row.charge_fen, row.voucher_fen, row.buyer_fen, row.uncovered_fen) == (
         384_000, 58_000, 326_000, 0)
+    assert verify(db).ok
+
+
+@pytest.mark.parametrize("mode", list(RedemptionMode))
+@pytest.mark.parametrize("with_fee", [False, True])
+def test_a_cancellation_claim_says_so_and_carries_the_delivered_usage(
+        db: Session, mode: RedemptionMode, with_fee: bool) -> None:
+    world = build_world(db, org_maker(db), mode=mode, subsidise_cancellation=with_fee)
+    use(db, world, (0, 24, 8), (24, 30, 8))
+    at = world.start + timedelta(hours=30)
+    contracts.cancel_contract(db, contract_id=world.contract.id, buyer_ids=None, now=at)
+    hourly = 8 * 1000
+    fee = int(Decimal("0.2") * hourly * 18)  # the offer's 20 % on the 18 hours not begun
+    (row,) = settled(db, world.contract.id)
+    assert (row.kind, row.final, row.charge_fen) == ("cancellation", True, hourly * 30 + fee)
+    claim = db.execute(select(Claim)).scalars().one()
+    assert claim.kind == "cancellation" and claim.evidence["kind"] == "cancellation"
+    # By default the voucher subsidises the hours begun, not the fee for hours never run.
+    assert claim.amount_fen == (hourly * 30 + (fee if with_fee else 0)) // 2
+    assert claim.evidence["cancellation"] == {
+        "cancelled_at": at.isoformat(), "charge_fen": hourly * 30 + fee, "fee_fen": fee,
+        "fee_subsidised": with_fee}
+    delivered = claim.evidence["delivered"]
+    assert (delivered["records"], delivered["billable_gpu_seconds"]) == (2, 8 * 30 * 3600)
+    assert claim.claimant_org_id == (world.buyer.org_id if mode is
+                                     RedemptionMode.BUYER_REIMBURSED else world.provider.org_id)
+    assert row.uncovered_fen == 0
     assert verify(db).ok

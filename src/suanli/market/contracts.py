@@ -163,14 +163,20 @@ def get_contract(session: Session, contract_id: int, *, buyer_ids: Collection[in
 def cancellation_charge(contract: Contract, now: datetime) -> int:
     """What a cancellation at ``now`` costs: nothing before the start; after it, the hours
     begun at the unit price plus the offer's fee rate on the hours not yet begun."""
+    return cancellation_parts(contract, now)[0]
+
+
+def cancellation_parts(contract: Contract, now: datetime) -> tuple[int, int]:
+    """(the cancellation charge, of it the fee for the hours never begun), in fen."""
     if now < contract.start_at:
-        return 0
+        return 0, 0
     total = contract.gpu_hours // contract.gpus
     begun = min(total, math.ceil((now - contract.start_at) / HOUR))
     hourly = contract.unit_price_fen * contract.gpus
     fee = Decimal(contract.offer.cancel_fee_rate) * hourly * (total - begun)
-    charge = hourly * begun + int(fee.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
-    return min(charge, contract.cost_fen)
+    charge = min(hourly * begun + int(fee.quantize(Decimal(1), rounding=ROUND_HALF_EVEN)),
+                 contract.cost_fen)
+    return charge, max(0, charge - hourly * begun)
 
 
 def _settle_hold(session: Session, hold_id: str | None, amount: int, now: datetime) -> None:
@@ -198,18 +204,20 @@ def _holds_moved_on(session: Session, contract: Contract) -> bool:
 def cancel_contract(session: Session, *, contract_id: int, buyer_ids: Collection[int] | None,
                     now: datetime | None = None) -> Contract:
     """Cancel a reserved or running contract. Before the start both holds are voided;
-    after it the charge (see ``cancellation_charge``) is posted from the holds in the
-    contract's own voucher/buyer proportion and the rest released."""
+    after it the charge (see ``cancellation_charge``) is the contract's final settlement
+    (settlement splits it as the program says, see ``settlement_port``); without settlement
+    loaded, it is posted from the holds in the contract's voucher/buyer proportion."""
     now = now or utcnow()
     c = get_contract(session, contract_id, buyer_ids=buyer_ids, provider_ids=None
                      if buyer_ids is None else (), lock=True)
     if c.state not in (ContractState.RESERVED, ContractState.RUNNING):
         raise Conflict(f"the contract is {c.state}", field="state")
     before = snapshot(c)
-    charge = cancellation_charge(c, now)
-    if _holds_moved_on(session, c):
-        # Settlement owns the holds now: the cancellation is the contract's final settlement.
-        settlement_port.final_bill(session, contract=c, charge_fen=charge, now=now)
+    charge, fee = cancellation_parts(c, now)
+    if _holds_moved_on(session, c) or (now >= c.start_at and settlement_port.plugged_in()):
+        # The cancellation is the contract's final settlement.
+        settlement_port.final_bill(session, contract=c, charge_fen=charge, fee_fen=fee,
+                                   now=now)
         return _cancelled(session, c, before, charge, now)
     from_voucher = 0 if not c.cost_fen else int(
         (Decimal(charge) * c.subsidy_fen / c.cost_fen).quantize(Decimal(1),

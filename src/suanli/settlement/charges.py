@@ -106,7 +106,14 @@ def running(total_gpu_seconds: int, fen_per_gpu_hour: int, rate: Decimal, billed
 
 def subsidy_due(charge: int, rate: Decimal, billed: Billed) -> int:
     """The subsidy of a charge added to the running total (see `running`)."""
-    due = round_fen(Decimal(billed.charge + charge) * rate) - billed.subsidy
+    return subsidy_of(billed.charge + charge, rate, billed, charge)
+
+
+def subsidy_of(subsidised_total: int, rate: Decimal, billed: Billed, charge: int) -> int:
+    """What a settlement billing `charge` is granted when `subsidised_total` of everything
+    billed so far and now may be subsidised: its rate, rounded, less what earlier
+    settlements were granted, within 0..charge."""
+    due = round_fen(Decimal(subsidised_total) * rate) - billed.subsidy
     return max(0, min(due, charge))
 
 

@@ -44,13 +44,6 @@ def has_final(session: Session, contract_id: int) -> bool:
     return bool(session.execute(stmt).scalar_one())
 
 
-def billed_fen(session: Session, contract_id: int) -> int:
-    """What settlement has charged for a contract so far (all its days)."""
-    stmt = select(func.coalesce(func.sum(ContractSettlement.charge_fen), 0)).where(
-        ContractSettlement.contract_id == contract_id)
-    return int(session.execute(stmt).scalar_one())
-
-
 def billed(session: Session, contract_id: int) -> Billed:
     """What a contract's settlements billed so far: GPU-seconds, charge, subsidy."""
     s = ContractSettlement
@@ -78,6 +71,19 @@ def delivered(session: Session, contract_id: int, until: datetime | None
         total += portion_until(int(billable), start, end, until)
         spanning.append(int(record_id))
     return total, spanning
+
+
+def delivered_usage(session: Session, contract_id: int, *, most: int = 1000
+                    ) -> dict[str, object]:
+    """A contract's delivered usage as claim evidence: its records (the first `most` ids)
+    and their billable GPU-seconds."""
+    u = UsageRecord
+    count, seconds = session.execute(select(func.count(), func.coalesce(
+        func.sum(u.billable_gpu_seconds), 0)).where(u.contract_id == contract_id)).one()
+    ids = session.execute(select(u.id).where(u.contract_id == contract_id)
+                          .order_by(u.started_at, u.id).limit(most)).scalars()
+    return {"records": int(count), "record_ids": [int(i) for i in ids],
+            "billable_gpu_seconds": int(seconds)}
 
 
 def contracts_to_settle(session: Session, until: datetime) -> list[Contract]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -48,9 +49,9 @@ from suanli.settlement.charges import (
     plan,
     running,
     split,
-    subsidy_due,
+    subsidy_of,
 )
-from suanli.settlement.models import ContractSettlement, HoldChain, Invoice, Side
+from suanli.settlement.models import ContractSettlement, HoldChain, Invoice, Kind, Side
 from suanli.vouchers import service as vouchers
 
 
@@ -109,28 +110,48 @@ def last_day(contract: Contract) -> date:
     return period_of(contract.end_at - timedelta(microseconds=1))
 
 
+@dataclass(frozen=True)
+class Bill:
+    """What a settlement bills when its terms, not usage, set the charge (a cancellation)."""
+
+    charge: int
+    subsidy: int
+    kind: Kind
+    evidence: dict[str, Any]
+
+
 def settle_cancellation(session: Session, *, contract: Contract, charge_fen: int,
-                        now: datetime) -> ContractSettlement:
-    """Close a contract whose days settlement has begun billing, as its final settlement:
-    bill what the cancellation still owes (`charge_fen`, the whole cancellation charge,
-    less what the days already billed), then release both chains of holds."""
+                        fee_fen: int = 0, now: datetime) -> ContractSettlement:
+    """Close a cancelled contract as its final settlement: bill what the cancellation still
+    owes (`charge_fen`, the whole cancellation charge, less what the days already billed),
+    then release both chains of holds. The voucher subsidises the fee for hours never run
+    (`fee_fen`) only where its program says so (`subsidise_cancellation`)."""
     if repo.has_final(session, contract.id):
         raise Conflict(f"contract {contract.id} is already settled to its end", field="state")
     period = period_of(now)
     if repo.settlement(session, contract.id, period) is not None:
         raise Conflict(f"contract {contract.id} was settled for {period} already; cancel it "
                        "tomorrow or let it run to its end", field="state")
-    due = max(0, charge_fen - repo.billed_fen(session, contract.id))
+    program = _program(session, contract)
+    billed = repo.billed(session, contract.id)
+    due = max(0, charge_fen - billed.charge)
+    with_fee = program is not None and program.subsidise_cancellation
+    subsidised = charge_fen if with_fee else charge_fen - fee_fen
+    rate = contract.subsidy_rate if program is not None else Decimal(0)
+    evidence = {"cancellation": {
+        "cancelled_at": now.isoformat(), "charge_fen": charge_fen, "fee_fen": fee_fen,
+        "fee_subsidised": with_fee}, "delivered": repo.delivered_usage(session, contract.id)}
+    bill = Bill(due, subsidy_of(subsidised, rate, billed, due), Kind.CANCELLATION, evidence)
     done, _ = settle_contract(session, contract=contract, period=period, final=True,
-                              until=None, now=now, charge=due)
+                              until=None, now=now, bill=bill)
     assert done is not None  # neither a final nor this day's settlement existed
     return done
 
 
 def settle_contract(session: Session, *, contract: Contract, period: date, final: bool,
                     until: datetime | None, now: datetime | None = None,
-                    charge: int | None = None) -> tuple[ContractSettlement | None, bool]:
-    """Settle one contract for one day; (the settlement, whether it is new). `charge`
+                    bill: Bill | None = None) -> tuple[ContractSettlement | None, bool]:
+    """Settle one contract for one day; (the settlement, whether it is new). `bill`
     replaces the usage-priced charge (a cancellation bills by its terms, not by usage)."""
     existing = repo.settlement(session, contract.id, period)
     if existing is not None:
@@ -145,10 +166,8 @@ def settle_contract(session: Session, *, contract: Contract, period: date, final
         return None, False
     program = _program(session, contract)
     rate = contract.subsidy_rate if program is not None else Decimal(0)
-    if charge is None:
-        charge, subsidy = running(delivered, contract.unit_price_fen, rate, billed)
-    else:
-        subsidy = subsidy_due(charge, rate, billed)
+    charge, subsidy = (running(delivered, contract.unit_price_fen, rate, billed)
+                       if bill is None else (bill.charge, bill.subsidy))
     voucher = chains.head(session, contract, Side.VOUCHER, now) if program else None
     buyer = chains.head(session, contract, Side.BUYER, now)
     shares = _shares(session, contract, program, voucher, buyer, charge, subsidy)
@@ -160,6 +179,7 @@ def settle_contract(session: Session, *, contract: Contract, period: date, final
         buyer_org_id=contract.buyer_org_id, provider_org_id=contract.provider_org_id,
         program_id=program.id if program else None, voucher_id=contract.voucher_id,
         mode=str(program.redemption_mode) if program else None, records=len(records),
+        kind=Kind.USAGE if bill is None else bill.kind,
         gpu_seconds=gpu_seconds, unit_price_fen=contract.unit_price_fen,
         subsidy_rate=contract.subsidy_rate, charge_fen=shares.charge, voucher_fen=shares.voucher,
         buyer_fen=shares.buyer, uncovered_fen=shares.uncovered, transfer_ids=[s.id for s in specs])
@@ -167,7 +187,8 @@ def settle_contract(session: Session, *, contract: Contract, period: date, final
     metering.mark_settled(session, record_ids=[r.id for r in records], settlement_id=row.id)
     if program is not None and shares.voucher > 0:
         claims.open_claim(session, settlement=row, contract=contract, program=program,
-                          invoice=invoice, record_ids=[r.id for r in records] + spanning)
+                          invoice=invoice, record_ids=[r.id for r in records] + spanning,
+                          extra=None if bill is None else bill.evidence)
     audit.record(session, action="settlement.settle", object_type="contract_settlement",
                  object_id=row.id, after=_snapshot(row), organisation_id=contract.buyer_org_id)
     return row, True
@@ -254,7 +275,8 @@ def _invoice(session: Session, buyer_org_id: int, period: date) -> Invoice:
 
 def _snapshot(row: ContractSettlement) -> dict[str, object]:
     return {"contract_id": row.contract_id, "period": row.period.isoformat(),
-            "final": row.final, "records": row.records, "gpu_seconds": row.gpu_seconds,
+            "final": row.final, "kind": str(row.kind), "records": row.records,
+            "gpu_seconds": row.gpu_seconds,
             "charge_fen": row.charge_fen, "voucher_fen": row.voucher_fen,
             "buyer_fen": row.buyer_fen, "uncovered_fen": row.uncovered_fen}
 
