@@ -19,7 +19,7 @@ from suanli.market.models import Contract
 from suanli.market.schemas import InstantBuy
 from suanli.metering.importer import Format, import_in
 from suanli.programs.enums import RedemptionMode
-from suanli.settlement import service
+from suanli.settlement import claims, service
 from suanli.settlement.models import Claim, ContractSettlement
 from tests.settlement.usage import ANY, use
 from tests.settlement.world import World, build_world, org_maker
@@ -92,3 +92,47 @@ def test_a_cancellation_claim_says_so_and_carries_the_delivered_usage(
                                      RedemptionMode.BUYER_REIMBURSED else world.provider.org_id)
     assert row.uncovered_fen == 0
     assert verify(db).ok
+
+
+@pytest.mark.parametrize("mode", list(RedemptionMode))
+def test_usage_reported_after_the_final_settlement_is_billed_as_an_adjustment(
+        db: Session, mode: RedemptionMode) -> None:
+    world = build_world(db, org_maker(db), mode=mode)
+    use(db, world, (0, 24, 8))
+    service.settle_period(db, period_end=world.day1)
+    service.settle_period(db, period_end=world.day2)  # the end: nothing more that day
+    use(db, world, (24, 36, 8), ref="late")  # accepted: the program bills late usage
+    assert service.settle_period(db, period_end=world.day2).settled == 0  # that day is done
+    run = service.settle_period(db, period_end=world.day2 + timedelta(days=1))
+    assert (run.settled, run.adjusted, run.charge_fen) == (1, 1, 96_000)
+    *_, late = settled(db, world.contract.id)
+    assert (late.kind, late.final, late.charge_fen, late.voucher_fen, late.uncovered_fen) == (
+        "adjustment", False, 96_000, 48_000, 0)
+    found = list(db.execute(select(Claim).order_by(Claim.id)).scalars())
+    assert [c.kind for c in found] == ["usage", "adjustment"]
+    assert found[-1].evidence["invoice"]["charge_fen"] == 96_000
+    for claim in found:
+        claims.decide(db, claim_id=claim.id, approve=True, reason=None,
+                      authority_ids={world.authority.org_id}, user_id=None)
+    payout = ledger.balance(db, f"provider-payout:{world.provider.org_slug}")
+    assert payout.credits_posted == 192_000 + 96_000
+    voucher = ledger.balance(db, world.voucher.account_code)
+    assert (voucher.debits_posted, voucher.debits_pending) == (144_000, 0)
+    cash = ledger.balance(db, f"buyer-cash:{world.buyer.org_slug}")
+    assert cash.debits_posted - (cash.credits_posted - 10_000_000) == 144_000
+    assert cash.debits_pending == 0
+    assert service.settle_period(db, period_end=world.day2 + timedelta(days=2)).settled == 0
+    assert verify(db).ok, verify(db).problem
+
+
+def test_late_usage_is_refused_where_the_program_forbids_it(db: Session) -> None:
+    world = build_world(db, org_maker(db), refuse_late_usage=True)
+    use(db, world, (0, 24, 8))
+    service.settle_period(db, period_end=world.day2)
+    line = json.dumps({"contract_id": world.contract.id, "ref": "late", "gpus": 8,
+                       "start": (world.start + timedelta(hours=30)).isoformat(),
+                       "end": (world.start + timedelta(hours=36)).isoformat()})
+    report = import_in(db, lines=[line], fmt=Format.JSON, reporter=ANY)
+    (refused,) = report.rejected
+    assert refused.field == "end" and "refuses usage reported after" in refused.reason
+    assert report.accepted == 0

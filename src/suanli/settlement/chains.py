@@ -75,6 +75,24 @@ def step(row: HoldChain, *, amount: int, keep: int, prefix: str, reason: str,
     return moved.specs
 
 
+def grow(row: HoldChain, *, extra: int, prefix: str, reason: str, ref: str | None = None
+         ) -> tuple[TransferSpec, ...]:
+    """Reserve `extra` more on the chain (a claim for late usage will take it): the current
+    link is voided and the whole held again under `<prefix>-hold`, without an expiry, in
+    the same linked batch (the debit account must have `extra` available)."""
+    if extra <= 0:
+        return ()
+    specs: list[TransferSpec] = []
+    if row.remaining:
+        specs.append(TransferSpec.void(id=f"{prefix}-void", pending_id=row.hold_id,
+                                       reason=reason, ref=ref))
+    amount = row.remaining + extra
+    specs.append(TransferSpec.hold(id=f"{prefix}-hold", debit=row.debit, credit=row.credit,
+                                   amount=amount, reason=reason, ref=ref))
+    row.hold_id, row.remaining, row.expires_at = f"{prefix}-hold", amount, None
+    return tuple(specs)
+
+
 def current_holds(session: Session, contract: Contract) -> dict[Side, str | None]:
     """The hold each side of a contract stands on now (what a cancellation must void)."""
     out: dict[Side, str | None] = {}

@@ -86,6 +86,21 @@ def delivered_usage(session: Session, contract_id: int, *, most: int = 1000
             "billable_gpu_seconds": int(seconds)}
 
 
+def contracts_with_late_usage(session: Session) -> list[Contract]:
+    """Contracts settled to their end that have usage no settlement billed (reported late)."""
+    finished = select(ContractSettlement.contract_id).where(ContractSettlement.final.is_(True))
+    late = select(UsageRecord.contract_id).where(UsageRecord.settlement_id.is_(None),
+                                                 UsageRecord.contract_id.in_(finished))
+    stmt = select(Contract).where(Contract.id.in_(late)).order_by(Contract.id)
+    return list(session.execute(stmt).unique().scalars())
+
+
+def final_settlement(session: Session, contract_id: int) -> ContractSettlement | None:
+    stmt = select(ContractSettlement).where(ContractSettlement.contract_id == contract_id,
+                                            ContractSettlement.final.is_(True))
+    return session.execute(stmt).scalar_one_or_none()
+
+
 def contracts_to_settle(session: Session, until: datetime) -> list[Contract]:
     """Contracts begun before `until`, not cancelled, not yet settled at their end."""
     finished = select(ContractSettlement.contract_id).where(ContractSettlement.final.is_(True))

@@ -20,6 +20,7 @@ Money flow by redemption mode (a program setting):
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -27,7 +28,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from suanli import outbox
 from suanli.audit import service as audit
 from suanli.kit.errors import Conflict, NotFound
 from suanli.kit.timeutil import utcnow
@@ -35,13 +35,13 @@ from suanli.ledger import service as ledger
 from suanli.ledger.posting import TransferSpec
 from suanli.market import settlement_port
 from suanli.market.models import Contract, ContractState
+from suanli.metering import late_port
 from suanli.metering import service as metering
 from suanli.programs import service as programs
-from suanli.programs.enums import RedemptionMode
 from suanli.programs.models import Program
-from suanli.settlement import chains, claims
+from suanli.settlement import adjustments, billing, chains, claims
 from suanli.settlement import repository as repo
-from suanli.settlement.accounts import buyer_cash, payout_account, receivable_account
+from suanli.settlement.accounts import buyer_cash
 from suanli.settlement.charges import (
     Shares,
     period_bounds,
@@ -51,8 +51,7 @@ from suanli.settlement.charges import (
     split,
     subsidy_of,
 )
-from suanli.settlement.models import ContractSettlement, HoldChain, Invoice, Kind, Side
-from suanli.vouchers import service as vouchers
+from suanli.settlement.models import ContractSettlement, HoldChain, Kind, Side
 
 
 @dataclass
@@ -62,6 +61,7 @@ class RunReport:
     final: int = 0
     unchanged: int = 0
     charge_fen: int = 0
+    adjusted: int = 0  # contracts whose late usage was billed as an adjustment
 
 
 def settle_period(session: Session, *, period_end: date, now: datetime | None = None
@@ -81,6 +81,10 @@ def settle_period(session: Session, *, period_end: date, now: datetime | None = 
             report.settled += 1
             report.final += done.final
             report.charge_fen += done.charge_fen
+    for row in adjustments.settle_late(session, period=period_end, now=now):
+        report.settled += 1
+        report.adjusted += 1
+        report.charge_fen += row.charge_fen
     return report
 
 
@@ -132,7 +136,7 @@ def settle_cancellation(session: Session, *, contract: Contract, charge_fen: int
     if repo.settlement(session, contract.id, period) is not None:
         raise Conflict(f"contract {contract.id} was settled for {period} already; cancel it "
                        "tomorrow or let it run to its end", field="state")
-    program = _program(session, contract)
+    program = billing.program_of(session, contract)
     billed = repo.billed(session, contract.id)
     due = max(0, charge_fen - billed.charge)
     with_fee = program is not None and program.subsidise_cancellation
@@ -164,7 +168,7 @@ def settle_contract(session: Session, *, contract: Contract, period: date, final
     gpu_seconds = max(0, delivered - billed.gpu_seconds)
     if not records and not gpu_seconds and not final:
         return None, False
-    program = _program(session, contract)
+    program = billing.program_of(session, contract)
     rate = contract.subsidy_rate if program is not None else Decimal(0)
     charge, subsidy = (running(delivered, contract.unit_price_fen, rate, billed)
                        if bill is None else (bill.charge, bill.subsidy))
@@ -173,7 +177,7 @@ def settle_contract(session: Session, *, contract: Contract, period: date, final
     shares = _shares(session, contract, program, voucher, buyer, charge, subsidy)
     specs = _moves(session, contract, program, voucher, buyer, shares, period, final)
     ledger.batch(session, specs, now=now)
-    invoice = _invoice(session, contract.buyer_org_id, period)
+    invoice = billing.invoice_for(session, contract.buyer_org_id, period)
     row = ContractSettlement(
         contract_id=contract.id, period=period, final=final, invoice_id=invoice.id,
         buyer_org_id=contract.buyer_org_id, provider_org_id=contract.provider_org_id,
@@ -190,18 +194,9 @@ def settle_contract(session: Session, *, contract: Contract, period: date, final
                           invoice=invoice, record_ids=[r.id for r in records] + spanning,
                           extra=None if bill is None else bill.evidence)
     audit.record(session, action="settlement.settle", object_type="contract_settlement",
-                 object_id=row.id, after=_snapshot(row), organisation_id=contract.buyer_org_id)
+                 object_id=row.id, after=billing.snapshot(row),
+                 organisation_id=contract.buyer_org_id)
     return row, True
-
-
-def _program(session: Session, contract: Contract) -> Program | None:
-    if contract.voucher_id is None:
-        return None
-    return programs.get(session, vouchers.get(session, contract.voucher_id).program_id)
-
-
-def _reimbursed(program: Program | None) -> bool:
-    return program is not None and program.redemption_mode == RedemptionMode.BUYER_REIMBURSED
 
 
 def _shares(session: Session, contract: Contract, program: Program | None,
@@ -209,7 +204,7 @@ def _shares(session: Session, contract: Contract, program: Program | None,
             ) -> Shares:
     room = 0 if voucher is None else voucher.remaining - voucher.earmarked
     rate = contract.subsidy_rate if program is not None else Decimal(0)
-    reimbursed = _reimbursed(program)
+    reimbursed = billing.reimbursed(program)
     cash = 0
     if reimbursed:
         try:
@@ -226,7 +221,7 @@ def _moves(session: Session, contract: Contract, program: Program | None,
            final: bool) -> list[TransferSpec]:
     """The linked batch: both chains moved on, the buyer's share paid out to the provider."""
     tag = f"contract:{contract.id}"
-    reimbursed = _reimbursed(program)
+    reimbursed = billing.reimbursed(program)
     moves = plan(shares, reimbursed=reimbursed,
                  voucher_remaining=0 if voucher is None else voucher.remaining,
                  earmarked=0 if voucher is None else voucher.earmarked,
@@ -240,46 +235,25 @@ def _moves(session: Session, contract: Contract, program: Program | None,
     if buyer is not None:
         specs += chains.step(buyer, amount=moves.buyer_post, keep=moves.buyer_keep,
                              prefix=f"{tag}:buyer:{period}", reason="settlement", ref=tag)
-    return specs + _payments(session, contract, shares, tag, period)
+    return specs + billing.payments(session, contract, shares, tag, period)
 
 
-def _payments(session: Session, contract: Contract, shares: Shares, tag: str, period: date
-              ) -> list[TransferSpec]:
-    """The buyer's direct payment (if any), then the provider's payout of the buyer's share."""
-    receivable = receivable_account(session, contract.provider_org_id)
-    specs = []
-    if shares.direct:
-        specs.append(TransferSpec.transfer(
-            id=f"{tag}:buyer-direct:{period}", debit=buyer_cash(session, contract.buyer_org_id),
-            credit=receivable, amount=shares.direct, reason="settlement", ref=tag))
-    if shares.buyer:
-        specs.append(TransferSpec.transfer(
-            id=f"{tag}:payout:{period}", debit=receivable,
-            credit=payout_account(session, contract.provider_org_id), amount=shares.buyer,
-            reason="provider-payout", ref=tag))
-    return specs
+def refusing_late_usage(session: Session, contract_ids: Collection[int]) -> dict[int, str]:
+    """Of these contracts, those settled to their end whose program refuses late usage."""
+    out = {}
+    for contract_id in sorted(contract_ids):
+        final = repo.final_settlement(session, contract_id)
+        if final is None or final.program_id is None:
+            continue
+        program = programs.get(session, final.program_id)
+        if program.refuse_late_usage:
+            out[contract_id] = (
+                f"contract {contract_id} was settled to its end on {final.period} and its "
+                f"program ({program.name}) refuses usage reported after that "
+                "(refuse_late_usage)")
+    return out
 
 
-def _invoice(session: Session, buyer_org_id: int, period: date) -> Invoice:
-    found = repo.invoice_for(session, buyer_org_id, period)
-    if found is not None:
-        return found
-    invoice = Invoice(number=f"INV-{period:%Y%m%d}-{buyer_org_id:06d}",
-                      buyer_org_id=buyer_org_id, period=period)
-    repo.add(session, invoice)
-    outbox.emit(session, "invoice.issued", subject=("invoice", invoice.id), orgs={
-        "buyer": buyer_org_id}, payload={"invoice_id": invoice.id, "number": invoice.number,
-                                         "period": period})
-    return invoice
-
-
-def _snapshot(row: ContractSettlement) -> dict[str, object]:
-    return {"contract_id": row.contract_id, "period": row.period.isoformat(),
-            "final": row.final, "kind": str(row.kind), "records": row.records,
-            "gpu_seconds": row.gpu_seconds,
-            "charge_fen": row.charge_fen, "voucher_fen": row.voucher_fen,
-            "buyer_fen": row.buyer_fen, "uncovered_fen": row.uncovered_fen}
-
-
-# Cancelling a contract whose days this module has begun billing closes it here.
+# Cancelling a contract after its start closes it here; late usage asks here.
 settlement_port.plug_in(settle_cancellation)
+late_port.plug_in(refusing_late_usage)
