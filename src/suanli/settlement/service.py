@@ -1,8 +1,10 @@
 """Settling contracts: each day (Asia/Shanghai) and at contract end.
 
-For each contract begun before the end of the day and not yet settled at its end, the usage
-records no settlement has billed (ended by the day's end; all of them at contract end) are
-priced (`charges.charge_fen`), split between voucher and buyer (`charges.split`), and the
+For each contract begun before the end of the day and not yet settled at its end, the
+contract's usage up to the day's end (a record over midnight counts for its time before it;
+all of it at contract end) is priced from running totals (`charges.running`: the day bills
+what it adds to what earlier days billed), split between voucher and buyer
+(`charges.split`), and the
 two chains of holds move on in one linked ledger batch with deterministic ids
 (`contract:<id>:voucher:<day>-post`, `-hold`, `-void`), together with the payout of the
 buyer's share to the provider. The settlement row is unique per (contract, day): running a
@@ -12,8 +14,8 @@ Money flow by redemption mode (a program setting):
 
 * `provider_claims`: the voucher's share is posted to the provider's receivable now and
   claimed by the provider; approval pays it out, rejection returns it to the voucher.
-* `buyer_reimbursed` (Beijing): the buyer pays the whole charge now (its hold must cover
-  the whole cost); the voucher's share stays reserved in the voucher chain, earmarked for
+* `buyer_reimbursed` (Beijing): the buyer pays the whole charge now (the contract holds the
+  whole cost on its cash); the voucher's share stays reserved in the voucher chain, earmarked for
   the buyer's claim; approval posts it from the voucher and reimburses the buyer's cash,
   rejection releases it.
 """
