@@ -95,10 +95,12 @@ def contracts_with_late_usage(session: Session) -> list[Contract]:
     return list(session.execute(stmt).unique().scalars())
 
 
-def final_settlement(session: Session, contract_id: int) -> ContractSettlement | None:
-    stmt = select(ContractSettlement).where(ContractSettlement.contract_id == contract_id,
-                                            ContractSettlement.final.is_(True))
-    return session.execute(stmt).scalar_one_or_none()
+def final_settlements(session: Session, contract_ids: Collection[int]
+                      ) -> list[ContractSettlement]:
+    """The final settlements of these contracts (those settled to their end)."""
+    s = ContractSettlement
+    stmt = select(s).where(s.contract_id.in_(sorted(contract_ids)), s.final.is_(True))
+    return list(session.execute(stmt).scalars())
 
 
 def contracts_to_settle(session: Session, until: datetime) -> list[Contract]:

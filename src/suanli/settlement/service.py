@@ -243,15 +243,12 @@ def _moves(session: Session, contract: Contract, program: Program | None,
 def refusing_late_usage(session: Session, contract_ids: Collection[int]) -> dict[int, str]:
     """Of these contracts, those settled to their end whose program refuses late usage."""
     out = {}
-    for contract_id in sorted(contract_ids):
-        final = repo.final_settlement(session, contract_id)
-        if final is None or final.program_id is None:
-            continue
-        program = programs.get(session, final.program_id)
-        if program.refuse_late_usage:
-            out[contract_id] = (
-                f"contract {contract_id} was settled to its end on {final.period} and its "
-                f"program ({program.name}) refuses usage reported after that "
+    for final in repo.final_settlements(session, contract_ids):
+        program = programs.get(session, final.program_id) if final.program_id else None
+        if program is not None and program.refuse_late_usage:
+            out[final.contract_id] = (
+                f"contract {final.contract_id} was settled to its end on {final.period} and "
+                f"its program ({program.name}) refuses usage reported after that "
                 "(refuse_late_usage)")
     return out
 
