@@ -6,15 +6,16 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from suanli.kit.errors import Conflict, NotFound
 from suanli.ledger import service as ledger
 from suanli.ledger.models import Transfer
 from suanli.ledger.verify import verify
 from suanli.metering.models import UsageRecord
+from suanli.outbox.models import OutboxEvent
 from suanli.settlement import repository as repo
-from suanli.settlement import service
+from suanli.settlement import service, worker
 from suanli.settlement.charges import period_bounds
 from suanli.settlement.models import ContractSettlement, Invoice
 from tests.settlement.usage import use
@@ -112,8 +113,8 @@ def test_a_lapsed_hold_is_held_again_not_left_uncovered(db: Session, world: Worl
     assert verify(db).ok, verify(db).problem
 
 
-def test_a_lapsed_hold_the_payer_cannot_cover_again_fails_loudly(db: Session,
-                                                                  world: World) -> None:
+def test_a_lapsed_hold_the_payer_cannot_cover_again_fails_loudly(
+        db: Session, world: World, sessions: sessionmaker[Session]) -> None:
     use(db, world, (0, 24, 8))
     late = world.contract.end_at + timedelta(days=15)
     ledger.expire_holds(db, now=late)
@@ -121,11 +122,19 @@ def test_a_lapsed_hold_the_payer_cannot_cover_again_fails_loudly(db: Session,
                   f"buyer-deposit:{world.buyer.org_slug}")
     ledger.transfer(db, id="withdrawal", debit=cash, credit=bank,
                     amount=ledger.balance(db, cash).available, reason="refund")
-    with pytest.raises(Conflict) as caught:
-        service.settle_period(db, period_end=world.day2, now=late)
-    assert caught.value.field == "hold"
-    assert "buyer hold" in caught.value.detail and cash in caught.value.detail
+    before = transfers(db)
+    report = service.settle_period(db, period_end=world.day2, now=late)
+    assert report.settled == 0 and list(report.failed) == [world.contract.id]
+    reason = report.failed[world.contract.id]
+    assert "buyer hold of 1920.00 CNY lapsed" in reason and cash in reason
     assert repo.settlement(db, world.contract.id, world.day2) is None
+    assert transfers(db) == before  # nothing written for it, nothing billed as uncovered
+    # The worker settles the others and tells the platform.
+    db.commit()
+    worker.settle_yesterday(sessions, now=period_bounds(world.day2)[1] + timedelta(hours=1))
+    failed = db.execute(select(OutboxEvent).where(
+        OutboxEvent.kind == "settlement.run_failed")).scalars().one()
+    assert "lapsed" in failed.payload["error"]
 
 
 def test_settle_contract_end(db: Session, world: World) -> None:

@@ -23,7 +23,7 @@ Money flow by redemption mode (a program setting):
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -64,6 +64,8 @@ class RunReport:
     unchanged: int = 0
     charge_fen: int = 0
     adjusted: int = 0  # contracts whose late usage was billed as an adjustment
+    # Contracts not settled because a lapsed hold could not be held again: id -> why.
+    failed: dict[int, str] = field(default_factory=dict)
 
 
 def settle_period(session: Session, *, period_end: date, now: datetime | None = None
@@ -75,8 +77,16 @@ def settle_period(session: Session, *, period_end: date, now: datetime | None = 
         final = contract.end_at <= until
         # A contract that ended earlier is settled on its last day (settlement lagged).
         period = min(period_end, last_day(contract)) if final else period_end
-        done, new = settle_contract(session, contract=contract, period=period, final=final,
-                                    until=None if final else until, now=now)
+        try:
+            with session.begin_nested():  # a contract that fails leaves nothing behind
+                done, new = settle_contract(session, contract=contract, period=period,
+                                            final=final, until=None if final else until,
+                                            now=now)
+        except Conflict as exc:
+            if exc.field != "hold":
+                raise
+            report.failed[contract.id] = exc.detail  # the others settle; the run says so
+            continue
         if not new:
             report.unchanged += 1
         elif done is not None:
