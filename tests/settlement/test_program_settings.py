@@ -11,13 +11,15 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from suanli.kit.errors import Conflict
+from suanli.kit.errors import Conflict, ValidationFailed
 from suanli.ledger import service as ledger
 from suanli.ledger.verify import verify
 from suanli.market import contracts, instant
 from suanli.market.models import Contract
 from suanli.market.schemas import InstantBuy
+from suanli.metering import service as metering
 from suanli.metering.importer import Format, import_in
+from suanli.metering.parse_json import UsageRecordIn
 from suanli.programs.enums import RedemptionMode
 from suanli.settlement import claims, service
 from suanli.settlement.models import Claim, ContractSettlement
@@ -136,3 +138,7 @@ def test_late_usage_is_refused_where_the_program_forbids_it(db: Session) -> None
     (refused,) = report.rejected
     assert refused.field == "end" and "refuses usage reported after" in refused.reason
     assert report.accepted == 0
+    with pytest.raises(ValidationFailed) as caught:  # the usage API: a 422 naming the field
+        metering.report_usage(db, records=[UsageRecordIn.model_validate_json(line)],
+                              reporter=ANY, run="api")
+    assert caught.value.field == "records[0].end"
