@@ -27,7 +27,8 @@ EDGE = {**{c: e for e, c in MONEY.items()}, **{c: e for e, c in RATES.items()}}
 PLAIN = ("city", "name", "name_zh", "year", "provider_mode", "provider_slugs", "validity_days",
          "window_opens_at", "window_closes_at", "rules", "tiers", "auto_approve",
          "max_contract_days", "contracts_signed_from", "no_affiliated_providers", "tranches",
-         "forbid_other_subsidies", "redemption_mode", "eligibility_text", "source")
+         "forbid_other_subsidies", "redemption_mode", "partial_vouchers",
+         "subsidise_cancellation", "refuse_late_usage", "eligibility_text", "source")
 
 
 def changes_from(body: ProgramFields) -> dict[str, Any]:
@@ -87,7 +88,9 @@ def program_read(program: Program, authority: str) -> ProgramRead:
         else format_cny(program.second_review_above_fen),
         auto_approve=program.auto_approve,
         forbid_other_subsidies=program.forbid_other_subsidies,
-        redemption_mode=program.redemption_mode, eligibility_text=program.eligibility_text,
+        redemption_mode=program.redemption_mode, partial_vouchers=program.partial_vouchers,
+        subsidise_cancellation=program.subsidise_cancellation,
+        refuse_late_usage=program.refuse_late_usage, eligibility_text=program.eligibility_text,
         source=program.source, illustrative=program.illustrative,
         illustrative_fields=list(program.illustrative_fields))
 

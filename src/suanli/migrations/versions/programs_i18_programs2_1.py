@@ -1,7 +1,7 @@
 """programs: rates by applicant tier (programs.tiers)
 
 Revision ID: programs_i18_programs2_1
-Revises: programs_0001
+Revises: programs_i13_money2_1
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "programs_i18_programs2_1"
-down_revision = "programs_0001"
+down_revision = "programs_i13_money2_1"
 branch_labels = None
 depends_on = None
 
