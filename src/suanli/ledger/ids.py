@@ -14,7 +14,7 @@ SYSTEM_PREFIXES = (
     "buyer-cash:", "buyer-credit:", "buyer-deposit:", "claim:", "contract:", "credit:",
     "deposit:", "expire:", "program:", "program-budget:", "program-credit:", "program-fund:",
     "provider-payout:", "provider-receivable:", "treasury:", "voucher:", "voucher-clawback:",
-    "voucher-expire:", "voucher-issue:", "voucher-return:",
+    "voucher-expire:", "voucher-issue:", "voucher-return:", "voucher-tranche:",
 )
 
 

@@ -133,7 +133,7 @@ def _change_limit(session: Session, line: CreditLine, facility: str, org: Organi
         ledger.transfer(session, id=f"credit:{org.slug}:limit:{line.changes}",
                         debit=facility if delta > 0 else line.account_code,
                         credit=line.account_code if delta > 0 else facility,
-                        amount=abs(delta), reason="credit-limit", ref=f"credit-line:{line.id}")
+                        amount=abs(delta), reason="credit-limit", ref=f"credit:line:{line.id}")
     except ExceedsCredits as exc:
         raise InsufficientFunds(
             f"{org.slug} owes or holds more of its line than a limit of "

@@ -48,7 +48,7 @@ def pay(session: Session, *, bill_id: int, amount_fen: int | None, source: str,
     try:
         ledger.transfer(session, id=transfer_id, debit=debit, credit=line.account_code,
                         amount=amount, reason="credit-bill-payment",
-                        ref=(reference or f"credit-bill:{bill.id}")[:200], now=now)
+                        ref=(reference or f"credit:bill:{bill.id}")[:200], now=now)
     except ExceedsCredits as exc:
         raise InsufficientFunds(f"your cash does not cover {format_cny(amount)} CNY; ask the "
                                 "platform to record a deposit", field="cash") from exc
