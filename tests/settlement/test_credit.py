@@ -20,8 +20,9 @@ from suanli.kit.errors import Conflict, InsufficientFunds, ValidationFailed
 from suanli.kit.timeutil import to_shanghai, utcnow
 from suanli.ledger import service as ledger
 from suanli.ledger.verify import verify
-from suanli.market import funds
+from suanli.market import funds, orders_service
 from suanli.market.models import Contract
+from suanli.market.schemas import OrderCreate
 from suanli.programs import credit, credit_bills, credit_pay
 from suanli.programs.credit_terms import due_on, month_end
 from suanli.programs.models import Program
@@ -152,6 +153,12 @@ def test_an_unpaid_bill_past_its_due_day_blocks_buying_until_paid(db: Session) -
     with pytest.raises(Conflict) as blocked, db.begin_nested():
         world.buy(db, start=late, hours=4)
     assert blocked.value.field == "credit_bill" and f"{bill.due_on}" in blocked.value.detail
+    order = OrderCreate(accelerators=["h20"], gpus=1, duration_hours=4, earliest_start=late,
+                        latest_end=late + timedelta(days=1), limit_cny_per_gpu_hour="20.00")
+    with pytest.raises(Conflict) as no_order:
+        orders_service.place_order(db, data=order, org_ids={world.buyer.org_id}, user_id=None,
+                                   now=late - timedelta(hours=1))
+    assert no_order.value.field == "credit_bill"
     with pytest.raises(ValidationFailed) as only_platform:
         credit_pay.pay(db, bill_id=bill.id, amount_fen=None, source="bank",
                        buyer_ids={world.buyer.org_id}, reference="pay-1")
@@ -159,6 +166,8 @@ def test_an_unpaid_bill_past_its_due_day_blocks_buying_until_paid(db: Session) -
     credit_pay.pay(db, bill_id=bill.id, amount_fen=None, source="bank", buyer_ids=None,
                    reference="bank-transfer-77")
     assert world.buy(db, start=late, hours=4).buyer_org_id == world.buyer.org_id
+    assert orders_service.place_order(db, data=order, org_ids={world.buyer.org_id},
+                                      user_id=None, now=late - timedelta(hours=1)).id
     assert verify(db).ok, verify(db).problem
 
 

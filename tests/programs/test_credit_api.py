@@ -1,0 +1,95 @@
+"""The credit-line API: a program admin grants a line (limits refused naming
+`credit_limit_cny`), buyers read and pay their bills, the platform records bank payments."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from suanli.auth import service as auth_service
+from suanli.auth.roles import OrgKind
+from suanli.kit.timeutil import to_shanghai, utcnow
+from suanli.ledger import service as ledger
+from suanli.ledger.verify import verify
+from suanli.market import funds
+from suanli.programs import credit_bills
+from suanli.programs.credit_terms import month_end
+from tests.programs.world import World
+
+LINE = "/api/v1/programs/{}/credit-lines/acme"
+
+
+def enable(client: TestClient, world: World) -> None:
+    response = client.patch(f"/api/v1/programs/{world.program.id}",
+                            headers=world.bureau.headers, json={"credit_lines": True})
+    assert response.status_code == 200, response.text
+    assert response.json()["credit_lines"] is True
+
+
+@pytest.mark.parametrize(("limit", "status"), [("-1.00", 422), ("lots", 422), (1.5, 422),
+                                               ("1.001", 422)])
+def test_a_bad_limit_is_refused_naming_it(client: TestClient, world: World, limit: object,
+                                          status: int) -> None:
+    enable(client, world)
+    response = client.put(LINE.format(world.program.id), headers=world.bureau.headers,
+                          json={"credit_limit_cny": limit, "due_days": 10})
+    assert response.status_code == status, response.text
+    assert "credit_limit_cny" in response.text
+    lines = client.get(f"/api/v1/programs/{world.program.id}/credit-lines",
+                       headers=world.bureau.headers).json()
+    assert lines == []
+
+
+def test_off_by_default_and_only_the_programs_admin_grants(client: TestClient,
+                                                           world: World) -> None:
+    body = {"credit_limit_cny": "100.00", "due_days": 10}
+    off = client.put(LINE.format(world.program.id), headers=world.bureau.headers, json=body)
+    assert off.status_code == 409 and off.json()["field"] == "credit_lines"
+    enable(client, world)
+    for who in (world.other_bureau, world.buyer):
+        refused = client.put(LINE.format(world.program.id), headers=who.headers, json=body)
+        assert refused.status_code in (403, 404)
+
+
+def test_grant_bill_and_pay_through_the_api(client: TestClient, world: World,
+                                            db: Session) -> None:
+    enable(client, world)
+    granted = client.put(LINE.format(world.program.id), headers=world.bureau.headers,
+                         json={"credit_limit_cny": "5000.00", "due_days": 10})
+    assert granted.status_code == 200, granted.text
+    line = granted.json()
+    assert (line["credit_limit_cny"], line["available_cny"]) == ("5000.00", "5000.00")
+    provider = auth_service.create_organisation(db, slug="gpu-co", name="GPU Co",
+                                                kind=OrgKind.PROVIDER)
+    receivable = funds.ensure_receivable(db, provider)
+    # What settlement does with a day's usage: post from the line to the provider.
+    ledger.transfer(db, id="test-charge", debit=line["account"], credit=receivable,
+                    amount=120_000, reason="settlement")
+    first = to_shanghai(utcnow()).date().replace(day=1)
+    (bill,) = credit_bills.bill_month(db, month=first, now=month_end(first) + timedelta(1))
+    funds.record_deposit(db, organisation="acme", amount_fen=50_000, reference="b1")
+    db.commit()
+    mine = client.get("/api/v1/credit-bills", headers=world.buyer.headers).json()
+    assert [(b["id"], b["amount_cny"], b["outstanding_cny"]) for b in mine] == [
+        (bill.id, "1200.00", "1200.00")]
+    assert client.get("/api/v1/credit-bills", headers=world.rival.headers).json() == []
+    paid = client.post(f"/api/v1/credit-bills/{bill.id}/payments", headers=world.buyer.headers,
+                       json={"amount_cny": "500.00"})
+    assert paid.status_code == 201, paid.text
+    assert paid.json()["outstanding_cny"] == "700.00"
+    short = client.post(f"/api/v1/credit-bills/{bill.id}/payments",
+                        headers=world.buyer.headers, json={})
+    assert short.status_code == 409 and short.json()["field"] == "cash"
+    other = client.post(f"/api/v1/credit-bills/{bill.id}/payments",
+                        headers=world.rival.headers, json={})
+    assert other.status_code == 404
+    bank = client.post(f"/api/v1/credit-bills/{bill.id}/payments", headers=world.admin.headers,
+                       json={"source": "bank", "reference": "swift-1"})
+    assert bank.status_code == 201 and bank.json()["outstanding_cny"] == "0.00"
+    again = client.get(f"/api/v1/programs/{world.program.id}/credit-lines",
+                       headers=world.bureau.headers).json()
+    assert again[0]["available_cny"] == "5000.00"
+    assert verify(db).ok, verify(db).problem
