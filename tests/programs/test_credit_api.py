@@ -93,3 +93,29 @@ def test_grant_bill_and_pay_through_the_api(client: TestClient, world: World,
                        headers=world.bureau.headers).json()
     assert again[0]["available_cny"] == "5000.00"
     assert verify(db).ok, verify(db).problem
+
+
+def test_the_credit_lines_page_grants_and_shows_errors_in_place(client: TestClient,
+                                                                 world: World) -> None:
+    headers, pid = world.bureau.headers, world.program.id
+    off = client.get(f"/programs/{pid}/credit-lines", headers=headers)
+    assert off.status_code == 200 and 'data-testid="credit-off"' in off.text
+    enable(client, world)
+    detail = client.get(f"/programs/{pid}", headers=headers)
+    assert f'href="/programs/{pid}/credit-lines"' in detail.text
+    bad = client.post(f"/programs/{pid}/credit-lines", headers=headers,
+                      data={"organisation": "acme", "credit_limit_cny": "-5.00",
+                            "due_days": "10"})
+    assert bad.status_code == 422 and 'id="e-credit_limit_cny"' in bad.text
+    assert 'value="-5.00"' in bad.text  # as typed
+    nobody = client.post(f"/programs/{pid}/credit-lines", headers=headers,
+                         data={"organisation": "nobody", "credit_limit_cny": "5.00"})
+    assert nobody.status_code == 422 and 'id="e-organisation"' in nobody.text
+    made = client.post(f"/programs/{pid}/credit-lines", headers=headers, follow_redirects=False,
+                       data={"organisation": "acme", "credit_limit_cny": "8000.00",
+                             "due_days": "20"})
+    assert made.status_code == 303
+    page = client.get(made.headers["location"], headers=headers)
+    assert "acme" in page.text and "8,000.00" in page.text
+    assert client.get(f"/programs/{pid}/credit-lines",
+                      headers=world.buyer.headers).status_code == 403
