@@ -20,15 +20,19 @@ from suanli.kit.errors import Conflict, InsufficientFunds, ValidationFailed
 from suanli.kit.timeutil import to_shanghai, utcnow
 from suanli.ledger import service as ledger
 from suanli.ledger.verify import verify
-from suanli.market import funds, orders_service
+from suanli.market import funds, offers_service, orders_service
+from suanli.market.capacity import next_whole_hour
 from suanli.market.models import Contract
-from suanli.market.schemas import OrderCreate
+from suanli.market.rounds import Options, run_round
+from suanli.market.schemas import OfferCreate, OrderCreate
 from suanli.programs import credit, credit_bills, credit_pay
 from suanli.programs.credit_terms import due_on, month_end
+from suanli.programs.enums import RedemptionMode
 from suanli.programs.models import Program
 from suanli.providers.models import Cluster
-from suanli.settlement import service
+from suanli.settlement import claims, service
 from suanli.settlement.charges import period_bounds, period_of
+from suanli.settlement.models import Claim
 from suanli.vouchers import service as vouchers
 from suanli.vouchers.models import Voucher
 from tests.programs.factory import make_program
@@ -40,6 +44,7 @@ SHARE = 192_000  # the buyer's half of 8 GPUs x 48 h at 10.00 CNY
 
 @dataclass
 class Credit:
+    authority_id: int
     buyer: Org
     provider: Org
     program: Program
@@ -57,7 +62,7 @@ class Credit:
 
 
 def setting_up(db: Session, *, limit_fen: int | None = 500_000, credit_lines: bool = True,
-               cash_fen: int = 0) -> Credit:
+               cash_fen: int = 0, **program: Any) -> Credit:
     """A program (credit lines on), its voucher to a buyer with `limit_fen` of credit and
     `cash_fen` of cash, and an attested provider; the contract days lie 3 days back."""
     load_reference_data(db)
@@ -67,7 +72,7 @@ def setting_up(db: Session, *, limit_fen: int | None = 500_000, credit_lines: bo
     authority = auth_service.create_organisation(db, slug=slug, name=slug.title(),
                                                  kind=OrgKind.AUTHORITY, city="shanghai")
     start = period_bounds(period_of(utcnow()) - timedelta(days=3))[0]
-    program = make_program(db, authority.id, credit_lines=credit_lines)
+    program = make_program(db, authority.id, credit_lines=credit_lines, **program)
     voucher = vouchers.issue(db, program=program, holder_org_id=buyer.org_id,
                              value_fen=1_000_000_00, application_id=None, user_id=None,
                              now=start - timedelta(hours=2))
@@ -77,8 +82,8 @@ def setting_up(db: Session, *, limit_fen: int | None = 500_000, credit_lines: bo
     if limit_fen is not None:
         credit.grant(db, program=program, organisation=buyer.org_slug, limit_fen=limit_fen,
                      due_days=15, user_id=None)
-    return Credit(buyer, provider, program, voucher, attested_cluster(db, provider.org_id),
-                  start)
+    return Credit(authority.id, buyer, provider, program, voucher,
+                  attested_cluster(db, provider.org_id), start)
 
 
 def this_month_end() -> datetime:
@@ -199,3 +204,40 @@ def test_a_month_not_yet_ended_and_bad_limits_are_refused(db: Session) -> None:
                      limit_fen=1, due_days=-1, user_id=None)
     assert days.value.field == "due_days"
     assert verify(db).ok
+
+
+def test_a_clearing_round_matches_a_credit_buyer_without_cash(db: Session) -> None:
+    world = setting_up(db)
+    start = next_whole_hour(utcnow()) + timedelta(hours=2)
+    offers_service.create_offer(db, org_ids={world.cluster.organisation_id}, data=OfferCreate(
+        cluster_id=world.cluster.id, gpus=16, start_at=start, end_at=start + timedelta(days=2),
+        ask_cny_per_gpu_hour="10.00"))
+    orders_service.place_order(db, data=OrderCreate(
+        accelerators=["h20"], gpus=8, duration_hours=4, earliest_start=start,
+        latest_end=start + timedelta(days=1), limit_cny_per_gpu_hour="10.00",
+        voucher_id=world.voucher.id), org_ids={world.buyer.org_id}, user_id=None)
+    rnd = run_round(db, options=Options(start=start, slots=24, time_limit_s=5))
+    assert rnd is not None and rnd.contracts_written == 1, rnd and rnd.snapshot
+    contract = db.execute(select(Contract)).scalars().one()
+    assert contract.buyer_pays_fen > 0
+    assert ledger.balance(db, world.line).debits_pending == contract.buyer_pays_fen
+    assert verify(db).ok, verify(db).problem
+
+
+def test_a_reimbursed_buyer_holds_the_whole_cost_on_the_line_and_is_reimbursed_in_cash(
+        db: Session) -> None:
+    world = setting_up(db, limit_fen=2 * SHARE, redemption_mode=RedemptionMode.BUYER_REIMBURSED)
+    contract = world.buy(db)
+    assert ledger.balance(db, world.line).available == 0  # the whole cost held on the line
+    deliver(db, contract)
+    service.settle_period(db, period_end=period_of(contract.end_at - timedelta(seconds=1)))
+    payout = ledger.balance(db, f"provider-payout:{world.provider.org_slug}")
+    assert payout.credits_posted == 2 * SHARE
+    for claim in db.execute(select(Claim)).scalars():
+        claims.decide(db, claim_id=claim.id, approve=True, reason=None,
+                      authority_ids={world.authority_id}, user_id=None)
+    assert funds.cash_balance(db, world.buyer.org_slug).available == SHARE  # the subsidy
+    first = to_shanghai(utcnow()).date().replace(day=1)
+    (bill,) = credit_bills.bill_month(db, month=first, now=this_month_end())
+    assert bill.amount_fen == 2 * SHARE
+    assert verify(db).ok, verify(db).problem

@@ -61,3 +61,30 @@ def test_bills_a_past_month_once_and_refuses_this_one(database: str) -> None:
     assert "1 credit bills issued" in result.stdout
     again = CliRunner().invoke(app, ["settlement", "bill-credit", "--month", f"{last:%Y-%m}"])
     assert "0 credit bills issued" in again.stdout
+
+
+def test_the_worker_bills_last_month_on_its_ticks(database: str) -> None:
+    from suanli.settlement.worker import settle_yesterday
+
+    factory = make_sessionmaker(make_engine(database))
+    this = to_shanghai(utcnow()).date().replace(day=1)
+    with unit_of_work(factory) as session:
+        bureau = auth_service.create_organisation(session, slug="bureau", name="Bureau",
+                                                  kind=OrgKind.AUTHORITY, city="shanghai")
+        auth_service.create_organisation(session, slug="acme", name="Acme",
+                                         kind=OrgKind.STARTUP)
+        provider = auth_service.create_organisation(session, slug="gpu-co", name="GPU Co",
+                                                    kind=OrgKind.PROVIDER)
+        program = make_program(session, bureau.id, credit_lines=True)
+        line = credit.grant(session, program=program, organisation="acme", limit_fen=90_000,
+                            due_days=5, user_id=None)
+        ledger.transfer(session, id="test-charge", debit=line.account_code,
+                        credit=funds.ensure_receivable(session, provider), amount=500,
+                        reason="settlement", now=month_end(this) - timedelta(hours=1))
+    tick = month_end(this) + timedelta(hours=2)
+    settle_yesterday(factory, now=tick)
+    settle_yesterday(factory, now=tick + timedelta(minutes=1))
+    with unit_of_work(factory) as session:
+        (bill,) = credit.bills(session, None)
+        assert (bill.amount_fen, bill.month, bill.due_on) == (500, f"{this:%Y-%m}",
+                                                              due_on(this, 5))

@@ -112,8 +112,9 @@ def _buyer_hold(session: Session, contract: Contract, buyer: Organisation, recei
                 amount: int, expires: datetime) -> None:
     """Hold the buyer's share on its credit line where it has one in force (a line over
     its limit is refused by the ledger: 409 naming `credit_limit_cny`), else on its cash."""
+    cash = funds.ensure_buyer_cash(session, buyer)  # reimbursements land there either way
     line = credit.credit_account(session, buyer.id)
-    debit = line or funds.ensure_buyer_cash(session, buyer)
+    debit = line or cash
     assert contract.buyer_hold_id is not None
     try:
         ledger.hold(session, id=contract.buyer_hold_id, debit=debit, credit=receivable,

@@ -17,6 +17,7 @@ from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from suanli.audit import service as audit
@@ -110,8 +111,13 @@ def grant(session: Session, *, program: Program, organisation: str, limit_fen: i
                               name=f"Credit line of {org.slug}", floor=True)
         line = CreditLine(program_id=program.id, buyer_org_id=org.id, limit_fen=0,
                           due_days=due_days, account_code=code, changes=0, created_by=user_id)
-        session.add(line)
-        session.flush()
+        try:
+            with session.begin_nested():
+                session.add(line)
+                session.flush()
+        except IntegrityError as exc:  # a concurrent grant for the same buyer won
+            raise Conflict(f"{org.slug} was granted a credit line at the same moment; "
+                           "retry to change it", field="organisation") from exc
     before = {"limit_fen": line.limit_fen, "due_days": line.due_days}
     _change_limit(session, line, facility, org, limit_fen)
     line.due_days = due_days
