@@ -89,6 +89,11 @@ class ProgramFields(BaseModel):
                     "when a reviewer confirms its milestone; shares sum to 1; []: all at once")
     second_review_above_cny: Cny | None = Field(
         default=None, description="Approvals above this value need a second reviewer")
+    funders: list[dict[str, Any]] | None = Field(
+        default=None, max_length=10,
+        description="Co-funding: [{name, label?, share}], shares decimal fractions summing to "
+                    "exactly 1; each funder has its own budget account and every movement "
+                    "splits by share; fixed once the program is created; []: one budget")
     auto_approve: bool | None = None
     forbid_other_subsidies: bool | None = None
     redemption_mode: RedemptionMode | None = None
@@ -194,6 +199,7 @@ class ProgramRead(BaseModel):
     contracts_signed_from: datetime | None
     no_affiliated_providers: bool
     tranches: list[dict[str, Any]]
+    funders: list[dict[str, Any]] = Field(default_factory=list)
     second_review_above_cny: str | None
     auto_approve: bool
     forbid_other_subsidies: bool

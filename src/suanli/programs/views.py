@@ -27,6 +27,7 @@ EDGE = {**{c: e for e, c in MONEY.items()}, **{c: e for e, c in RATES.items()}}
 PLAIN = ("city", "name", "name_zh", "year", "provider_mode", "provider_slugs", "validity_days",
          "window_opens_at", "window_closes_at", "rules", "tiers", "auto_approve",
          "max_contract_days", "contracts_signed_from", "no_affiliated_providers", "tranches",
+         "funders",
          "forbid_other_subsidies", "redemption_mode", "partial_vouchers",
          "subsidise_cancellation", "refuse_late_usage", "eligibility_text", "source")
 
@@ -45,7 +46,7 @@ def changes_from(body: ProgramFields) -> dict[str, Any]:
     if "rates" in given and body.rates is not None:
         out["rate_state_bp"] = parse_rate(body.rates.state)
         out["rate_commercial_bp"] = parse_rate(body.rates.commercial)
-    for name in ("provider_slugs", "tiers", "tranches"):
+    for name in ("provider_slugs", "tiers", "tranches", "funders"):
         if name in out and out[name] is None:
             out[name] = []
     for name, value in out.items():
@@ -83,7 +84,7 @@ def program_read(program: Program, authority: str) -> ProgramRead:
         tiers=list(program.tiers or []), max_contract_days=program.max_contract_days,
         contracts_signed_from=program.contracts_signed_from,
         no_affiliated_providers=program.no_affiliated_providers,
-        tranches=list(program.tranches or []),
+        tranches=list(program.tranches or []), funders=list(program.funders or []),
         second_review_above_cny=None if program.second_review_above_fen is None
         else format_cny(program.second_review_above_fen),
         auto_approve=program.auto_approve,
