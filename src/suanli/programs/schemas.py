@@ -213,6 +213,17 @@ class ProgramRead(BaseModel):
     illustrative_fields: list[str]
 
 
+class FunderBudgetRead(BaseModel):
+    name: str
+    label: str
+    share: str = Field(description="Decimal fraction of every movement this funder bears")
+    account: str = Field(description="The funder's budget account in the ledger")
+    funded_cny: str = Field(description="Moved in from the treasury, less what went back")
+    unissued_cny: str = Field(description="Left in the funder's account (available)")
+    committed_cny: str = Field(description="On vouchers: issued less returned")
+    paid_cny: str = Field(description="Its share of what the program's vouchers spent")
+
+
 class BudgetRead(BaseModel):
     program_id: int
     budget_cny: str = Field(description="Funded into the ledger from the treasury")
@@ -225,6 +236,8 @@ class BudgetRead(BaseModel):
     awaiting_cny: str = Field(default="0.00", description="Later tranches of issued vouchers, "
                               "held on the budget until their milestones are confirmed")
     vouchers: int
+    funders: list[FunderBudgetRead] = Field(
+        default_factory=list, description="Co-funded programs: each funder's part")
 
 
 class PresetRead(BaseModel):
