@@ -13,9 +13,11 @@ from suanli.auth import service as auth_service
 from suanli.auth.models import Organisation
 from suanli.auth.roles import OrgKind
 from suanli.kit.errors import Conflict, ValidationFailed
+from suanli.kit.timeutil import utcnow
 from suanli.ledger import service as ledger
 from suanli.ledger.verify import verify
 from suanli.programs import repository, service, views
+from suanli.programs.enums import ProgramStatus
 from suanli.programs.errors import BudgetExhausted
 from suanli.vouchers import service as vouchers
 from suanli.vouchers import totals
@@ -152,4 +154,22 @@ def test_a_program_without_funders_keeps_one_budget(db: Session, authority: Orga
                    application_id=None, user_id=None)
     assert ledger.balance(db, program.budget_account).available == 9 * MILLION
     assert views.budgets(db, [program])[0].funders == []
+    assert verify(db).ok
+
+
+def test_the_henan_preset_is_co_funded_one_to_one(db: Session, authority: Organisation,
+                                                  startup: Organisation) -> None:
+    program = service.create_from_preset(db, authority_org_id=authority.id, key="henan",
+                                         opens_at=utcnow(), user_id=None)
+    assert [(f["label"], f["share"]) for f in program.funders] == [
+        ("province", "0.50"), ("city", "0.50")]
+    assert all("1:1" in f["source"] for f in program.funders)
+    assert "funders.name" in program.illustrative_fields
+    half = program.budget_fen // 2
+    assert funder_balances(db, program.id, 2) == [half, half]
+    service.set_status(db, program=program, status=ProgramStatus.PUBLISHED)
+    vouchers.issue(db, program=program, holder_org_id=startup.id,
+                   value_fen=program.voucher_min_fen, application_id=None, user_id=None)
+    part = program.voucher_min_fen // 2
+    assert funder_balances(db, program.id, 2) == [half - part, half - part]
     assert verify(db).ok

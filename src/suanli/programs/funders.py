@@ -23,7 +23,7 @@ from suanli.programs.rates import BP, RateError, format_rate, parse_rate
 from suanli.programs.text import has_control
 
 MAX_FUNDERS = 10
-KEYS = frozenset({"name", "label", "share"})
+KEYS = frozenset({"name", "label", "share", "source"})
 
 
 def account(program_id: int, index: int) -> str:
@@ -46,14 +46,17 @@ def check(raw: object) -> list[dict[str, Any]]:
     for index, funder in enumerate(raw):
         path = f"funders[{index}]"
         if not isinstance(funder, Mapping):
-            raise ValidationFailed("must be an object with name, label and share", field=path)
+            raise ValidationFailed("must be an object with name, label?, share, source?",
+                                   field=path)
         for extra in sorted(set(funder) - KEYS):
-            raise ValidationFailed("unknown key; a funder has name, label and share",
+            raise ValidationFailed("unknown key; a funder has name, label, share and source",
                                    field=f"{path}.{extra}")
         share = _share(funder.get("share"), f"{path}.share")
-        out.append({"name": _text(funder.get("name"), f"{path}.name", required=True),
-                    "label": _text(funder.get("label"), f"{path}.label", required=False),
-                    "share": format_rate(share)})
+        item = {"name": _text(funder.get("name"), f"{path}.name", required=True),
+                "label": _text(funder.get("label"), f"{path}.label", required=False),
+                "share": format_rate(share)}
+        source = _text(funder.get("source"), f"{path}.source", required=False, limit=500)
+        out.append({**item, "source": source} if source else item)
         total += share
     if out and total != BP:
         raise ValidationFailed(f"the shares sum to {format_rate(total)}, not 1: every fen "
@@ -61,13 +64,13 @@ def check(raw: object) -> list[dict[str, Any]]:
     return out
 
 
-def _text(raw: object, path: str, *, required: bool) -> str:
+def _text(raw: object, path: str, *, required: bool, limit: int = 200) -> str:
     if raw is None and not required:
         return ""
-    if not isinstance(raw, str) or (required and not raw.strip()) or len(raw) > 200 \
+    if not isinstance(raw, str) or (required and not raw.strip()) or len(raw) > limit \
             or has_control(raw):
-        raise ValidationFailed("must be text of 1 to 200 characters" if required
-                               else "must be text of at most 200 characters", field=path)
+        raise ValidationFailed(f"must be text of 1 to {limit} characters" if required
+                               else f"must be text of at most {limit} characters", field=path)
     return raw.strip()
 
 
