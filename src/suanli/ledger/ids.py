@@ -14,7 +14,7 @@ SYSTEM_PREFIXES = (
     "buyer-cash:", "buyer-deposit:", "claim:", "contract:", "deposit:", "expire:", "program:",
     "program-budget:", "program-fund:", "program-funder:", "provider-payout:",
     "provider-receivable:", "treasury:", "voucher:", "voucher-clawback:", "voucher-expire:",
-    "voucher-issue:", "voucher-return:",
+    "voucher-issue:", "voucher-return:", "voucher-tranche:",
 )
 
 
