@@ -5,7 +5,7 @@ the day run by the real services with the clock set to its hour (Asia/Shanghai):
       day, DCGM/Prometheus scrapes on Mondays); 03:00 yesterday settled; on Fridays the
       authorities decide the week's reimbursement claims; expired vouchers swept.
 08:00 startups register and apply; reviewers decide what waited three days.
-09:00 on the first day of each week the clusters list half their GPUs for the week.
+09:00 every seventh day the clusters list 3/8 of their GPUs (at most 48) for eight days.
       Startups holding vouchers order a day of GPUs for tomorrow.
 10:00 the clearing round; 11:00 every other day an instant buy.
 
@@ -75,7 +75,9 @@ def _market(session: Session, day: date, index: int, last: date) -> None:
     progress = Decimal(index) / DAYS
     with clock_at(at(day, 9)):
         if index % 7 == 0:
-            until = min(at(day + timedelta(days=7), 0), at(last + timedelta(days=1), 0))
+            # Eight days: the last overlaps the next week's listing, so that the round on
+            # the eve of a listing day finds offers for tomorrow.
+            until = min(at(day + timedelta(days=8), 0), at(last + timedelta(days=1), 0))
             market.list_week(session, start=at(day, 0), until=until, progress=progress,
                              week=index // 7)
         if day < last:  # the last day's orders would start today, among today's contracts
