@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, create_engine, text
@@ -26,10 +27,18 @@ from sqlalchemy.orm import Session, sessionmaker
 os.environ.setdefault("SUANLI_SECRET_KEY", "test-secret-key-not-for-production")
 
 from suanli import migrate
+from suanli.auth import passwords
 from suanli.auth import service as auth_service
 from suanli.auth.models import User
 from suanli.auth.roles import ROLE_ORG_KINDS, OrgKind, Role
 from suanli.kit.db import make_engine
+
+# Argon2 at the production cost takes half a second a hash; the suite hashes thousands of test
+# passwords. In this process they use cheap parameters (verifying reads the parameters from each
+# hash, so logins work the same); tests/auth/test_password_cost.py checks the production ones.
+PRODUCTION_HASHER = passwords._hasher
+passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+passwords._DUMMY = passwords._hasher.hash("not-a-password")
 
 BACKEND = os.environ.get("SUANLI_TEST_DB", "sqlite")
 PG_URL = os.environ.get("SUANLI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
