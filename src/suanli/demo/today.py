@@ -22,6 +22,7 @@ from suanli.market import funds, instant, offers_service, orders_service, placem
 from suanli.market.capacity import next_whole_hour
 from suanli.market.models import Contract
 from suanli.market.schemas import InstantBuy, OfferCreate, OrderCreate
+from suanli.notifications import reminders
 from suanli.programs import repository as program_repo
 from suanli.programs.models import Program
 from suanli.providers import repository as providers_repo
@@ -137,10 +138,17 @@ def seed_expiring_voucher(session: Session) -> None:
                        user_id=None)
 
 
+def seed_reminders(session: Session) -> None:
+    """The reminders the worker would send now (the voucher expiring next week, contracts
+    starting within a day), so that the inboxes show them; each fires once."""
+    reminders.emit_due(session)
+
+
 STEPS = [
     ("today: contracts running now for every demo startup", seed_running),
 ]
 LATER_STEPS = [
     ("today: an order book waiting for the next round", seed_waiting_orders),
     ("today: a voucher that expires next week", seed_expiring_voucher),
+    ("today: the reminders due now", seed_reminders),
 ]
