@@ -136,3 +136,13 @@ def readme_usage_bills_on_a_contract_running_today(url: str, tmp_path: Path) -> 
     finally:
         engine.dispose()
     assert [tuple(r) for r in rows] == [("acme-ai", "running", 8, 8 * 2 * 3600)]
+
+
+def test_the_readme_lists_every_demo_login() -> None:
+    from suanli.demo.build import USERS
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## The demo\n", 1)[1].split("\n## ", 1)[0]
+    listed = {m.group(1): (m.group(2), m.group(3)) for m in re.finditer(
+        r"^\| `([a-z0-9]+)` \| ([a-z_]+) \| ([a-z0-9-]+) \|", section, flags=re.MULTILINE)}
+    assert listed == {username: (str(role), org) for username, _, org, role in USERS}
