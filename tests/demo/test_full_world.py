@@ -73,4 +73,10 @@ def test_the_full_world_has_a_quarter_of_history_that_verifies(full_world: str) 
         assert _one(conn, "SELECT count(*) FROM market_contracts WHERE source = 'instant'") >= 40
         running = _one(conn, "SELECT count(*) FROM market_contracts WHERE state = 'running'")
         assert running >= 3  # today's, one for each demo startup
+        # The README's usage file names acme-ai's GPUs by UUID: the same as in the small world.
+        placed = sorted(conn.execute(text(
+            "SELECT g.gpu_uuid FROM market_contract_gpus g JOIN market_contracts c "
+            "ON c.id = g.contract_id JOIN organisations o ON o.id = c.buyer_org_id "
+            "WHERE o.slug = 'acme-ai' AND c.state = 'running'")).scalars())
+        assert placed == [f"GPU-demo-0002-00-{i}" for i in range(8)]
     engine.dispose()
