@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from suanli.applications import evidence, repository, service, states, views
 from suanli.applications import permissions as perms
 from suanli.applications.schemas import ProfileIn
+from suanli.applications.states import ApplicationStatus
 from suanli.auth.principal import Principal
 from suanli.auth.roles import Role
 from suanli.catalog.forms import FormFields
@@ -25,6 +26,7 @@ from suanli.programs.editor import pydantic_errors
 from suanli.programs.enums import ProgramStatus
 from suanli.programs.models import Program
 from suanli.programs.service import city_names
+from suanli.web.listing import Listing, known, paginate
 from suanli.web.render import language, render
 
 router = APIRouter(include_in_schema=False)
@@ -77,18 +79,29 @@ def profile_inputs(values: dict[str, Any]) -> dict[str, str]:
 
 
 @router.get("/applications", response_class=HTMLResponse)
-def applications_page(request: Request, session: DbSession, principal: Reader) -> Response:
-    rows = views.listed(session, principal, None, None)
+def applications_page(request: Request, session: DbSession, principal: Reader,
+                      query: Listing) -> Response:
+    status = known(query.status, ApplicationStatus)
+    everything = views.listed(session, principal,
+                              ApplicationStatus(status) if status else None, None)
     open_programs: list[Program] = []
     if principal.can(perms.APPLICATIONS_APPLY):
         open_programs = program_repo.programs(session, authority_ids=None, public=True,
                                               statuses=[ProgramStatus.PUBLISHED])
     names = {p.id: p for p in program_repo.programs(session, authority_ids=None, public=False)
-             if p.id in {a.program_id for a in rows}}
-    orgs = program_repo.organisations(session, {a.organisation_id for a in rows})
+             if p.id in {a.program_id for a in everything}}
+    orgs = program_repo.organisations(session, {a.organisation_id for a in everything})
+    rows, pager = paginate(everything, query, "/applications", keep=lambda a: query.matches(
+        a.id, orgs[a.organisation_id].slug if a.organisation_id in orgs else "",
+        *_program_names(names.get(a.program_id))))
     return render(request, "applications/list.html", applications=rows, programs=names,
+                  pager=pager, statuses=list(ApplicationStatus),
                   orgs={k: o.slug for k, o in orgs.items()}, open_programs=open_programs,
                   can_apply=principal.can(perms.APPLICATIONS_APPLY))
+
+
+def _program_names(program: Program | None) -> tuple[str, ...]:
+    return () if program is None else (program.name, program.name_zh or "")
 
 
 def _profile_page(request: Request, values: dict[str, str], errors: dict[str, str],

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from suanli.applications import evidence, review, views
 from suanli.applications import permissions as perms
+from suanli.applications.models import Application
 from suanli.applications.pages import detail
 from suanli.auth.principal import Principal
 from suanli.catalog.forms import FormFields
@@ -18,6 +19,7 @@ from suanli.kit.errors import AppError
 from suanli.kit.money import MoneyError, parse_cny
 from suanli.programs import access
 from suanli.programs import repository as program_repo
+from suanli.web.listing import Listing, paginate
 from suanli.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -44,12 +46,22 @@ def evidence_submit(application_id: int, request: Request, session: DbSession,
 
 
 @router.get("/review", response_class=HTMLResponse)
-def queue_page(request: Request, session: DbSession, principal: Reviewer) -> Response:
-    rows = review.queue(session, authority_ids=access.reviewed_ids(principal))
+def queue_page(request: Request, session: DbSession, principal: Reviewer,
+               query: Listing) -> Response:
+    waiting = review.queue(session, authority_ids=access.reviewed_ids(principal))
     programs = {p.id: p for p in program_repo.programs(
         session, authority_ids=access.reviewed_ids(principal), public=False)}
-    orgs = program_repo.organisations(session, {a.organisation_id for a in rows})
+    orgs = program_repo.organisations(session, {a.organisation_id for a in waiting})
+
+    def keep(a: Application) -> bool:
+        program = programs.get(a.program_id)
+        return (not query.status or str(a.status) == query.status) and query.matches(
+            a.id, orgs[a.organisation_id].slug if a.organisation_id in orgs else "",
+            program.name if program else "", (program.name_zh or "") if program else "")
+
+    rows, pager = paginate(waiting, query, "/review", keep=keep)
     return render(request, "applications/queue.html", applications=rows, programs=programs,
+                  pager=pager, statuses=sorted({str(a.status) for a in waiting}),
                   orgs={k: o.slug for k, o in orgs.items()})
 
 

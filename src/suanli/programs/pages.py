@@ -21,6 +21,7 @@ from suanli.programs.models import Program
 from suanli.programs.rates import percent
 from suanli.web import charts
 from suanli.web.i18n import translate
+from suanli.web.listing import Listing, known, paginate
 from suanli.web.render import env, language, render
 
 router = APIRouter(include_in_schema=False)
@@ -38,10 +39,16 @@ def _city(request: Request, city: str) -> str:
 
 
 @router.get("/programs", response_class=HTMLResponse)
-def programs_page(request: Request, session: DbSession, principal: Reader) -> Response:
-    rows = listed(session, principal)
-    return render(request, "programs/list.html", programs=rows,
-                  authorities=views.authorities(session, rows),
+def programs_page(request: Request, session: DbSession, principal: Reader,
+                  query: Listing) -> Response:
+    status = known(query.status, ProgramStatus)
+    everything = listed(session, principal, ProgramStatus(status) if status else None)
+    authorities = views.authorities(session, everything)
+    rows, pager = paginate(everything, query, "/programs", keep=lambda p: query.matches(
+        p.name, p.name_zh, p.city, _city(request, p.city) if p.city else "",
+        authorities.get(p.authority_org_id, "")))
+    return render(request, "programs/list.html", programs=rows, authorities=authorities,
+                  pager=pager, statuses=list(ProgramStatus),
                   city=lambda c: _city(request, c),
                   can_manage=principal.can(perms.PROGRAMS_MANAGE),
                   can_budget=principal.can(perms.PROGRAMS_BUDGET))
