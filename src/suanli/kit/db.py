@@ -12,6 +12,7 @@ import os
 import select
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar, Token
 from datetime import datetime
 from typing import Any
 
@@ -161,7 +162,7 @@ def _configure_sqlite(engine: Engine, waits: Waits) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        mode = conn.get_execution_options().get("sqlite_begin") or _request_begin()
         driver = conn.connection.driver_connection
         if mode != "DEFERRED":
             _enter_lane(lane, driver, lane_wait)
@@ -181,6 +182,44 @@ def _configure_sqlite(engine: Engine, waits: Waits) -> None:
             _enter_lane(lane, driver, lane_wait)
 
     _release_lane_on_end(engine, lane)
+
+
+# A request that may write reads first (who is calling) in a deferred transaction, then,
+# once `writes_begin` is called, begins its write transaction: the write lock (and the
+# lane) is not held while the caller is being authenticated. One mutable cell per request.
+_begin_mode: ContextVar[list[str] | None] = ContextVar("suanli_sqlite_begin", default=None)
+
+
+def _request_begin() -> str:
+    cell = _begin_mode.get()
+    return cell[0] if cell else "IMMEDIATE"
+
+
+def read_first() -> Token[list[str] | None]:
+    """This request's SQLite transactions begin deferred until `writes_begin`."""
+    return _begin_mode.set(["DEFERRED"])
+
+
+def reset_read_first(token: Token[list[str] | None]) -> None:
+    _begin_mode.reset(token)
+
+
+def begin_immediately() -> None:
+    """From now on this request's SQLite transactions begin `BEGIN IMMEDIATE`."""
+    cell = _begin_mode.get()
+    if cell:
+        cell[0] = "IMMEDIATE"
+
+
+def writes_begin(session: Session, *, clean: bool) -> None:
+    """End the request's deferred read transaction (when `clean`: nothing to write yet) so
+    that the next one begins `BEGIN IMMEDIATE`; nothing to do outside `read_first`."""
+    cell = _begin_mode.get()
+    if not cell or cell[0] != "DEFERRED":
+        return
+    cell[0] = "IMMEDIATE"
+    if clean and session.in_transaction():
+        session.commit()
 
 
 _WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "REPLAC"})

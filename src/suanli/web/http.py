@@ -24,7 +24,7 @@ from suanli.kit import idempotency, text
 from suanli.kit.errors import PROBLEM_BASE, AppError
 from suanli.kit.logs import request_id_var
 from suanli.kit.waits import Waits, is_busy
-from suanli.web.load import Gate, install_load_guards, open_session
+from suanli.web.load import Gate, close_session, install_load_guards, open_session
 
 log = logging.getLogger("suanli.http")
 
@@ -170,6 +170,7 @@ class PlatformMiddleware(BaseHTTPMiddleware):
             return await _finish(request, session, response)
         finally:
             await run_in_threadpool(session.close)
+            close_session(request.scope)
 
     @staticmethod
     def _decorate(request: Request, response: Response, rid: str) -> None:

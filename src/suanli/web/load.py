@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from suanli.kit.db import begin_immediately, read_first, reset_read_first
 from suanli.kit.waits import Waits, is_retryable, is_sqlite_locked
 
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -55,13 +56,21 @@ class Gate:
 def open_session(scope: Scope, factory: sessionmaker[Session]) -> Session:
     """The request's session. On SQLite a read (GET) begins a deferred transaction: it reads
     a WAL snapshot and never waits for writers (it joins the writer lane only if it
-    writes)."""
-    state = scope.setdefault("state", {})
+    writes). Other requests read who is calling in a deferred transaction too, and begin
+    their write transaction after that (`kit.db.read_first`, `deps.optional_principal`)."""
     bind = factory.kw.get("bind")
-    if (scope.get("method") in READS and not state.get("db_as_writer")
-            and isinstance(bind, Engine) and bind.dialect.name == "sqlite"):
-        return factory(bind=bind.execution_options(sqlite_begin="DEFERRED"))
+    if isinstance(bind, Engine) and bind.dialect.name == "sqlite":
+        if scope.get("method") in READS:
+            return factory(bind=bind.execution_options(sqlite_begin="DEFERRED"))
+        scope.setdefault("state", {})["db_read_first"] = read_first()
     return factory()
+
+
+def close_session(scope: Scope) -> None:
+    """Forget the request's begin mode (see `open_session`)."""
+    token = scope.get("state", {}).pop("db_read_first", None)
+    if token is not None:
+        reset_read_first(token)
 
 
 class RetryMiddleware:
@@ -104,8 +113,11 @@ def _rerunnable(scope: Scope, exc: BaseException) -> bool:
     if is_retryable(exc):
         return True
     state = scope.get("state", {})
-    if is_sqlite_locked(exc) and scope.get("method") in READS and not state.get("db_as_writer"):
+    if is_sqlite_locked(exc) and not state.get("db_as_writer"):
+        # A read transaction whose late write SQLite refused (its snapshot was stale):
+        # run it again as a writer from the start.
         state["db_as_writer"] = True
+        begin_immediately()
         return True
     return False
 
