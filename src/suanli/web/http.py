@@ -60,26 +60,44 @@ def problem_response(status: int, body: dict[str, Any], headers: dict[str, str] 
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def _end(session: Session, *, commit: bool, claim: Any = None,
+         stored: idempotency.StoredResponse | None = None) -> None:
+    """End the request's transaction and give its connection back, in one worker-thread
+    hop (each hop waits for the event loop, and on SQLite the write lock is held
+    meanwhile): store the idempotent answer, commit (or roll back), close."""
+    try:
+        if not commit:
+            session.rollback()
+            return
+        if claim is not None and stored is not None:
+            idempotency.store_response(session, claim, stored)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
 async def _finish(request: Request, session: Session, response: Response) -> Response:
-    """Commit when the handler succeeded (storing the idempotent answer), else roll back."""
+    """Commit when the handler succeeded (storing the idempotent answer), else roll back;
+    the session is closed afterwards either way."""
     if response.status_code >= 400:
-        await run_in_threadpool(session.rollback)
+        await run_in_threadpool(lambda: _end(session, commit=False))
         return response
     claim = getattr(request.state, "idempotency_claim", None)
+    stored = None
     if claim is not None:
         body = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
         stored = idempotency.StoredResponse(response.status_code,
                                             response.headers.get("content-type", ""), body)
-        await run_in_threadpool(idempotency.store_response, session, claim, stored)
         headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
         response = Response(body, status_code=response.status_code, headers=headers)
     try:
-        await run_in_threadpool(session.commit)
+        await run_in_threadpool(lambda: _end(session, commit=True, claim=claim, stored=stored))
     except OperationalError as exc:
-        await run_in_threadpool(session.rollback)
         return busy_response(str(exc.orig), "the database was busy at commit")
     except IntegrityError as exc:
-        await run_in_threadpool(session.rollback)
         log.warning("commit failed", extra={"fields": {"error": str(exc.orig)}})
         return problem_response(409, {
             "type": PROBLEM_BASE + "commit-conflict", "title": "Conflict", "status": 409,
@@ -162,14 +180,17 @@ class PlatformMiddleware(BaseHTTPMiddleware):
         session = open_session(request.scope, factory)
         request.state.db = session
         request.state.db_factory_bind = factory.kw.get("bind")
+        finished = False
         try:
             try:
                 response = await call_next(request)
             except Exception as exc:
                 response = _failure(exc, rid)
+            finished = True  # _finish closes the session whatever happens
             return await _finish(request, session, response)
         finally:
-            await run_in_threadpool(session.close)
+            if not finished or session.in_transaction():  # cancelled before _finish ended it
+                await run_in_threadpool(session.close)
             close_session(request.scope)
 
     @staticmethod
