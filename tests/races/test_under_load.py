@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import threading
 import time
 from collections import Counter
@@ -28,7 +29,7 @@ from tests.market.helpers import deposit, hour, iso, listable_cluster, post_offe
 from tests.races.conftest import Live
 from tests.races.served import served
 
-IN_FLIGHT = 200
+IN_FLIGHT = int(os.environ.get("SUANLI_TEST_IN_FLIGHT", "200"))  # more by hand: 300, 500
 BOUND_S = 15.0  # admission wait + pool or lane wait + the work itself, with room to spare
 TREASURY, SINK = "treasury:load", "buyer-cash:load"
 
