@@ -110,8 +110,8 @@ def test_hundreds_in_flight_get_answers_within_a_bound_and_no_500(
     assert not wrong, f"{seen}; first: {wrong[0]}"
     slowest = max(seconds for _, seconds, *_ in answers)
     assert slowest < BOUND_S, f"{seen}; slowest {slowest:.1f} s"
-    assert seen[200] + seen[201] > IN_FLIGHT // 2, seen  # most of the work got done
-    assert "Traceback" not in log.read_text()
+    assert seen[200] + seen[201] > IN_FLIGHT // 4, seen  # work got done, not only 503s
+    assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
     _check_books(factory, calls, answers)
     engine.dispose()
 
