@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from suanli.ledger import service as ledger
 from suanli.ledger.verify import verify
+from suanli.market import contracts
 from suanli.programs import views
 from suanli.vouchers import service as vouchers
 from suanli.vouchers import totals
@@ -48,4 +49,24 @@ def test_claims_pay_out_of_a_voucher_funded_by_share(db: Session) -> None:
     (view,) = views.budgets(db, [world.program])
     assert [f.committed for f in view.funders] == [72_000, 72_000]
     assert sum(f.funded for f in view.funders) == budget
+    assert verify(db).ok, verify(db).problem
+
+
+def test_money_released_after_a_clawback_goes_back_to_each_funder(db: Session) -> None:
+    totals.register()
+    world = build_world(db, org_maker(db), voucher_fen=FACE, funders=HENAN,
+                        voucher_max_fen=2 * FACE, days_ago=-2)  # the contract starts later
+    pid, budget = world.program.id, world.program.budget_fen
+    held = ledger.balance(db, world.voucher.account_code).held
+    assert held > 0
+    vouchers.clawback(db, voucher_id=world.voucher.id, reason="test", user_id=None)
+    back = FACE - held
+    assert funder(db, pid, 1) + funder(db, pid, 2) == budget - FACE + back
+    contracts.cancel_contract(db, contract_id=world.contract.id, buyer_ids=None)
+    report = vouchers.expire_due(db)
+    assert report.residual_returned_fen == held
+    # Two returns, each split by share, add up to exactly what each funder put in.
+    assert (funder(db, pid, 1), funder(db, pid, 2)) == (budget // 2, budget // 2)
+    (view,) = views.budgets(db, [world.program])
+    assert [f.committed for f in view.funders] == [0, 0]
     assert verify(db).ok, verify(db).problem
