@@ -42,6 +42,11 @@ def test_a_return_never_exceeds_what_a_funder_put_in(split: list[int],
     assert all(0 <= p <= c for p, c in zip(parts, caps, strict=True))
 
 
+def test_a_return_beyond_every_cap_is_still_placed_whole() -> None:
+    assert funders.allocate_within(10, [5000, 5000], [3, 2]) == [6, 4]
+    assert funders.allocate_within(4, [5000, 5000], [3, 0]) == [4, 0]
+
+
 def test_henan_one_to_one_split_of_an_odd_fen() -> None:
     assert funders.allocate(3, [5000, 5000]) == [2, 1]
     assert funders.allocate(10_000_001, [3000, 7000]) == [3_000_000, 7_000_001]

@@ -103,11 +103,12 @@ def allocate(total: int, shares: Sequence[int]) -> list[int]:
 def allocate_within(total: int, shares: Sequence[int], caps: Sequence[int]) -> list[int]:
     """Like `allocate`, but no part above its cap (what each funder put into a voucher, when
     a remainder goes back): a part cut to its cap passes the excess to funders with room,
-    in order. `total` must not exceed the sum of the caps."""
+    in order. Whatever exceeds all the caps together is split by share, so the parts always
+    sum to `total`."""
     parts = [min(p, c) for p, c in zip(allocate(total, shares), caps, strict=True)]
     left = total - sum(parts)
     for i, cap in enumerate(caps):
-        extra = min(left, cap - parts[i])
+        extra = max(0, min(left, cap - parts[i]))
         parts[i] += extra
         left -= extra
-    return parts
+    return [p + q for p, q in zip(parts, allocate(left, shares), strict=True)]
