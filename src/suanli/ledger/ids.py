@@ -13,8 +13,9 @@ from suanli.kit.errors import ValidationFailed
 SYSTEM_PREFIXES = (
     "buyer-cash:", "buyer-credit:", "buyer-deposit:", "claim:", "contract:", "credit:",
     "deposit:", "expire:", "program:", "program-budget:", "program-credit:", "program-fund:",
-    "provider-payout:", "provider-receivable:", "treasury:", "voucher:", "voucher-clawback:",
-    "voucher-expire:", "voucher-issue:", "voucher-return:", "voucher-tranche:",
+    "program-funder:", "provider-payout:", "provider-receivable:", "treasury:", "voucher:",
+    "voucher-clawback:", "voucher-expire:", "voucher-issue:", "voucher-return:",
+    "voucher-tranche:",
 )
 
 

@@ -189,6 +189,7 @@ class Simulation:
                 gpu_hours=float(charge.gpu_hours), cost_fen=charge.cost_fen,
                 voucher_fen=charge.voucher_fen, buyer_fen=charge.buyer_fen,
                 energy_kwh=float(item["energy_kwh"]) * float(ratio),
+                accelerator=cluster.accelerator,
             )
             self.tally.add_match(match)
             record.add(match)

@@ -1,7 +1,7 @@
 """programs: post-paid credit lines and their monthly bills
 
 Revision ID: programs_i18_credit_1
-Revises: programs_i18_programs2_3
+Revises: programs_i18_cofund_1
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "programs_i18_credit_1"
-down_revision = "programs_i18_programs2_3"
+down_revision = "programs_i18_cofund_1"
 branch_labels = None
 depends_on = None
 
