@@ -4,6 +4,7 @@ totals the charges, unpaid bills past their due day block trading until paid."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,6 +26,7 @@ from suanli.market.capacity import next_whole_hour
 from suanli.market.models import Contract
 from suanli.market.rounds import Options, run_round
 from suanli.market.schemas import OfferCreate, OrderCreate
+from suanli.metering.importer import Format, import_in
 from suanli.programs import credit, credit_bills, credit_pay
 from suanli.programs.credit_terms import due_on, month_end
 from suanli.programs.enums import RedemptionMode
@@ -37,6 +39,7 @@ from suanli.vouchers import service as vouchers
 from suanli.vouchers.models import Voucher
 from tests.programs.factory import make_program
 from tests.settlement.test_program_settings import deliver
+from tests.settlement.usage import ANY
 from tests.settlement.world import Org, attested_cluster, contract_on, org_maker
 
 SHARE = 192_000  # the buyer's half of 8 GPUs x 48 h at 10.00 CNY
@@ -240,4 +243,24 @@ def test_a_reimbursed_buyer_holds_the_whole_cost_on_the_line_and_is_reimbursed_i
     first = to_shanghai(utcnow()).date().replace(day=1)
     (bill,) = credit_bills.bill_month(db, month=first, now=this_month_end())
     assert bill.amount_fen == 2 * SHARE
+    assert verify(db).ok, verify(db).problem
+
+
+def test_late_usage_is_charged_to_the_line_and_billed(db: Session) -> None:
+    world = setting_up(db)
+    contract = world.buy(db)
+    deliver(db, contract, hours=24)
+    service.settle_period(db, period_end=period_of(contract.end_at - timedelta(seconds=1)))
+    line = json.dumps({"contract_id": contract.id, "ref": "late", "gpus": 8,
+                       "start": (world.start + timedelta(hours=24)).isoformat(),
+                       "end": (world.start + timedelta(hours=36)).isoformat()})
+    assert not import_in(db, lines=[line], fmt=Format.JSON, reporter=ANY).rejected
+    run = service.settle_period(db, period_end=period_of(contract.end_at))
+    assert (run.adjusted, run.charge_fen) == (1, 96_000)
+    late = ledger.balance(db, world.line)
+    assert (late.debits_posted, late.debits_pending) == (SHARE // 2 + 48_000, 0)
+    assert funds.cash_balance(db, world.buyer.org_slug).posted == 0  # nothing from cash
+    first = to_shanghai(utcnow()).date().replace(day=1)
+    (bill,) = credit_bills.bill_month(db, month=first, now=this_month_end())
+    assert bill.amount_fen == SHARE // 2 + 48_000
     assert verify(db).ok, verify(db).problem
