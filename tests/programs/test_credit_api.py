@@ -119,3 +119,32 @@ def test_the_credit_lines_page_grants_and_shows_errors_in_place(client: TestClie
     assert "acme" in page.text and "8,000.00" in page.text
     assert client.get(f"/programs/{pid}/credit-lines",
                       headers=world.buyer.headers).status_code == 403
+
+
+def test_the_bills_page_shows_a_buyers_bills_and_pays_them_from_cash(
+        client: TestClient, world: World, db: Session) -> None:
+    enable(client, world)
+    client.put(LINE.format(world.program.id), headers=world.bureau.headers,
+               json={"credit_limit_cny": "5000.00", "due_days": 0})
+    provider = auth_service.create_organisation(db, slug="gpu-co", name="GPU Co",
+                                                kind=OrgKind.PROVIDER)
+    ledger.transfer(db, id="test-charge", debit="buyer-credit:acme",
+                    credit=funds.ensure_receivable(db, provider), amount=70_000,
+                    reason="settlement")
+    first = to_shanghai(utcnow()).date().replace(day=1)
+    (bill,) = credit_bills.bill_month(db, month=first, now=month_end(first) + timedelta(1))
+    db.commit()
+    page = client.get("/credit-bills", headers=world.buyer.headers)
+    assert page.status_code == 200 and f'data-testid="bill-{bill.id}"' in page.text
+    assert "700.00" in page.text and f'id="pay-{bill.id}"' in page.text
+    assert f"bill-{bill.id}" not in client.get("/credit-bills", headers=world.rival.headers).text
+    short = client.post(f"/credit-bills/{bill.id}/pay", headers=world.buyer.headers)
+    assert short.status_code == 409 and 'id="e-bill"' in short.text
+    funds.record_deposit(db, organisation="acme", amount_fen=70_000, reference="b1")
+    db.commit()
+    paid = client.post(f"/credit-bills/{bill.id}/pay", headers=world.buyer.headers,
+                       follow_redirects=False)
+    assert paid.status_code == 303
+    after = client.get("/credit-bills", headers=world.admin.headers)
+    assert f'data-testid="bill-{bill.id}"' in after.text and f'id="pay-{bill.id}"' not in after.text
+    assert verify(db).ok, verify(db).problem

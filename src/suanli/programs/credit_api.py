@@ -104,7 +104,7 @@ def list_lines(program_id: int, session: DbSession, principal: Manager) -> list[
     return [line_read(session, line) for line in credit.lines(session, program.id)]
 
 
-def _scope(principal: Principal) -> frozenset[int] | None:
+def scope(principal: Principal) -> frozenset[int] | None:
     """None (every bill) for the platform and the regulator; else the caller's buyers."""
     if principal.has_role(Role.PLATFORM_ADMIN) or principal.has_role(Role.AUDITOR):
         return None
@@ -114,7 +114,7 @@ def _scope(principal: Principal) -> frozenset[int] | None:
 @router.get("/credit-bills", response_model=list[BillRead],
             summary="Credit-line bills: a buyer's own, or all for the platform")
 def list_bills(session: DbSession, principal: BillReader) -> list[BillRead]:
-    return [bill_read(b) for b in credit.bills(session, _scope(principal))]
+    return [bill_read(b) for b in credit.bills(session, scope(principal))]
 
 
 @router.post("/credit-bills/{bill_id}/payments", response_model=BillRead, status_code=201,
