@@ -148,3 +148,21 @@ def test_the_bills_page_shows_a_buyers_bills_and_pays_them_from_cash(
     after = client.get("/credit-bills", headers=world.admin.headers)
     assert f'data-testid="bill-{bill.id}"' in after.text and f'id="pay-{bill.id}"' not in after.text
     assert verify(db).ok, verify(db).problem
+
+
+def test_the_program_editor_turns_credit_lines_on(client: TestClient, world: World) -> None:
+    from tests.programs.test_pages import FORM
+
+    made = client.post("/programs/new", headers=world.bureau.headers, follow_redirects=False,
+                       data=FORM | {"credit_lines": "on"})
+    assert made.status_code == 303, made.text
+    pid = int(made.headers["location"].rstrip("/").split("/")[-1])
+    read = client.get(f"/api/v1/programs/{pid}", headers=world.bureau.headers).json()
+    assert read["credit_lines"] is True
+    detail = client.get(f"/programs/{pid}", headers=world.bureau.headers)
+    assert f'href="/programs/{pid}/credit-lines"' in detail.text
+    plain = client.post("/programs/new", headers=world.bureau.headers, follow_redirects=False,
+                        data=FORM | {"name": "Plain vouchers"})
+    other = int(plain.headers["location"].rstrip("/").split("/")[-1])
+    assert client.get(f"/api/v1/programs/{other}",
+                      headers=world.bureau.headers).json()["credit_lines"] is False
