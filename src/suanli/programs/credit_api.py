@@ -30,7 +30,7 @@ Payer = Annotated[Principal, Guard(perms.CREDIT_BILLS_PAY)]
 
 class CreditLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    credit_limit_cny: str | int = Field(description="The limit in CNY, at least 0")
+    credit_limit_cny: str = Field(description="The limit in CNY, at least 0, e.g. \"50000.00\"")
     due_days: int = Field(default=30, description="Bills are due this many days after the "
                                                   f"month ends (0-{MAX_DUE_DAYS})")
 
@@ -78,7 +78,7 @@ def bill_read(bill: CreditBill) -> BillRead:
                     paid_at=bill.paid_at)
 
 
-def limit_fen(value: str | int) -> int:
+def limit_fen(value: str) -> int:
     """A limit in CNY; negative or malformed is refused naming `credit_limit_cny`."""
     amount = parse_cny(value, field=credit.LIMIT_FIELD, negative=True)
     if amount < 0:
