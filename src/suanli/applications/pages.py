@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from suanli.applications import evidence, repository, service, states, views
 from suanli.applications import permissions as perms
+from suanli.applications import reasons as _reasons  # noqa: F401 - registers the reasons
 from suanli.applications.schemas import ProfileIn
 from suanli.applications.states import ApplicationStatus
 from suanli.auth.principal import Principal

@@ -7,13 +7,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import pass_context
 from pydantic import ValidationError
 
 from suanli.auth.principal import Principal
 from suanli.catalog import permissions as perms
+from suanli.catalog import reasons as _reasons  # noqa: F401 - registers the reasons
 from suanli.catalog import repository, service
 from suanli.catalog.forms import FormFields, app_error, checked, field_errors, optional
 from suanli.catalog.models import Accelerator
+from suanli.catalog.network import load_cities
 from suanli.catalog.schemas import AcceleratorCreate, AcceleratorUpdate, LatencyIn
 from suanli.deps import DbSession, Guard
 from suanli.kit.errors import AppError
@@ -30,6 +33,18 @@ def format_figure(value: object) -> str:
 
 
 env.filters["figure"] = format_figure
+
+
+@pass_context
+def city_name(context: Any, city: str | None) -> str:
+    """A packaged city's name in the page's language (an unknown id as it is)."""
+    found = next((c for c in load_cities() if c.id == city), None)
+    if found is None:
+        return city or ""
+    return found.name_zh if context.get("lang") == "zh" else found.name
+
+
+env.globals["city_name"] = city_name
 Reader = Annotated[Principal, Guard(perms.CATALOG_READ)]
 Admin = Annotated[Principal, Guard(perms.CATALOG_MANAGE)]
 

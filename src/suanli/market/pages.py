@@ -31,6 +31,7 @@ from suanli.market import (
     vouchers_port,
 )
 from suanli.market import permissions as perms
+from suanli.market import reasons as _reasons  # noqa: F401 - registers the market's reasons
 from suanli.market.forms import blanks_to_none, default_window, errors_of, from_local
 from suanli.market.models import OrderStatus
 from suanli.market.offers_api import money_query

@@ -18,6 +18,7 @@ from suanli.documents.api import read_upload
 from suanli.kit.errors import AppError, ValidationFailed
 from suanli.providers import overview, provenance, repository, service
 from suanli.providers import permissions as perms
+from suanli.providers import reasons as _reasons  # noqa: F401 - registers the reasons
 from suanli.providers.schemas import ClusterCreate, DataCentreCreate
 from suanli.providers.views import manage_scope, read_scope
 from suanli.web.i18n import translate

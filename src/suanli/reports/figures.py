@@ -121,6 +121,7 @@ class ProgramMoney:
     held: int = 0
     spent: int = 0
     returned: int = 0
+    name_zh: str | None = None
 
     @property
     def uncommitted_vouchers(self) -> int:

@@ -45,7 +45,7 @@ def money_of(session: Session, programs: list[Program]) -> list[ProgramMoney]:
     """Committed (the program's budget), issued, held, spent and returned, from the ledger."""
     found = program_totals(session, [p.id for p in programs])
     return [ProgramMoney(p.id, p.name, p.city, committed=p.budget_fen, issued=t.issued,
-                         held=t.held, spent=t.spent, returned=t.returned)
+                         held=t.held, spent=t.spent, returned=t.returned, name_zh=p.name_zh)
             for p in programs for t in [found[p.id]]]
 
 

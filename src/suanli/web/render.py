@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
 from datetime import datetime
@@ -15,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from suanli.deps import CSRF_COOKIE, expected_csrf, session_secret
 from suanli.kit.money import format_cny_grouped
 from suanli.kit.timeutil import to_shanghai
-from suanli.web.i18n import LANG_COOKIE, pick_language, translate
+from suanli.web.i18n import DEFAULT, LANG_COOKIE, catalogue, pick_language, translate
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -38,6 +39,57 @@ env.filters["cny"] = format_cny_grouped
 # What higher domains add to every page (the inbox's unread count in the top bar): each
 # takes the request and returns names for the templates; registered at start-up.
 PAGE_CONTEXT: list[Callable[[Request], dict[str, Any]]] = []
+
+
+# Ledger accounts are named in English when they are opened ("Budget of program 7"); pages
+# show the name in the reader's language, matched on the shapes the services write.
+_ACCOUNT_NAMES = [
+    (re.compile(r"Budget of program (?P<id>\d+): (?P<funder>.+)"), "ledger.account.budget_funder"),
+    (re.compile(r"Budget of program (?P<id>\d+)"), "ledger.account.budget"),
+    (re.compile(r"Credit lines of program (?P<id>\d+)"), "ledger.account.credit_lines"),
+    (re.compile(r"Credit line of (?P<org>.+)"), "ledger.account.credit_line"),
+    (re.compile(r"Treasury of (?P<org>.+)"), "ledger.account.treasury"),
+    (re.compile(r"Bank of (?P<org>.+)"), "ledger.account.bank"),
+    (re.compile(r"Cash of (?P<org>.+)"), "ledger.account.cash"),
+    (re.compile(r"Receivable of (?P<org>.+)"), "ledger.account.receivable"),
+    (re.compile(r"Payouts to (?P<org>.+)"), "ledger.account.payouts"),
+    (re.compile(r"Voucher (?P<id>\d+)"), "ledger.account.voucher"),
+]
+
+
+def account_name(lang: str, name: str) -> str:
+    """A ledger account's name in `lang` (names of other shapes as they are)."""
+    for pattern, key in _ACCOUNT_NAMES:
+        match = pattern.fullmatch(name)
+        if match:
+            return translate(lang, key, **match.groupdict())
+    return name
+
+
+# Reasons the services store in English (an order's status, a timeline's step): each domain
+# adds the shapes it writes, (pattern, key); a page shows a matching reason in its language,
+# the pattern's named groups (themselves reasons, where they are) filling the message.
+REASONS: list[tuple[re.Pattern[str], str]] = []
+
+
+def reason_text(lang: str, text: str | None) -> str:
+    """A stored reason in `lang`: a known shape translated, any other as it is."""
+    if not text:
+        return ""
+    for pattern, key in REASONS:
+        match = pattern.fullmatch(text)
+        if match:
+            return translate(lang, key, **{name: reason_text(lang, value)
+                                          for name, value in match.groupdict().items()})
+    if "; " in text:  # several reasons joined (a cluster's status): each its own
+        parts = [reason_text(lang, part) for part in text.split("; ")]
+        return ("；" if lang == "zh" else "; ").join(parts)
+    return text
+
+
+def translate_or(lang: str, key: str, fallback: str) -> str:
+    """The message for `key` where a catalogue has one, else `fallback` (a value as stored)."""
+    return translate(lang, key) if key in catalogue(DEFAULT) else fallback
 
 
 def language(request: Request) -> str:
@@ -67,7 +119,11 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     def t(key: str, **values: Any) -> str:
         return translate(lang, key, **values)
 
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = {
+        "tx": lambda key, fallback: translate_or(lang, key, fallback),
+        "account_name": lambda name: account_name(lang, name),
+        "reason": lambda text: reason_text(lang, text),
+    }
     for provide in PAGE_CONTEXT:
         extra.update(provide(request))
     html = env.get_template(template).render(
