@@ -96,5 +96,5 @@ def test_pages_and_downloads(client: TestClient, world: World,
     auditor = member(Role.AUDITOR)
     login(client, auditor.user.username)
     market = client.get("/reports/market")
-    assert market.status_code == 200 and "shanghai" in market.text
+    assert market.status_code == 200 and "<td>Shanghai</td>" in market.text  # by name
     assert client.get("/reports/market/download?format=csv").status_code == 200

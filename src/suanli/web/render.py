@@ -17,6 +17,7 @@ from suanli.deps import CSRF_COOKIE, expected_csrf, session_secret
 from suanli.kit.money import format_cny_grouped
 from suanli.kit.timeutil import to_shanghai
 from suanli.web.i18n import DEFAULT, LANG_COOKIE, catalogue, pick_language, translate
+from suanli.web.messages import VALIDATION
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -69,7 +70,7 @@ def account_name(lang: str, name: str) -> str:
 # Reasons the services store in English (an order's status, a timeline's step): each domain
 # adds the shapes it writes, (pattern, key); a page shows a matching reason in its language,
 # the pattern's named groups (themselves reasons, where they are) filling the message.
-REASONS: list[tuple[re.Pattern[str], str]] = []
+REASONS: list[tuple[re.Pattern[str], str]] = [*VALIDATION]
 
 
 def reason_text(lang: str, text: str | None) -> str:
@@ -126,11 +127,25 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     }
     for provide in PAGE_CONTEXT:
         extra.update(provide(request))
+    _translate_errors(lang, context)
     html = env.get_template(template).render(
         request=request, lang=lang, t=t, csrf_token=csrf_value(request),
         principal=getattr(request.state, "principal", None), **extra, **context,
     )
     return HTMLResponse(html, status_code=status_code)
+
+
+def _translate_errors(lang: str, context: dict[str, Any]) -> None:
+    """Validation messages (Pydantic's, the money grammar's, the services' known reasons)
+    in the page's language: forms keep them as the validators wrote them, in English."""
+    if lang == DEFAULT:  # as written: the English pages (and their tests) keep the originals
+        return
+    errors = context.get("errors")
+    if isinstance(errors, dict):
+        context["errors"] = {name: reason_text(lang, message) if isinstance(message, str)
+                             else message for name, message in errors.items()}
+    if isinstance(context.get("form_error"), str):
+        context["form_error"] = reason_text(lang, context["form_error"])
 
 
 def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
