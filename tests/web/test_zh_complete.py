@@ -127,16 +127,18 @@ def _get(client: TestClient, url: str, lang: str) -> str | None:
     return response.text
 
 
-def crawl(client: TestClient, content: set[str]) -> dict[str, list[str]]:
-    """Every reachable page's untranslated texts, by URL."""
+def crawl(client: TestClient, content: set[str]) -> tuple[dict[str, list[str]], int]:
+    """Every reachable page's untranslated texts, by URL, and how many pages were read."""
     queue, seen, shapes = ["/"], {"/"}, {}
     problems: dict[str, list[str]] = {}
+    read = 0
     while queue:
         url = queue.pop(0)
         zh = _get(client, url, "zh")
         en = _get(client, url, "en") if zh is not None else None
         if zh is None or en is None:
             continue
+        read += 1
         page = parse(zh)
         found = english_ui(page.nodes, parse(en).nodes, content)
         if found:
@@ -150,7 +152,7 @@ def crawl(client: TestClient, content: set[str]) -> dict[str, list[str]]:
             if shapes.get(shape, 0) < PER_PATTERN:
                 shapes[shape] = shapes.get(shape, 0) + 1
                 queue.append(target)
-    return problems
+    return problems, read
 
 
 @pytest.fixture(scope="module")
@@ -227,7 +229,8 @@ def test_every_page_of_every_role_is_chinese(world_client: TestClient, content: 
 
     world_client.cookies.clear()
     login(world_client, username, DEMO_PASSWORD)
-    problems = crawl(world_client, content)
+    problems, read = crawl(world_client, content)
+    assert read >= 8, f"{username} reached only {read} pages"  # logged in, links followed
     assert problems == {}, "\n".join(f"{url}: {found}" for url, found in problems.items())
 
 
