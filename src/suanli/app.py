@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from suanli import __version__, migrate
 from suanli.config import get_settings
-from suanli.deps import csrf_protect
+from suanli.deps import bounded_ids, csrf_protect
 from suanli.kit import logs
 from suanli.kit.db import make_engine, make_sessionmaker
 from suanli.models_registry import load_all_models
@@ -148,7 +148,7 @@ def create_app(
         summary="Compute-voucher programs and a GPU-compute exchange",
         description="JSON API of Suanli. Authenticate with `Authorization: Bearer <token>`; "
         "money is a decimal string of CNY; errors are RFC 9457 problem+json.",
-        dependencies=[Depends(csrf_protect)],
+        dependencies=[Depends(csrf_protect), Depends(bounded_ids)],
     )
     app.state.sessions = sessions
     install_middleware(app)
