@@ -37,6 +37,8 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 PROBLEM_JSON = "application/problem+json"
+BODY_UNREADABLE = "There was an error parsing the body"
+BODY_RULE = "the body could not be read as JSON (nested too deeply?)"
 
 
 class Metrics:
@@ -222,6 +224,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 400 and exc.detail == BODY_UNREADABLE:
+            # FastAPI's answer to a body its parser gave up on (nested too deeply).
+            return problem_response(422, {
+                "type": PROBLEM_BASE + "validation-failed", "title": "Validation failed",
+                "status": 422, "field": "body", "detail": f"body: {BODY_RULE}",
+                "errors": [{"field": "body", "message": BODY_RULE}]})
         if wants_page(request) and exc.status_code == 404:
             return error_page(request, 404, "page not found")
         return problem_response(exc.status_code, {
