@@ -82,3 +82,15 @@ def test_an_impossible_id_is_not_found(client: TestClient, member: Callable[...,
             if got not in (404, 422):
                 wrong.append(f"{method} {url}: {got}")
     assert not wrong, "\n".join(wrong)
+
+
+def test_an_impossible_id_in_a_body_or_query_is_refused(client: TestClient,
+                                                          member: Callable[..., Any]) -> None:
+    buyer = member(Role.BUYER)
+    for bad in (2**63, 10**30):
+        created = client.post("/api/v1/applications", headers=buyer.headers,
+                              json={"program_id": bad})
+        assert created.status_code in (404, 422), created.text
+        listed = client.get("/api/v1/applications", headers=buyer.headers,
+                            params={"program_id": bad})
+        assert listed.status_code in (200, 404, 422), listed.text

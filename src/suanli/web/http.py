@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -38,6 +38,7 @@ SECURITY_HEADERS = {
 }
 PROBLEM_JSON = "application/problem+json"
 BODY_UNREADABLE = "There was an error parsing the body"
+OUT_OF_RANGE = "a number is larger than any stored value can be"
 BODY_RULE = "the body could not be read as JSON (nested too deeply?)"
 
 
@@ -96,6 +97,14 @@ def _failure(exc: Exception, rid: str) -> Response:
             "status": 503, "detail": "the database could not be reached or was busy; nothing "
                                      f"was saved; retry (request id {rid})",
         }, headers={"Retry-After": "1"})
+    if isinstance(exc, (DataError, OverflowError)):
+        # The last line of defence: a number past what its column holds (an id beyond
+        # BIGINT in a JSON body, say) that no validation caught; nothing was saved.
+        log.warning("value out of range", extra={"fields": {"error": str(exc)[:200]}})
+        return problem_response(422, {
+            "type": PROBLEM_BASE + "validation-failed", "title": "Validation failed",
+            "status": 422, "field": "body", "detail": f"body: {OUT_OF_RANGE}",
+            "errors": [{"field": "body", "message": OUT_OF_RANGE}]})
     log.exception("unhandled error", exc_info=exc)
     return problem_response(500, {
         "type": PROBLEM_BASE + "internal", "title": "Internal error",
