@@ -43,7 +43,11 @@ def invoices_page(request: Request, session: DbSession, principal: InvoiceReader
 def invoice_page(invoice_id: int, request: Request, session: DbSession,
                  principal: InvoiceReader) -> Response:
     view = views.invoice_view(session, invoice_id, views.invoice_scope(principal))
-    return render(request, "settlement/invoice.html", view=view)
+    # Link only the claims the viewer may open (a buyer sees the status, not the claim).
+    scope = views.claim_scope(principal)
+    openable = {c.id for c in view.claims.values()
+                if scope is None or {c.claimant_org_id, c.authority_org_id} & scope}
+    return render(request, "settlement/invoice.html", view=view, openable=openable)
 
 
 @router.get("/invoices/{invoice_id}/download")

@@ -59,6 +59,12 @@ def csrf_value(request: Request) -> str:
     return str(new)
 
 
+def _here(request: Request) -> str:
+    """This page's path and query: where the language switch comes back to."""
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
 def render(request: Request, template: str, status_code: int = 200, **context: Any
            ) -> HTMLResponse:
     """A page in the caller's language, with the CSRF token and the caller at hand."""
@@ -71,7 +77,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     for provide in PAGE_CONTEXT:
         extra.update(provide(request))
     html = env.get_template(template).render(
-        request=request, lang=lang, t=t, csrf_token=csrf_value(request),
+        request=request, lang=lang, t=t, csrf_token=csrf_value(request), here=_here(request),
         principal=getattr(request.state, "principal", None), **extra, **context,
     )
     return HTMLResponse(html, status_code=status_code)
