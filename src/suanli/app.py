@@ -16,6 +16,7 @@ from suanli.deps import bounded_ids, csrf_protect
 from suanli.kit import logs
 from suanli.kit.db import make_engine, make_sessionmaker
 from suanli.models_registry import load_all_models
+from suanli.web import docs as api_docs
 from suanli.web.http import install_error_handlers, install_middleware
 
 log = logging.getLogger("suanli.app")
@@ -149,10 +150,12 @@ def create_app(
         description="JSON API of Suanli. Authenticate with `Authorization: Bearer <token>`; "
         "money is a decimal string of CNY; errors are RFC 9457 problem+json.",
         dependencies=[Depends(csrf_protect), Depends(bounded_ids)],
+        docs_url=None, redoc_url=None,  # web/docs.py serves them under our CSP
     )
     app.state.sessions = sessions
     install_middleware(app)
     install_error_handlers(app)
     include_domains(app)
+    api_docs.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

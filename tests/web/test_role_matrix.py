@@ -22,7 +22,7 @@ from suanli.auth.roles import Role, roles_with
 PUBLIC = {
     ("GET", "/healthz"), ("GET", "/metrics"), ("GET", "/login"), ("POST", "/login"),
     ("POST", "/logout"), ("GET", "/lang/{code}"), ("GET", "/"), ("GET", "/market"),
-    ("GET", "/api/v1/market/index"), ("GET", "/api/v1/market/depth"),
+    ("GET", "/api/v1/market/index"), ("GET", "/api/v1/market/depth"), ("GET", "/favicon.ico"),
 }
 
 
