@@ -17,6 +17,7 @@ from suanli.kit import logs
 from suanli.kit.db import make_engine, make_sessionmaker
 from suanli.models_registry import load_all_models
 from suanli.web import docs as api_docs
+from suanli.web.flash import FlashMiddleware
 from suanli.web.http import install_error_handlers, install_middleware
 
 log = logging.getLogger("suanli.app")
@@ -154,6 +155,7 @@ def create_app(
     )
     app.state.sessions = sessions
     install_middleware(app)
+    app.add_middleware(FlashMiddleware)
     install_error_handlers(app)
     include_domains(app)
     api_docs.install(app)
