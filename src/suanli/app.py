@@ -53,6 +53,7 @@ def include_domains(app: FastAPI) -> None:
     from suanli.providers.compliance_pages import router as compliance_pages
     from suanli.providers.pages import router as providers_pages
     from suanli.web.auth_api import router as auth_api
+    from suanli.web.confirm import router as confirm_pages
     from suanli.web.ops import router as ops
     from suanli.web.pages import router as core_pages
 
@@ -60,8 +61,8 @@ def include_domains(app: FastAPI) -> None:
     for api in (auth_api, audit_api, catalog_api, providers_api, compliance_api, ledger_api,
                 integrity_api):
         app.include_router(api, prefix="/api/v1")
-    for pages in (core_pages, audit_pages, catalog_pages, providers_pages, compliance_pages,
-                  ledger_pages, integrity_pages):
+    for pages in (core_pages, confirm_pages, audit_pages, catalog_pages, providers_pages,
+                  compliance_pages, ledger_pages, integrity_pages):
         app.include_router(pages)
     _include_vouchers(app)
     _include_market(app)

@@ -22,6 +22,7 @@ from suanli.auth.roles import Role, roles_with
 PUBLIC = {
     ("GET", "/healthz"), ("GET", "/metrics"), ("GET", "/login"), ("POST", "/login"),
     ("POST", "/logout"), ("GET", "/lang/{code}"), ("GET", "/"), ("GET", "/market"),
+    ("GET", "/confirm"),  # a form only; the action it posts to checks the permission
     ("GET", "/api/v1/market/index"), ("GET", "/api/v1/market/depth"), ("GET", "/favicon.ico"),
 }
 

@@ -88,7 +88,8 @@ class PageReader(HTMLParser):
         form, name = self.forms[-1], a["name"]
         kind = a.get("type", "text")
         if tag == "input" and kind in ("checkbox", "radio"):
-            if "checked" in a:
+            # A required box (a confirmation) is ticked, as the person filling it would.
+            if "checked" in a or "required" in a:
                 form.fields[name] = a.get("value", "on")
         elif tag == "input" and kind not in ("submit", "button", "file"):
             form.fields.setdefault(name, a.get("value", ""))

@@ -35,6 +35,7 @@ from suanli.market.forms import blanks_to_none, default_window, errors_of, from_
 from suanli.market.offers_api import money_query
 from suanli.market.schemas import Id, InstantBuy, OrderCreate
 from suanli.web import charts
+from suanli.web.confirm import Confirmed
 from suanli.web.i18n import translate
 from suanli.web.render import language, render
 
@@ -185,7 +186,7 @@ def orders_page(request: Request, session: DbSession,
                   can_order=principal.can(perms.ORDERS_PLACE))
 
 
-@router.post("/market/orders/{order_id}/cancel")
+@router.post("/market/orders/{order_id}/cancel", dependencies=Confirmed)
 def order_cancel(order_id: Id, session: DbSession, principal: Buyer) -> Response:
     orders_service.cancel_order(session, order_id=order_id,
                                 org_ids=principal.org_ids_with(perms.ORDERS_PLACE))

@@ -15,6 +15,7 @@ from suanli.providers import compliance, overview, provenance, service
 from suanli.providers import permissions as perms
 from suanli.providers.pages import cluster_page_context
 from suanli.providers.screening import Reason
+from suanli.web.confirm import confirmation_when
 from suanli.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -50,7 +51,8 @@ def case_page(case_id: int, request: Request, session: DbSession,
     return _case_page(request, session, principal, case_id)
 
 
-@router.post("/compliance/cases/{case_id}/decision", response_class=HTMLResponse)
+@router.post("/compliance/cases/{case_id}/decision", response_class=HTMLResponse,
+             dependencies=[confirmation_when("decision", "reject")])
 def decision_submit(case_id: int, request: Request, session: DbSession, principal: Decider,
                     fields: FormFields) -> Response:
     values = {"decision": fields.get("decision", ""), "reason": fields.get("reason", "")}

@@ -16,6 +16,7 @@ from suanli.settlement import permissions as perms
 from suanli.settlement import repository as repo
 from suanli.settlement import views
 from suanli.settlement.models import ClaimStatus
+from suanli.web.confirm import Confirmed
 from suanli.web.downloads import download
 from suanli.web.i18n import translate
 from suanli.web.render import language, render
@@ -125,7 +126,7 @@ def claim_approve(claim_id: int, session: DbSession, principal: Decider) -> Resp
     return RedirectResponse(f"/claims/{claim_id}?done=approved", status_code=303)
 
 
-@router.post("/claims/{claim_id}/reject", response_class=HTMLResponse)
+@router.post("/claims/{claim_id}/reject", response_class=HTMLResponse, dependencies=Confirmed)
 def claim_reject(claim_id: int, request: Request, session: DbSession, principal: Decider,
                  reason: Annotated[str, Form()] = "") -> Response:
     try:

@@ -18,6 +18,7 @@ from suanli.programs.rates import percent
 from suanli.vouchers import permissions as perms
 from suanli.vouchers import repository, service, views
 from suanli.vouchers.models import Voucher
+from suanli.web.confirm import Confirmed
 from suanli.web.render import env, render
 
 router = APIRouter(include_in_schema=False)
@@ -59,7 +60,8 @@ def voucher_page(voucher_id: int, request: Request, session: DbSession,
     return _detail(request, session, principal, views.visible(session, principal, voucher_id))
 
 
-@router.post("/vouchers/{voucher_id}/clawback", response_class=HTMLResponse)
+@router.post("/vouchers/{voucher_id}/clawback", response_class=HTMLResponse,
+             dependencies=Confirmed)
 def clawback_submit(voucher_id: int, request: Request, session: DbSession,
                     principal: Annotated[Principal, Guard(perms.VOUCHERS_CLAWBACK)],
                     fields: FormFields) -> Response:
