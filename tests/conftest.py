@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, create_engine, text
@@ -26,10 +27,18 @@ from sqlalchemy.orm import Session, sessionmaker
 os.environ.setdefault("SUANLI_SECRET_KEY", "test-secret-key-not-for-production")
 
 from suanli import migrate
+from suanli.auth import passwords
 from suanli.auth import service as auth_service
 from suanli.auth.models import User
 from suanli.auth.roles import ROLE_ORG_KINDS, OrgKind, Role
 from suanli.kit.db import make_engine
+
+# Argon2 at the production cost takes half a second a hash; the suite hashes thousands of test
+# passwords. In this process they use cheap parameters (verifying reads the parameters from each
+# hash, so logins work the same); tests/auth/test_password_cost.py checks the production ones.
+PRODUCTION_HASHER = passwords._hasher
+passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+passwords._DUMMY = passwords._hasher.hash("not-a-password")
 
 BACKEND = os.environ.get("SUANLI_TEST_DB", "sqlite")
 PG_URL = os.environ.get("SUANLI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -81,10 +90,44 @@ def drop_database(url: str) -> None:
     admin.dispose()
 
 
+_template: list[str] = []  # the run's migrated template database, made on first use
+
+
+def new_migrated_database(tmp_dir: Path) -> str:
+    """A new database holding every migration: a copy of one template migrated once per run.
+
+    Copying (a file on SQLite, `CREATE DATABASE ... TEMPLATE` on PostgreSQL) takes a fraction
+    of the second or more that running the migrations again takes, for each of ~150 tests.
+    """
+    if not _template:
+        import tempfile
+
+        url = new_database_url(Path(tempfile.mkdtemp(prefix="suanli-template-")))
+        migrate.upgrade(url)
+        _template.append(url)
+    template = make_url(_template[0])
+    if BACKEND == "sqlite":
+        target = tmp_dir / f"suanli-{uuid.uuid4().hex[:8]}.db"
+        shutil.copyfile(str(template.database), target)
+        return f"sqlite:///{target}"
+    name = f"suanli_test_{uuid.uuid4().hex[:12]}"
+    admin = _admin_engine()
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template.database}"'))
+    finally:
+        admin.dispose()
+    return template.set(database=name).render_as_string(hide_password=False)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    for url in _template:
+        drop_database(url)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = new_database_url(tmp_path_factory.mktemp("db"))
-    migrate.upgrade(url)
+    url = new_migrated_database(tmp_path_factory.mktemp("db"))
     yield url
     drop_database(url)
 
@@ -99,8 +142,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def fresh_database(tmp_path: Path) -> Iterator[str]:
     """A migrated database of its own, for tests that must really commit."""
-    url = new_database_url(tmp_path)
-    migrate.upgrade(url)
+    url = new_migrated_database(tmp_path)
     yield url
     drop_database(url)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -85,22 +86,77 @@ def tokens_create(
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Walk the audit chain; exit 1 naming the first bad record. The result is stored for
-    the compliance dashboard."""
-    from suanli.audit import service
+def audit_verify(
+    checkpoints: Annotated[Path | None, typer.Option(
+        help="A folder of signed checkpoints: prove the chain still holds each signed head")
+    ] = None,
+    public_key: Annotated[Path | None, typer.Option(
+        help="The regulator's public key (PEM) that signed the checkpoints")] = None,
+) -> None:
+    """Walk the audit chain; exit 1 naming the first bad record. With --checkpoints and
+    --public-key, also exit 1 when a checkpoint's signature fails or the chain no longer
+    has the signed hash at its sequence (a rewritten or truncated chain). The result is
+    stored for the compliance dashboard."""
+    from suanli.audit.checkpoint import CheckpointError, load_public
     from suanli.integrity import service as integrity
+    from suanli.integrity.checkpoints import audit_verdict
     from suanli.kit.timeutil import utcnow
 
+    if (checkpoints is None) != (public_key is None):
+        raise fail("--checkpoints and --public-key go together", 2)
+    try:
+        public = load_public(public_key) if public_key is not None else None
+    except CheckpointError as exc:
+        raise fail(str(exc), 2) from exc
     database, started = engine(), utcnow()
     with read_snapshot(database) as session:  # one moment, without holding up writers
-        verdict = service.verify(session)
+        verdict = audit_verdict(session, directory=checkpoints, public=public)
     with unit_of_work(make_sessionmaker(database)) as session:
         integrity.record_audit(session, verdict, started_at=started,
                                by=integrity.Requester("suanli audit verify"))
     if not verdict.ok:
-        raise fail(f"audit chain broken at record {verdict.seq}: {verdict.problem}")
-    console.print(f"audit chain ok: {verdict.checked} records")
+        where = f" at record {verdict.seq}" if verdict.seq is not None else ""
+        raise fail(f"audit chain broken{where}: {verdict.problem}")
+    against = " and every signed checkpoint" if checkpoints is not None else ""
+    console.print(f"audit chain ok: {verdict.checked} records{against}", highlight=False)
+
+
+@audit_app.command("keygen")
+def audit_keygen(
+    out: Annotated[Path, typer.Option(help="Folder for the key pair (not the database's)")],
+) -> None:
+    """Make an Ed25519 key pair for signing checkpoints: audit-checkpoint.key (mode 0600,
+    the regulator keeps it) and audit-checkpoint.pub (for `audit verify`)."""
+    from suanli.audit.checkpoint import CheckpointError, generate_keys
+
+    try:
+        private, public = generate_keys(out)
+    except CheckpointError as exc:
+        raise fail(str(exc), 2) from exc
+    console.print(f"private key: {private}\npublic key: {public}", highlight=False)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(
+    key: Annotated[Path, typer.Option(help="The Ed25519 private key (PEM, mode 0600)")],
+    directory: Annotated[Path, typer.Option("--dir", help="Folder the checkpoint file goes into")],
+    webhook: Annotated[str | None, typer.Option(
+        help="Also POST the checkpoint (JSON) to this URL")] = None,
+) -> None:
+    """Sign the audit chain's head (sequence, hash and time) and write it into DIR."""
+    import httpx
+
+    from suanli.audit.checkpoint import CheckpointError, load_private
+    from suanli.integrity.checkpoints import take
+
+    try:
+        point, path = take(engine(), load_private(key), directory, webhook=webhook)
+    except CheckpointError as exc:
+        raise fail(str(exc)) from exc
+    except httpx.HTTPError as exc:
+        raise fail(f"webhook: the checkpoint is written but the POST failed ({exc})") from exc
+    console.print(f"checkpoint of record {point.seq} ({point.hash[:16]}...) written to {path}",
+                  highlight=False)
 
 
 @app.command()

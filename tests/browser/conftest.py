@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CHROMIUM, drop_database, new_database_url
+from tests.conftest import CHROMIUM, drop_database, new_migrated_database
 
 CHROMIUM_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -33,7 +33,6 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A database holding the whole demo world, built once for all browser tests."""
-    from suanli import migrate
     from suanli.config import get_settings
     from suanli.demo import build
     from suanli.kit.db import make_engine, make_sessionmaker, unit_of_work
@@ -41,8 +40,7 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     # Documents the demo stores (and the live server reads) go to a scratch folder, not ./var.
     os.environ["SUANLI_DATA_DIR"] = str(tmp_path_factory.mktemp("browser-data"))
     get_settings.cache_clear()
-    url = new_database_url(tmp_path_factory.mktemp("browser"))
-    migrate.upgrade(url)
+    url = new_migrated_database(tmp_path_factory.mktemp("browser"))
     factory = make_sessionmaker(make_engine(url))
     for _label, step in build.STEPS:
         with unit_of_work(factory) as session:

@@ -153,7 +153,9 @@ def test_a_running_contract_starts_and_a_cancelled_one_says_so(
                               buyer_ids={world.buyer.org_id})
     db.commit()
     inbox = told(db, sessions)
-    assert inbox[world.provider.user.id] == ["contract.running", "contract.cancelled"]
+    # The cancellation is the contract's final settlement: the provider claims its subsidy.
+    assert inbox[world.provider.user.id] == ["contract.running", "claim.submitted",
+                                             "contract.cancelled"]
     cancelled = [e for e in events(db) if e.kind == "contract.cancelled"]
     assert cancelled[0].payload["charge_fen"] > 0
 

@@ -62,6 +62,7 @@ def test_provider_registers_a_data_centre_and_a_cluster(client: TestClient,
 @pytest.mark.parametrize(("change", "field"), [
     ({"pue": "0.8"}, "pue"), ({"racks": "0"}, "racks"), ({"green_share": "2"}, "green_share"),
     ({"hub_id": "", "city_id": ""}, "hub_id"), ({"name": ""}, "name"),
+    ({"time_zone": "China/Urumqi"}, "time_zone"),
 ])
 def test_bad_data_centre_form_shows_the_field_error(client: TestClient, provider: Any,
                                                     change: dict[str, str], field: str) -> None:
@@ -69,6 +70,19 @@ def test_bad_data_centre_form_shows_the_field_error(client: TestClient, provider
     assert response.status_code == 422
     assert f'id="e-{field}"' in response.text
     assert client.get("/api/v1/providers/data-centres", headers=provider.headers).json() == []
+
+
+def test_the_form_sets_the_time_zone_of_the_centres_exports(client: TestClient,
+                                                             provider: Any) -> None:
+    assert 'name="time_zone"' in client.get("/providers/data-centres").text
+    form = {**DC_FORM, "time_zone": "Asia/Urumqi"}
+    assert _post(client, "/providers/data-centres", form).status_code == 303
+    [dc] = client.get("/api/v1/providers/data-centres", headers=provider.headers).json()
+    assert dc["time_zone"] == "Asia/Urumqi"
+    assert _post(client, "/providers/data-centres", {**DC_FORM, "name": "B"}).status_code == 303
+    zones = {d["name"]: d["time_zone"] for d in
+             client.get("/api/v1/providers/data-centres", headers=provider.headers).json()}
+    assert zones["B"] is None  # empty: the exports' default, Asia/Shanghai
 
 
 def test_bad_cluster_form_shows_the_field_error(client: TestClient, provider: Any) -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from suanli.settlement.charges import (
@@ -92,6 +92,7 @@ def test_advance_nothing_to_do_and_final_void() -> None:
         advance(LINK, amount=9_000, keep=2_000, ids=_ids("x"), reason="x")
 
 
+@settings(deadline=None)  # timing is not the point; a loaded CI machine is slow
 @given(st.lists(st.integers(min_value=0, max_value=4_000), max_size=12))
 def test_a_chain_posts_exactly_what_settled_and_releases_the_rest(amounts: list[int]) -> None:
     link, posted, pending = LINK, 0, {LINK.hold_id: LINK.remaining}
@@ -128,3 +129,24 @@ def test_periods_are_shanghai_days() -> None:
     assert end == datetime(2026, 12, 1, 16, tzinfo=UTC)
     assert period_of(datetime(2026, 11, 30, 16, tzinfo=UTC)) == date(2026, 12, 1)
     assert period_of(datetime(2026, 11, 30, 15, 59, tzinfo=UTC)) == date(2026, 11, 30)
+
+
+def test_running_totals_bill_what_the_day_adds() -> None:
+    from suanli.settlement.charges import Billed, portion_until, running
+
+    # 0.6 fen over a whole fen each day: rounded alone, three days would bill 3 fen extra.
+    days, billed, total = [], Billed(), 0
+    for seconds in (3600 * 6 + 2160, 3600 * 6 + 2160, 3600 * 6 + 2160):
+        total += seconds
+        charge, subsidy = running(total, 1, Decimal("0.5"), billed)
+        days.append(charge)
+        billed = Billed(total, billed.charge + charge, billed.subsidy + subsidy)
+    assert days == [7, 6, 7] and billed.charge == charge_fen(total, 1) == 20
+    assert billed.subsidy == 10
+    start = datetime(2026, 12, 1, 12, tzinfo=UTC)
+    until = datetime(2026, 12, 1, 16, tzinfo=UTC)
+    end = datetime(2026, 12, 1, 20, tzinfo=UTC)
+    assert portion_until(8 * 8 * 3600, start, end, until) == 8 * 4 * 3600
+    assert portion_until(7, start, end, until) == 3  # floored; the next day bills the rest
+    assert portion_until(7, start, until, until) == 7
+    assert portion_until(7, until, end, until) == 0

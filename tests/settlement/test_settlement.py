@@ -6,17 +6,18 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from suanli.kit.errors import Conflict, NotFound
 from suanli.ledger import service as ledger
 from suanli.ledger.models import Transfer
 from suanli.ledger.verify import verify
 from suanli.metering.models import UsageRecord
+from suanli.outbox.models import OutboxEvent
 from suanli.settlement import repository as repo
-from suanli.settlement import service
+from suanli.settlement import service, worker
 from suanli.settlement.charges import period_bounds
-from suanli.settlement.models import ContractSettlement, Invoice, Side
+from suanli.settlement.models import ContractSettlement, Invoice
 from tests.settlement.usage import use
 from tests.settlement.world import World, build_world, org_maker
 
@@ -97,15 +98,43 @@ def test_a_day_without_usage_writes_nothing_until_the_end(db: Session, world: Wo
     assert invoice.number.startswith(f"INV-{world.day2:%Y%m%d}-")
 
 
-def test_a_lapsed_hold_covers_nothing(db: Session, world: World) -> None:
+@pytest.mark.parametrize("swept", [False, True])
+def test_a_lapsed_hold_is_held_again_not_left_uncovered(db: Session, world: World,
+                                                        swept: bool) -> None:
     use(db, world, (0, 24, 8))
-    late = world.contract.end_at + timedelta(days=15)
+    late = world.contract.end_at + timedelta(days=15)  # past the holds' 14 days of grace
+    if swept:
+        assert ledger.expire_holds(db, now=late) == 2
     row, new = service.settle_contract(db, contract=world.contract, period=world.day1,
                                        final=True, until=None, now=late)
     assert new and row is not None
-    assert (row.voucher_fen, row.buyer_fen, row.uncovered_fen) == (0, 0, 192_000)
-    chain = repo.chain(db, world.contract.id, Side.VOUCHER)
-    assert chain is not None and chain.remaining == 0
+    assert (row.voucher_fen, row.buyer_fen, row.uncovered_fen) == (96_000, 96_000, 0)
+    assert bal(db, world.voucher.account_code)[:2] == (0, 96_000)  # the rest released
+    assert verify(db).ok, verify(db).problem
+
+
+def test_a_lapsed_hold_the_payer_cannot_cover_again_fails_loudly(
+        db: Session, world: World, sessions: sessionmaker[Session]) -> None:
+    use(db, world, (0, 24, 8))
+    late = world.contract.end_at + timedelta(days=15)
+    ledger.expire_holds(db, now=late)
+    cash, bank = (f"buyer-cash:{world.buyer.org_slug}",
+                  f"buyer-deposit:{world.buyer.org_slug}")
+    ledger.transfer(db, id="withdrawal", debit=cash, credit=bank,
+                    amount=ledger.balance(db, cash).available, reason="refund")
+    before = transfers(db)
+    report = service.settle_period(db, period_end=world.day2, now=late)
+    assert report.settled == 0 and list(report.failed) == [world.contract.id]
+    reason = report.failed[world.contract.id]
+    assert "buyer hold of 1920.00 CNY lapsed" in reason and cash in reason
+    assert repo.settlement(db, world.contract.id, world.day2) is None
+    assert transfers(db) == before  # nothing written for it, nothing billed as uncovered
+    # The worker settles the others and tells the platform.
+    db.commit()
+    worker.settle_yesterday(sessions, now=period_bounds(world.day2)[1] + timedelta(hours=1))
+    failed = db.execute(select(OutboxEvent).where(
+        OutboxEvent.kind == "settlement.run_failed")).scalars().one()
+    assert "lapsed" in failed.payload["error"]
 
 
 def test_settle_contract_end(db: Session, world: World) -> None:

@@ -116,8 +116,10 @@ def contract_on(db: Session, cluster: Cluster, buyer_org_id: int, voucher: Vouch
 def build_world(db: Session, member: Callable[..., Any], *,
                 mode: RedemptionMode = RedemptionMode.PROVIDER_CLAIMS,
                 voucher_fen: int = 1_000_000_00, cash_fen: int = 10_000_000,
-                days_ago: int = 3, **program: Any) -> World:
-    """The world, with the contract running over the days `days_ago` and `days_ago - 1`."""
+                days_ago: int = 3, hours: int = 48, ask: str = "10.00", **program: Any
+                ) -> World:
+    """The world, with the contract running over the days `days_ago` and `days_ago - 1`
+    (`hours` long from the first midnight, at `ask` CNY per GPU-hour)."""
     load_reference_data(db)
     buyer, provider = member(Role.BUYER), member(Role.PROVIDER)
     slug = f"authority-{uuid.uuid4().hex[:8]}"
@@ -132,7 +134,7 @@ def build_world(db: Session, member: Callable[..., Any], *,
     funds.record_deposit(db, organisation=buyer.org_slug, amount_fen=cash_fen,
                          reference="bank-1")
     cluster = attested_cluster(db, provider.org_id)
-    contract = contract_on(db, cluster, buyer.org_id, voucher, start)
+    contract = contract_on(db, cluster, buyer.org_id, voucher, start, hours=hours, ask=ask)
     db.flush()
     return World(authority, buyer, provider, prog, voucher, cluster, contract, day1,
                  day1 + timedelta(days=1))

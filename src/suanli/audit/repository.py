@@ -27,6 +27,14 @@ def get_head(session: Session) -> AuditHead:
     return head if head is not None else AuditHead(id=1, seq=0, hash=GENESIS)
 
 
+def hash_at(session: Session, seq: int) -> str | None:
+    """The stored hash of record `seq` (the genesis hash for 0); None when there is none."""
+    if seq == 0:
+        return GENESIS
+    return session.execute(select(AuditRecord.hash).where(AuditRecord.seq == seq)
+                           ).scalar_one_or_none()
+
+
 def add(session: Session, entry: Entry, hash_: str) -> None:
     session.add(
         AuditRecord(

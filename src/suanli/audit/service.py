@@ -8,12 +8,14 @@ on the chain's head only for that moment.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from suanli.audit import chain, repository
+from suanli.audit import chain, checkpoint, repository
 from suanli.kit.timeutil import utcnow
 
 _PENDING = "audit_pending"
@@ -106,3 +108,31 @@ def verify(session: Session) -> chain.Verdict:
     """
     head = repository.get_head(session)
     return chain.verify(repository.iter_entries(session), head_seq=head.seq, head_hash=head.hash)
+
+
+def take_checkpoint(session: Session, key: Ed25519PrivateKey, *,
+                    previous: checkpoint.Checkpoint | None = None,
+                    now: datetime | None = None) -> checkpoint.Checkpoint:
+    """Sign the current head. Refuses (CheckpointError) when the head is not the hash of
+    its own record, or when the chain no longer holds `previous` (the newest checkpoint
+    already taken): signing a rewritten chain would vouch for it."""
+    head = repository.get_head(session)
+    if repository.hash_at(session, head.seq) != head.hash:
+        raise checkpoint.CheckpointError(
+            f"head: record {head.seq} does not have the head's hash; run `suanli audit verify`")
+    if previous is not None and repository.hash_at(session, previous.seq) != previous.hash:
+        raise checkpoint.CheckpointError(
+            f"record {previous.seq} no longer has the hash of the last checkpoint; "
+            "run `suanli audit verify --checkpoints`")
+    return checkpoint.sign(key, seq=head.seq, hash_=head.hash, at=now or utcnow())
+
+
+def verify_checkpoints(session: Session, found: list[tuple[str, checkpoint.Checkpoint]],
+                       public: Ed25519PublicKey) -> checkpoint.Finding:
+    """Prove the chain still holds every signed head in `found` (see `checkpoint.compare`)."""
+    return checkpoint.compare(found, public, lambda seq: repository.hash_at(session, seq))
+
+
+def head_seq(session: Session) -> int:
+    """The sequence number of the newest record (0: none yet)."""
+    return repository.get_head(session).seq

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from rich.progress import Progress
 
+from suanli.integrity import checkpoints as _checkpoints  # noqa: F401  (registers the worker's)
 from suanli.integrity import service as integrity
 from suanli.kit.cli import console, engine, err, fail
 from suanli.kit.db import make_sessionmaker, read_snapshot, unit_of_work

@@ -1,8 +1,10 @@
 """Contracts: writing one with its two ledger holds, state moves, and cancellation.
 
 A contract holds its voucher share on ``voucher:<id>`` and the buyer's share on
-``buyer-cash:<slug>``, both towards ``provider-receivable:<provider>``, with the
-deterministic ids ``contract:<id>:voucher-hold`` and ``contract:<id>:buyer-hold``.
+``buyer-cash:<slug>`` (in a ``buyer_reimbursed`` program the buyer's hold is the whole cost:
+the buyer pays the provider in full and is reimbursed afterwards), both towards
+``provider-receivable:<provider>``, with the deterministic ids
+``contract:<id>:voucher-hold`` and ``contract:<id>:buyer-hold``.
 Metered usage (settlement) later posts them; this module only voids them on a
 cancellation before the start, or posts the cancellation charge after it.
 """
@@ -27,8 +29,11 @@ from suanli.ledger import service as ledger
 from suanli.ledger.posting import HoldState
 from suanli.market import funds, repository, settlement_port
 from suanli.market.capacity import HOUR
+from suanli.market.matching import hold_amounts
 from suanli.market.models import Contract, ContractSource, ContractState, Offer
 from suanli.market.placement import place
+from suanli.programs import service as programs
+from suanli.programs.enums import RedemptionMode
 from suanli.vouchers.models import Voucher
 
 HOLD_GRACE = timedelta(days=14)  # holds outlive the contract so usage can still post
@@ -82,22 +87,46 @@ def write_contract(session: Session, match: Match) -> Contract:
     receivable = funds.ensure_receivable(session, offer.organisation)
     expires = match.end_at + HOLD_GRACE
     ref = f"contract:{contract.id}"
-    if match.subsidy_fen > 0 and match.voucher is not None:
+    voucher_fen, buyer_fen = hold_amounts(match.cost_fen, match.subsidy_fen,
+                                          buyer_pays_all=buyer_pays_all(session, contract))
+    if voucher_fen > 0 and match.voucher is not None:
         contract.voucher_hold_id = f"{ref}:voucher-hold"
         ledger.hold(session, id=contract.voucher_hold_id, debit=match.voucher.account_code,
-                    credit=receivable, amount=match.subsidy_fen,
+                    credit=receivable, amount=voucher_fen,
                     reason="contract voucher share", ref=ref, expires_at=expires)
-    if match.buyer_pays_fen > 0:
+    if buyer_fen > 0:
         contract.buyer_hold_id = f"{ref}:buyer-hold"
         ledger.hold(session, id=contract.buyer_hold_id,
                     debit=funds.ensure_buyer_cash(session, match.buyer), credit=receivable,
-                    amount=match.buyer_pays_fen, reason="contract buyer share", ref=ref,
+                    amount=buyer_fen, reason="contract buyer share", ref=ref,
                     expires_at=expires)
     session.flush()
     audit.record(session, action="contract.create", object_type="contract",
                  object_id=contract.id, after=snapshot(contract),
                  organisation_id=contract.buyer_org_id)
     return contract
+
+
+def buyer_pays_all(session: Session, contract: Contract) -> bool:
+    """Whether the contract's voucher is of a `buyer_reimbursed` program: the buyer pays
+    the whole cost and is reimbursed the subsidy through its claims."""
+    if contract.voucher_id is None:
+        return False
+    return reimbursed(session, session.get(Voucher, contract.voucher_id))
+
+
+def reimbursed(session: Session, voucher: Voucher | None) -> bool:
+    """Whether the voucher's program reimburses buyers (`buyer_reimbursed`)."""
+    if voucher is None:
+        return False
+    mode = programs.get(session, voucher.program_id).redemption_mode
+    return RedemptionMode(mode) is RedemptionMode.BUYER_REIMBURSED
+
+
+def buyer_hold_fen(session: Session, contract: Contract) -> int:
+    """What the contract holds on the buyer's cash."""
+    return hold_amounts(contract.cost_fen, contract.subsidy_fen,
+                        buyer_pays_all=buyer_pays_all(session, contract))[1]
 
 
 @dataclass(frozen=True)
@@ -134,14 +163,20 @@ def get_contract(session: Session, contract_id: int, *, buyer_ids: Collection[in
 def cancellation_charge(contract: Contract, now: datetime) -> int:
     """What a cancellation at ``now`` costs: nothing before the start; after it, the hours
     begun at the unit price plus the offer's fee rate on the hours not yet begun."""
+    return cancellation_parts(contract, now)[0]
+
+
+def cancellation_parts(contract: Contract, now: datetime) -> tuple[int, int]:
+    """(the cancellation charge, of it the fee for the hours never begun), in fen."""
     if now < contract.start_at:
-        return 0
+        return 0, 0
     total = contract.gpu_hours // contract.gpus
     begun = min(total, math.ceil((now - contract.start_at) / HOUR))
     hourly = contract.unit_price_fen * contract.gpus
     fee = Decimal(contract.offer.cancel_fee_rate) * hourly * (total - begun)
-    charge = hourly * begun + int(fee.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
-    return min(charge, contract.cost_fen)
+    charge = min(hourly * begun + int(fee.quantize(Decimal(1), rounding=ROUND_HALF_EVEN)),
+                 contract.cost_fen)
+    return charge, max(0, charge - hourly * begun)
 
 
 def _settle_hold(session: Session, hold_id: str | None, amount: int, now: datetime) -> None:
@@ -169,25 +204,28 @@ def _holds_moved_on(session: Session, contract: Contract) -> bool:
 def cancel_contract(session: Session, *, contract_id: int, buyer_ids: Collection[int] | None,
                     now: datetime | None = None) -> Contract:
     """Cancel a reserved or running contract. Before the start both holds are voided;
-    after it the charge (see ``cancellation_charge``) is posted from the holds in the
-    contract's own voucher/buyer proportion and the rest released."""
+    after it the charge (see ``cancellation_charge``) is the contract's final settlement
+    (settlement splits it as the program says, see ``settlement_port``); without settlement
+    loaded, it is posted from the holds in the contract's voucher/buyer proportion."""
     now = now or utcnow()
     c = get_contract(session, contract_id, buyer_ids=buyer_ids, provider_ids=None
                      if buyer_ids is None else (), lock=True)
     if c.state not in (ContractState.RESERVED, ContractState.RUNNING):
         raise Conflict(f"the contract is {c.state}", field="state")
     before = snapshot(c)
-    charge = cancellation_charge(c, now)
-    if _holds_moved_on(session, c):
-        # Settlement owns the holds now: the cancellation is the contract's final settlement.
-        settlement_port.final_bill(session, contract=c, charge_fen=charge, now=now)
+    charge, fee = cancellation_parts(c, now)
+    if _holds_moved_on(session, c) or (now >= c.start_at and settlement_port.plugged_in()):
+        # The cancellation is the contract's final settlement.
+        settlement_port.final_bill(session, contract=c, charge_fen=charge, fee_fen=fee,
+                                   now=now)
         return _cancelled(session, c, before, charge, now)
     from_voucher = 0 if not c.cost_fen else int(
         (Decimal(charge) * c.subsidy_fen / c.cost_fen).quantize(Decimal(1),
                                                                 rounding=ROUND_HALF_EVEN))
     from_voucher = min(from_voucher, c.subsidy_fen)
     _settle_hold(session, c.voucher_hold_id, from_voucher, now)
-    _settle_hold(session, c.buyer_hold_id, min(charge - from_voucher, c.buyer_pays_fen), now)
+    _settle_hold(session, c.buyer_hold_id, min(charge - from_voucher, buyer_hold_fen(session, c)),
+                 now)
     return _cancelled(session, c, before, charge, now)
 
 

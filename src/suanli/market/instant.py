@@ -15,7 +15,7 @@ from suanli.kit.money import format_cny
 from suanli.kit.timeutil import utcnow
 from suanli.market import offers_service, vouchers_port
 from suanli.market.capacity import HOUR, next_whole_hour
-from suanli.market.contracts import Match, write_contract
+from suanli.market.contracts import Match, reimbursed, write_contract
 from suanli.market.matching import ZERO, split_cost, subsidy_rate
 from suanli.market.models import Contract, ContractSource, Offer, OfferStatus
 from suanli.market.orders_service import acting_buyer
@@ -58,6 +58,19 @@ def _rate(voucher: Voucher | None, offer: Offer) -> Decimal:
     return rate
 
 
+def _voucher_share(session: Session, voucher: Voucher, subsidy: int) -> int:
+    """The subsidy the voucher can pay: all of it, or where its program allows partial
+    vouchers, what it has left (the buyer paying the rest); else a 409."""
+    left = vouchers_port.available_fen(session, voucher)
+    if subsidy <= left:
+        return subsidy
+    if left > 0 and vouchers_port.partial_allowed(session, voucher):
+        return left
+    raise Conflict(f"voucher {voucher.id} has less left ({format_cny(left)} CNY) than the "
+                   f"{format_cny(subsidy)} CNY subsidy and its program does not use part of a "
+                   "voucher", field="voucher_id")
+
+
 def instant_buy(session: Session, *, data: InstantBuy, org_ids: Collection[int],
                 now: datetime | None = None) -> Contract:
     """A reserved contract on the offer at its ask, if the GPUs are free for the whole run.
@@ -80,9 +93,9 @@ def instant_buy(session: Session, *, data: InstantBuy, org_ids: Collection[int],
     rate = _rate(voucher, offer)
     gpu_hours = data.gpus * data.hours
     cost, subsidy, pays = split_cost(offer.ask_fen, gpu_hours, rate)
-    if voucher is not None and subsidy > vouchers_port.available_fen(session, voucher):
-        raise Conflict(f"voucher {voucher.id} has less left than the "
-                       f"{format_cny(subsidy)} CNY subsidy", field="voucher_id")
+    if voucher is not None:
+        subsidy = _voucher_share(session, voucher, subsidy)
+        pays = cost - subsidy
     match = Match(ContractSource.INSTANT, offer, buyer, data.gpus, start, end, gpu_hours,
                   offer.ask_fen, rate, cost, subsidy, pays, voucher)
     try:
@@ -93,5 +106,7 @@ def instant_buy(session: Session, *, data: InstantBuy, org_ids: Collection[int],
             raise InsufficientFunds(f"voucher {voucher.id} has less left than the "
                                     f"{format_cny(subsidy)} CNY subsidy",
                                     field="voucher_id") from exc
-        raise InsufficientFunds(f"your cash does not cover your {format_cny(pays)} CNY share; "
+        # A buyer-reimbursed program's buyer holds the whole cost, reimbursed afterwards.
+        held = cost if subsidy and reimbursed(session, voucher) else pays
+        raise InsufficientFunds(f"your cash does not cover your {format_cny(held)} CNY share; "
                                 "ask the platform to record a deposit", field="cash") from exc

@@ -170,3 +170,14 @@ def split_cost(ask_fen: int, gpu_hours: int, rate: Decimal) -> tuple[int, int, i
     cost = ask_fen * gpu_hours
     subsidy = int((rate * cost).quantize(ONE, rounding=ROUND_HALF_EVEN))
     return cost, subsidy, cost - subsidy
+
+
+def hold_amounts(cost_fen: int, subsidy_fen: int, *, buyer_pays_all: bool) -> tuple[int, int]:
+    """(voucher hold, buyer hold) a contract places, in fen.
+
+    Where the provider claims the subsidy, each payer holds its own share. Where the city
+    reimburses the buyer afterwards (`buyer_reimbursed`, Beijing), the buyer pays the
+    provider the whole cost, so its hold is the whole cost; the voucher holds the subsidy
+    for the buyer's claims.
+    """
+    return subsidy_fen, cost_fen if buyer_pays_all else cost_fen - subsidy_fen

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from suanli.kit.errors import Conflict, NotFound
 from suanli.ledger import service as ledger
 from suanli.market.matching import Terms
+from suanli.programs import service as programs
 from suanli.vouchers import repository as voucher_repo
 from suanli.vouchers import service as voucher_service
 from suanli.vouchers.models import Voucher, VoucherStatus
@@ -57,6 +58,12 @@ def usable_vouchers(session: Session, org_ids: Collection[int], now: datetime
 def available_fen(session: Session, voucher: Voucher) -> int:
     """What the voucher may still spend: the ledger's available balance."""
     return voucher_service.balance(session, voucher).available
+
+
+def partial_allowed(session: Session, voucher: Voucher) -> bool:
+    """Whether the voucher's program lets a voucher with less left than a contract's
+    subsidy pay what it has (`partial_vouchers`)."""
+    return bool(programs.get(session, voucher.program_id).partial_vouchers)
 
 
 def state_only_providers(offers: Iterable[tuple[str, str]]) -> list[str]:

@@ -27,7 +27,7 @@ from suanli.audit import service as audit
 from suanli.kit.errors import NotFound, ValidationFailed
 from suanli.kit.timeutil import utcnow
 from suanli.market.models import Contract, ContractState
-from suanli.metering import locate, repository
+from suanli.metering import late_port, locate, repository
 from suanli.metering.attribution import Unattributed
 from suanli.metering.models import Channel, UsageBatch, UsageRecord
 from suanli.metering.parse_json import UsageRecordIn, to_rows
@@ -155,6 +155,7 @@ def _contracts(session: Session, rows: list[UsageRow], reporter: Reporter,
     """The rows' contracts the reporter may report for; other rows are refused."""
     wanted = {r.contract_id for r in rows if r.contract_id is not None}
     found = {c.id: c for c in repository.contract_facts(session, wanted)}
+    refusing = late_port.refusing(session, found)  # settled to their end, late usage refused
     usable: dict[int, Contract] = {}
     for row in rows:
         contract = found.get(row.contract_id or 0)
@@ -165,6 +166,9 @@ def _contracts(session: Session, rows: list[UsageRow], reporter: Reporter,
         elif contract.state == ContractState.CANCELLED:
             report.rejected.append(RowError(row.line, f"contract {contract.id} was cancelled",
                                             field="contract_id"))
+        elif contract.id in refusing:
+            report.rejected.append(RowError(row.line, refusing[contract.id],
+                                            field=END_FIELD[row.source]))
         else:
             usable[contract.id] = contract
     return usable

@@ -25,7 +25,8 @@ SETTINGS_FIELDS = (
     "default_value_cny", "rate_state", "rate_commercial", "domestic_bonus", "max_rate",
     "provider_mode", "provider_slugs", "cap_per_firm_cny", "validity_days", "window_opens",
     "window_closes", "redemption_mode", "eligibility_text", "source")
-CHECKBOXES = ("auto_approve", "forbid_other_subsidies")
+CHECKBOXES = ("auto_approve", "forbid_other_subsidies", "partial_vouchers",
+              "subsidise_cancellation", "refuse_late_usage")
 # Names in API errors -> names of the form's inputs.
 FORM_NAME = {"rates.state": "rate_state", "rates.commercial": "rate_commercial",
              "window_opens_at": "window_opens", "window_closes_at": "window_closes"}
@@ -65,6 +66,9 @@ def values_of(program: Any) -> dict[str, Any]:
         "auto_approve": program.auto_approve,
         "forbid_other_subsidies": program.forbid_other_subsidies,
         "redemption_mode": program.redemption_mode,
+        "partial_vouchers": program.partial_vouchers,
+        "subsidise_cancellation": program.subsidise_cancellation,
+        "refuse_late_usage": program.refuse_late_usage,
         "eligibility_text": program.eligibility_text or "", "source": program.source or "",
     }
 

@@ -10,7 +10,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from suanli.kit.db import Base, BigId, JSONDoc, UTCDateTime
@@ -50,6 +58,15 @@ class Program(Base):
     forbid_other_subsidies: Mapped[bool] = mapped_column(Boolean, default=False)
     redemption_mode: Mapped[RedemptionMode] = mapped_column(
         String(32), default=RedemptionMode.PROVIDER_CLAIMS)
+    # Settlement: use what is left of a voucher below a contract's subsidy (the buyer paying
+    # the rest) rather than refuse; let vouchers subsidise cancellation fees for hours never
+    # run; refuse usage reported after a contract's final settlement rather than bill it.
+    partial_vouchers: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                   server_default=false())
+    subsidise_cancellation: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                         server_default=false())
+    refuse_late_usage: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                    server_default=false())
     eligibility_text: Mapped[str | None] = mapped_column(String(1000))
     source: Mapped[str | None] = mapped_column(String(500))
     # A made-up program (no city published one), or settings filled in for illustration

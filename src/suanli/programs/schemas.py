@@ -75,6 +75,15 @@ class ProgramFields(BaseModel):
     auto_approve: bool | None = None
     forbid_other_subsidies: bool | None = None
     redemption_mode: RedemptionMode | None = None
+    partial_vouchers: bool | None = Field(
+        default=None, description="A voucher with less left than a contract's subsidy pays "
+                                  "what it has, the buyer the rest (default: refused)")
+    subsidise_cancellation: bool | None = Field(
+        default=None, description="Vouchers subsidise cancellation fees for hours never run "
+                                  "(default: no)")
+    refuse_late_usage: bool | None = Field(
+        default=None, description="Refuse usage reported after a contract's final "
+                                  "settlement (default: billed as an adjustment)")
     eligibility_text: Text | None = Field(default=None, max_length=1000)
     source: Text | None = Field(default=None, max_length=500)
 
@@ -148,6 +157,9 @@ class ProgramRead(BaseModel):
     auto_approve: bool
     forbid_other_subsidies: bool
     redemption_mode: RedemptionMode
+    partial_vouchers: bool
+    subsidise_cancellation: bool
+    refuse_late_usage: bool
     eligibility_text: str | None
     source: str | None
     illustrative: bool

@@ -53,6 +53,9 @@ class ProgramSettings:
     auto_approve: bool = True
     forbid_other_subsidies: bool = False
     redemption_mode: RedemptionMode = RedemptionMode.PROVIDER_CLAIMS
+    partial_vouchers: bool = False
+    subsidise_cancellation: bool = False
+    refuse_late_usage: bool = False
     eligibility_text: str | None = None
     source: str | None = None
     illustrative: bool = False

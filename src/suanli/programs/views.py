@@ -24,7 +24,8 @@ NULLABLE = frozenset({"name_zh", "cap_per_firm_fen", "eligibility_text", "source
 EDGE = {**{c: e for e, c in MONEY.items()}, **{c: e for e, c in RATES.items()}}
 PLAIN = ("city", "name", "name_zh", "year", "provider_mode", "provider_slugs", "validity_days",
          "window_opens_at", "window_closes_at", "rules", "auto_approve",
-         "forbid_other_subsidies", "redemption_mode", "eligibility_text", "source")
+         "forbid_other_subsidies", "redemption_mode", "partial_vouchers",
+         "subsidise_cancellation", "refuse_late_usage", "eligibility_text", "source")
 
 
 def changes_from(body: ProgramFields) -> dict[str, Any]:
@@ -77,7 +78,9 @@ def program_read(program: Program, authority: str) -> ProgramRead:
         rules_text=rules.describe(program.rules, "en", programs.city_names()),
         auto_approve=program.auto_approve,
         forbid_other_subsidies=program.forbid_other_subsidies,
-        redemption_mode=program.redemption_mode, eligibility_text=program.eligibility_text,
+        redemption_mode=program.redemption_mode, partial_vouchers=program.partial_vouchers,
+        subsidise_cancellation=program.subsidise_cancellation,
+        refuse_late_usage=program.refuse_late_usage, eligibility_text=program.eligibility_text,
         source=program.source, illustrative=program.illustrative,
         illustrative_fields=list(program.illustrative_fields))
 

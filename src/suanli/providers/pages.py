@@ -28,7 +28,7 @@ Reader = Annotated[Principal, Guard(perms.PROVIDERS_READ)]
 Manager = Annotated[Principal, Guard(perms.PROVIDERS_MANAGE)]
 
 DC_FIELDS = ("organisation_id", "name", "name_zh", "hub_id", "city_id", "operator_type",
-             "pue", "green_share", "racks")
+             "pue", "green_share", "racks", "time_zone")
 CLUSTER_FIELDS = ("data_centre_id", "name", "accelerator_model", "nodes", "gpus_per_node",
                   "interconnect", "attestation_key")
 

@@ -61,7 +61,7 @@ def invoice_read(view: views.InvoiceView, *, lines: bool) -> InvoiceRead:
         for x in view.lines:
             claim = view.claims.get(x.id)
             out.lines.append(InvoiceLineRead(
-                contract_id=x.contract_id, provider_org_id=x.provider_org_id,
+                contract_id=x.contract_id, kind=str(x.kind), provider_org_id=x.provider_org_id,
                 provider=view.providers.get(x.provider_org_id, ""),
                 gpu_hours=str(gpu_hours(x.gpu_seconds)),
                 unit_price_cny=format_cny(x.unit_price_fen), charge_cny=format_cny(x.charge_fen),
@@ -119,7 +119,8 @@ def claim_read(claim: Claim) -> ClaimRead:
         id=claim.id, settlement_id=claim.settlement_id, contract_id=claim.contract_id,
         program_id=claim.program_id, voucher_id=claim.voucher_id,
         authority_org_id=claim.authority_org_id, claimant_org_id=claim.claimant_org_id,
-        mode=claim.mode, amount_cny=format_cny(claim.amount_fen), status=str(claim.status),
+        mode=claim.mode, kind=str(claim.kind), amount_cny=format_cny(claim.amount_fen),
+        status=str(claim.status),
         reason=claim.reason, evidence=claim.evidence, decided_at=claim.decided_at,
         transfer_ids=claim.transfer_ids, created_at=claim.created_at)
 

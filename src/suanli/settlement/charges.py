@@ -59,15 +59,19 @@ class Shares:
 
 
 def split(charge: int, *, rate: Decimal, voucher_room: int, buyer_room: int,
-          buyer_pays_all: bool = False, cash_room: int = 0) -> Shares:
+          buyer_pays_all: bool = False, cash_room: int = 0, subsidy: int | None = None
+          ) -> Shares:
     """The voucher's and the buyer's shares of a charge, each capped by what covers it.
 
-    Where the buyer pays all (and is reimbursed later), what its hold does not cover is paid
-    from its cash directly, up to `cash_room`; the subsidy never exceeds what it paid.
+    The subsidy is the rate of the charge, or `subsidy` where the caller worked it out from
+    running totals (`running`). Where the buyer pays all (and is reimbursed later), what its
+    hold does not cover is paid from its cash directly, up to `cash_room`; the subsidy never
+    exceeds what it paid.
     """
     if not Decimal(0) <= rate <= Decimal(1):
         raise ValueError("the subsidy rate must be within 0..1")
-    subsidy = min(round_fen(Decimal(charge) * rate), max(voucher_room, 0))
+    wanted = round_fen(Decimal(charge) * rate) if subsidy is None else min(subsidy, charge)
+    subsidy = min(max(wanted, 0), max(voucher_room, 0))
     if buyer_pays_all:
         held = min(charge, max(buyer_room, 0))
         direct = min(charge - held, max(cash_room, 0))
@@ -75,6 +79,96 @@ def split(charge: int, *, rate: Decimal, voucher_room: int, buyer_room: int,
         return Shares(charge, min(subsidy, paid), paid, charge - paid, direct)
     buyer = min(charge - subsidy, max(buyer_room, 0))
     return Shares(charge, subsidy, buyer, charge - subsidy - buyer)
+
+
+@dataclass(frozen=True)
+class Billed:
+    """What a contract's settlements billed so far: GPU-seconds, charge and subsidy (fen)."""
+
+    gpu_seconds: int = 0
+    charge: int = 0
+    subsidy: int = 0
+
+
+def running(total_gpu_seconds: int, fen_per_gpu_hour: int, rate: Decimal, billed: Billed
+            ) -> tuple[int, int]:
+    """(this settlement's charge, the subsidy it is due), allocated from running totals.
+
+    The running total is priced and rounded, and a day bills what it adds to what the days
+    before billed; so the days of a contract delivered exactly add up to exactly its price
+    (rounding each day alone could bill a fen more per day). The subsidy likewise: the rate
+    of the running charge, rounded, less what earlier days were granted, never more than
+    the day's charge.
+    """
+    charge = max(0, charge_fen(total_gpu_seconds, fen_per_gpu_hour) - billed.charge)
+    return charge, subsidy_due(charge, rate, billed)
+
+
+def subsidy_due(charge: int, rate: Decimal, billed: Billed) -> int:
+    """The subsidy of a charge added to the running total (see `running`)."""
+    return subsidy_of(billed.charge + charge, rate, billed, charge)
+
+
+def subsidy_of(subsidised_total: int, rate: Decimal, billed: Billed, charge: int) -> int:
+    """What a settlement billing `charge` is granted when `subsidised_total` of everything
+    billed so far and now may be subsidised: its rate, rounded, less what earlier
+    settlements were granted, within 0..charge."""
+    due = round_fen(Decimal(subsidised_total) * rate) - billed.subsidy
+    return max(0, min(due, charge))
+
+
+def portion_until(billable: int, start: datetime, end: datetime, until: datetime) -> int:
+    """The GPU-seconds of a record that lie before `until`, by time (floored): a job that
+    runs over midnight is billed on each day for the time inside that day."""
+    if end <= until:
+        return billable
+    if start >= until:
+        return 0
+    whole = int((end - start).total_seconds())
+    inside = int((until - start).total_seconds())
+    return billable * inside // whole if whole > 0 else 0
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How one settlement moves a contract's two chains of holds (fen).
+
+    `voucher_post`/`voucher_keep` and `buyer_post`/`buyer_keep`: posted from and kept held
+    on each chain; `earmarked`: of the voucher chain, what claims awaiting a decision will
+    take (buyer-reimbursed programs); `payout`: passed to the provider now.
+    """
+
+    shares: Shares
+    voucher_post: int
+    voucher_keep: int
+    earmarked: int
+    buyer_post: int
+    buyer_keep: int
+
+    @property
+    def payout(self) -> int:
+        return self.shares.buyer
+
+
+def plan(shares: Shares, *, reimbursed: bool, voucher_remaining: int, earmarked: int,
+         buyer_remaining: int, final: bool) -> Plan:
+    """The moves of one settlement given its shares.
+
+    `provider_claims`: the voucher's share is posted to the provider now (paid out when the
+    claim is approved). `buyer_reimbursed`: the buyer paid all of the charge; the voucher
+    posts nothing now and keeps the subsidy reserved for the buyer's claim (at the end only
+    that). Either way the buyer's chain posts what its hold paid; at the end it keeps
+    nothing.
+    """
+    if reimbursed:
+        marked = earmarked + shares.voucher
+        v_post, v_keep = 0, (marked if final else voucher_remaining)
+    else:
+        marked = earmarked
+        v_post = shares.voucher
+        v_keep = 0 if final else voucher_remaining - shares.voucher
+    b_keep = 0 if final else buyer_remaining - shares.from_hold
+    return Plan(shares, v_post, v_keep, marked, shares.from_hold, b_keep)
 
 
 @dataclass(frozen=True)

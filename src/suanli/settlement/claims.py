@@ -46,19 +46,23 @@ MAX_REASON = 1000
 
 
 def open_claim(session: Session, *, settlement: ContractSettlement, contract: Contract,
-               program: Program, invoice: Invoice, record_ids: list[int]) -> Claim:
-    """The claim for a settlement's voucher share, with its evidence."""
+               program: Program, invoice: Invoice, record_ids: list[int],
+               extra: dict[str, Any] | None = None) -> Claim:
+    """The claim for a settlement's voucher share, with its evidence (and `extra`: a
+    cancellation's terms and the contract's delivered usage). It is of the settlement's
+    kind: usage, cancellation, or an adjustment for usage reported late."""
     mode = RedemptionMode(program.redemption_mode)
     claimant = (contract.buyer_org_id if mode is RedemptionMode.BUYER_REIMBURSED
                 else contract.provider_org_id)
     claim = Claim(settlement_id=settlement.id, contract_id=contract.id, program_id=program.id,
                   voucher_id=contract.voucher_id or 0, authority_org_id=program.authority_org_id,
                   claimant_org_id=claimant, mode=str(mode), amount_fen=settlement.voucher_fen,
-                  status=ClaimStatus.SUBMITTED, transfer_ids=[],
-                  evidence=_evidence(contract, settlement, invoice, record_ids))
+                  status=ClaimStatus.SUBMITTED, transfer_ids=[], kind=settlement.kind,
+                  evidence=_evidence(contract, settlement, invoice, record_ids) | (extra or {}))
     repo.add(session, claim)
     audit.record(session, action="claim.submit", object_type="claim", object_id=claim.id,
                  after={"amount_fen": claim.amount_fen, "mode": claim.mode,
+                        "kind": str(claim.kind),
                         "claimant_org_id": claimant, "settlement_id": settlement.id},
                  organisation_id=claimant)
     outbox.emit(session, "claim.submitted", subject=("claim", claim.id), orgs={
@@ -70,6 +74,7 @@ def open_claim(session: Session, *, settlement: ContractSettlement, contract: Co
 def _evidence(contract: Contract, settlement: ContractSettlement, invoice: Invoice,
               record_ids: list[int]) -> dict[str, Any]:
     return {
+        "kind": str(settlement.kind),
         "contract": {"id": contract.id, "buyer_org_id": contract.buyer_org_id,
                      "provider_org_id": contract.provider_org_id, "gpus": contract.gpus,
                      "start_at": contract.start_at.isoformat(),

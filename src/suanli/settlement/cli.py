@@ -34,6 +34,13 @@ def _run(day: date) -> None:
     out.print(f"{day}: {report.settled} contracts settled ({report.final} at their end), "
               f"{report.unchanged} already settled, charged "
               f"{format_cny_grouped(report.charge_fen)} CNY", markup=False, highlight=False)
+    if report.adjusted:
+        out.print(f"{report.adjusted} of them adjustments for usage reported late",
+                  markup=False, highlight=False)
+    if report.failed:
+        for message in report.failed.values():
+            out.print(f"not settled: {message}", markup=False, highlight=False)
+        raise fail(f"{len(report.failed)} contracts not settled (lapsed holds)", 1)
 
 
 @settlement_app.command("settle")

@@ -36,6 +36,14 @@ class ClaimStatus(StrEnum):
     REJECTED = "rejected"
 
 
+class Kind(StrEnum):
+    """What a settlement (and its claim) bills."""
+
+    USAGE = "usage"  # a day's usage, or what remained at the contract's end
+    CANCELLATION = "cancellation"  # the final bill of a cancelled contract, by its terms
+    ADJUSTMENT = "adjustment"  # usage reported after the contract's final settlement
+
+
 class HoldChain(Base):
     """The current link of a contract's chain of holds on one side (see charges.py)."""
 
@@ -81,6 +89,8 @@ class ContractSettlement(Base):
     contract_id: Mapped[int] = mapped_column(ForeignKey("market_contracts.id"))
     period: Mapped[date] = mapped_column(Date, index=True)
     final: Mapped[bool] = mapped_column(Boolean, default=False)
+    kind: Mapped[Kind] = mapped_column(String(16), default=Kind.USAGE,
+                                       server_default=Kind.USAGE.value)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
     buyer_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     provider_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
@@ -115,6 +125,8 @@ class Claim(Base):
     authority_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     claimant_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     mode: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[Kind] = mapped_column(String(16), default=Kind.USAGE,
+                                       server_default=Kind.USAGE.value)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[ClaimStatus] = mapped_column(String(16), default=ClaimStatus.SUBMITTED)
     reason: Mapped[str | None] = mapped_column(Text)

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from suanli.kit.repository import paged
 from suanli.market.models import Contract, ContractState
+from suanli.metering.models import UsageRecord
+from suanli.settlement.charges import Billed, portion_until
 from suanli.settlement.models import Claim, ClaimStatus, ContractSettlement, HoldChain, Invoice
 
 
@@ -42,11 +44,63 @@ def has_final(session: Session, contract_id: int) -> bool:
     return bool(session.execute(stmt).scalar_one())
 
 
-def billed_fen(session: Session, contract_id: int) -> int:
-    """What settlement has charged for a contract so far (all its days)."""
-    stmt = select(func.coalesce(func.sum(ContractSettlement.charge_fen), 0)).where(
-        ContractSettlement.contract_id == contract_id)
-    return int(session.execute(stmt).scalar_one())
+def billed(session: Session, contract_id: int) -> Billed:
+    """What a contract's settlements billed so far: GPU-seconds, charge, subsidy."""
+    s = ContractSettlement
+    stmt = select(func.coalesce(func.sum(s.gpu_seconds), 0), func.coalesce(
+        func.sum(s.charge_fen), 0), func.coalesce(func.sum(s.voucher_fen), 0)).where(
+        s.contract_id == contract_id)
+    gpu_seconds, charge, subsidy = session.execute(stmt).one()
+    return Billed(int(gpu_seconds), int(charge), int(subsidy))
+
+
+def delivered(session: Session, contract_id: int, until: datetime | None
+              ) -> tuple[int, list[int]]:
+    """(billable GPU-seconds of all the contract's usage before `until`, the records that
+    run past it): a record over `until` counts for its time before it (None: all)."""
+    u = UsageRecord
+    ended = select(func.coalesce(func.sum(u.billable_gpu_seconds), 0)).where(
+        u.contract_id == contract_id)
+    if until is None:
+        return int(session.execute(ended).scalar_one()), []
+    total = int(session.execute(ended.where(u.ended_at <= until)).scalar_one())
+    stmt = select(u.id, u.billable_gpu_seconds, u.started_at, u.ended_at).where(
+        u.contract_id == contract_id, u.started_at < until, u.ended_at > until)
+    spanning = []
+    for record_id, billable, start, end in session.execute(stmt):
+        total += portion_until(int(billable), start, end, until)
+        spanning.append(int(record_id))
+    return total, spanning
+
+
+def delivered_usage(session: Session, contract_id: int, *, most: int = 1000
+                    ) -> dict[str, object]:
+    """A contract's delivered usage as claim evidence: its records (the first `most` ids)
+    and their billable GPU-seconds."""
+    u = UsageRecord
+    count, seconds = session.execute(select(func.count(), func.coalesce(
+        func.sum(u.billable_gpu_seconds), 0)).where(u.contract_id == contract_id)).one()
+    ids = session.execute(select(u.id).where(u.contract_id == contract_id)
+                          .order_by(u.started_at, u.id).limit(most)).scalars()
+    return {"records": int(count), "record_ids": [int(i) for i in ids],
+            "billable_gpu_seconds": int(seconds)}
+
+
+def contracts_with_late_usage(session: Session) -> list[Contract]:
+    """Contracts settled to their end that have usage no settlement billed (reported late)."""
+    finished = select(ContractSettlement.contract_id).where(ContractSettlement.final.is_(True))
+    late = select(UsageRecord.contract_id).where(UsageRecord.settlement_id.is_(None),
+                                                 UsageRecord.contract_id.in_(finished))
+    stmt = select(Contract).where(Contract.id.in_(late)).order_by(Contract.id)
+    return list(session.execute(stmt).unique().scalars())
+
+
+def final_settlements(session: Session, contract_ids: Collection[int]
+                      ) -> list[ContractSettlement]:
+    """The final settlements of these contracts (those settled to their end)."""
+    s = ContractSettlement
+    stmt = select(s).where(s.contract_id.in_(sorted(contract_ids)), s.final.is_(True))
+    return list(session.execute(stmt).scalars())
 
 
 def contracts_to_settle(session: Session, until: datetime) -> list[Contract]:

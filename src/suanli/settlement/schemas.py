@@ -24,6 +24,8 @@ class SettlementRunRead(BaseModel):
 
 class InvoiceLineRead(BaseModel):
     contract_id: int
+    kind: str = Field(description="usage, cancellation, or adjustment (usage reported after "
+                                  "the contract's final settlement)")
     provider_org_id: int
     provider: str
     gpu_hours: str
@@ -81,6 +83,7 @@ class ClaimRead(BaseModel):
     authority_org_id: int
     claimant_org_id: int
     mode: str
+    kind: str = Field(description="usage, cancellation, or adjustment")
     amount_cny: str
     status: str
     reason: str | None

@@ -1,8 +1,10 @@
 """Settling contracts: each day (Asia/Shanghai) and at contract end.
 
-For each contract begun before the end of the day and not yet settled at its end, the usage
-records no settlement has billed (ended by the day's end; all of them at contract end) are
-priced (`charges.charge_fen`), split between voucher and buyer (`charges.split`), and the
+For each contract begun before the end of the day and not yet settled at its end, the
+contract's usage up to the day's end (a record over midnight counts for its time before it;
+all of it at contract end) is priced from running totals (`charges.running`: the day bills
+what it adds to what earlier days billed), split between voucher and buyer
+(`charges.split`), and the
 two chains of holds move on in one linked ledger batch with deterministic ids
 (`contract:<id>:voucher:<day>-post`, `-hold`, `-void`), together with the payout of the
 buyer's share to the provider. The settlement row is unique per (contract, day): running a
@@ -12,21 +14,22 @@ Money flow by redemption mode (a program setting):
 
 * `provider_claims`: the voucher's share is posted to the provider's receivable now and
   claimed by the provider; approval pays it out, rejection returns it to the voucher.
-* `buyer_reimbursed` (Beijing): the buyer pays the whole charge now (its hold must cover
-  the whole cost); the voucher's share stays reserved in the voucher chain, earmarked for
+* `buyer_reimbursed` (Beijing): the buyer pays the whole charge now (the contract holds the
+  whole cost on its cash); the voucher's share stays reserved in the voucher chain, earmarked for
   the buyer's claim; approval posts it from the voucher and reimburses the buyer's cash,
   rejection releases it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from suanli import outbox
 from suanli.audit import service as audit
 from suanli.kit.errors import Conflict, NotFound
 from suanli.kit.timeutil import utcnow
@@ -34,16 +37,23 @@ from suanli.ledger import service as ledger
 from suanli.ledger.posting import TransferSpec
 from suanli.market import settlement_port
 from suanli.market.models import Contract, ContractState
+from suanli.metering import late_port
 from suanli.metering import service as metering
 from suanli.programs import service as programs
-from suanli.programs.enums import RedemptionMode
 from suanli.programs.models import Program
-from suanli.settlement import chains, claims
+from suanli.settlement import adjustments, billing, chains, claims
 from suanli.settlement import repository as repo
-from suanli.settlement.accounts import buyer_cash, payout_account, receivable_account
-from suanli.settlement.charges import Shares, charge_fen, period_bounds, period_of, split
-from suanli.settlement.models import ContractSettlement, HoldChain, Invoice, Side
-from suanli.vouchers import service as vouchers
+from suanli.settlement.accounts import buyer_cash
+from suanli.settlement.charges import (
+    Shares,
+    period_bounds,
+    period_of,
+    plan,
+    running,
+    split,
+    subsidy_of,
+)
+from suanli.settlement.models import ContractSettlement, HoldChain, Kind, Side
 
 
 @dataclass
@@ -53,6 +63,9 @@ class RunReport:
     final: int = 0
     unchanged: int = 0
     charge_fen: int = 0
+    adjusted: int = 0  # contracts whose late usage was billed as an adjustment
+    # Contracts not settled because a lapsed hold could not be held again: id -> why.
+    failed: dict[int, str] = field(default_factory=dict)
 
 
 def settle_period(session: Session, *, period_end: date, now: datetime | None = None
@@ -64,14 +77,26 @@ def settle_period(session: Session, *, period_end: date, now: datetime | None = 
         final = contract.end_at <= until
         # A contract that ended earlier is settled on its last day (settlement lagged).
         period = min(period_end, last_day(contract)) if final else period_end
-        done, new = settle_contract(session, contract=contract, period=period, final=final,
-                                    until=None if final else until, now=now)
+        try:
+            with session.begin_nested():  # a contract that fails leaves nothing behind
+                done, new = settle_contract(session, contract=contract, period=period,
+                                            final=final, until=None if final else until,
+                                            now=now)
+        except Conflict as exc:
+            if exc.field != "hold":
+                raise
+            report.failed[contract.id] = exc.detail  # the others settle; the run says so
+            continue
         if not new:
             report.unchanged += 1
         elif done is not None:
             report.settled += 1
             report.final += done.final
             report.charge_fen += done.charge_fen
+    for row in adjustments.settle_late(session, period=period_end, now=now):
+        report.settled += 1
+        report.adjusted += 1
+        report.charge_fen += row.charge_fen
     return report
 
 
@@ -101,28 +126,48 @@ def last_day(contract: Contract) -> date:
     return period_of(contract.end_at - timedelta(microseconds=1))
 
 
+@dataclass(frozen=True)
+class Bill:
+    """What a settlement bills when its terms, not usage, set the charge (a cancellation)."""
+
+    charge: int
+    subsidy: int
+    kind: Kind
+    evidence: dict[str, Any]
+
+
 def settle_cancellation(session: Session, *, contract: Contract, charge_fen: int,
-                        now: datetime) -> ContractSettlement:
-    """Close a contract whose days settlement has begun billing, as its final settlement:
-    bill what the cancellation still owes (`charge_fen`, the whole cancellation charge,
-    less what the days already billed), then release both chains of holds."""
+                        fee_fen: int = 0, now: datetime) -> ContractSettlement:
+    """Close a cancelled contract as its final settlement: bill what the cancellation still
+    owes (`charge_fen`, the whole cancellation charge, less what the days already billed),
+    then release both chains of holds. The voucher subsidises the fee for hours never run
+    (`fee_fen`) only where its program says so (`subsidise_cancellation`)."""
     if repo.has_final(session, contract.id):
         raise Conflict(f"contract {contract.id} is already settled to its end", field="state")
     period = period_of(now)
     if repo.settlement(session, contract.id, period) is not None:
         raise Conflict(f"contract {contract.id} was settled for {period} already; cancel it "
                        "tomorrow or let it run to its end", field="state")
-    due = max(0, charge_fen - repo.billed_fen(session, contract.id))
+    program = billing.program_of(session, contract)
+    billed = repo.billed(session, contract.id)
+    due = max(0, charge_fen - billed.charge)
+    with_fee = program is not None and program.subsidise_cancellation
+    subsidised = charge_fen if with_fee else charge_fen - fee_fen
+    rate = contract.subsidy_rate if program is not None else Decimal(0)
+    evidence = {"cancellation": {
+        "cancelled_at": now.isoformat(), "charge_fen": charge_fen, "fee_fen": fee_fen,
+        "fee_subsidised": with_fee}, "delivered": repo.delivered_usage(session, contract.id)}
+    bill = Bill(due, subsidy_of(subsidised, rate, billed, due), Kind.CANCELLATION, evidence)
     done, _ = settle_contract(session, contract=contract, period=period, final=True,
-                              until=None, now=now, charge=due)
+                              until=None, now=now, bill=bill)
     assert done is not None  # neither a final nor this day's settlement existed
     return done
 
 
 def settle_contract(session: Session, *, contract: Contract, period: date, final: bool,
                     until: datetime | None, now: datetime | None = None,
-                    charge: int | None = None) -> tuple[ContractSettlement | None, bool]:
-    """Settle one contract for one day; (the settlement, whether it is new). `charge`
+                    bill: Bill | None = None) -> tuple[ContractSettlement | None, bool]:
+    """Settle one contract for one day; (the settlement, whether it is new). `bill`
     replaces the usage-priced charge (a cancellation bills by its terms, not by usage)."""
     existing = repo.settlement(session, contract.id, period)
     if existing is not None:
@@ -130,23 +175,27 @@ def settle_contract(session: Session, *, contract: Contract, period: date, final
     if final and repo.has_final(session, contract.id):
         return None, False
     records = metering.unsettled(session, contract_id=contract.id, until=until)
-    if not records and not final:
+    billed = repo.billed(session, contract.id)
+    delivered, spanning = repo.delivered(session, contract.id, until)
+    gpu_seconds = max(0, delivered - billed.gpu_seconds)
+    if not records and not gpu_seconds and not final:
         return None, False
-    program = _program(session, contract)
+    program = billing.program_of(session, contract)
+    rate = contract.subsidy_rate if program is not None else Decimal(0)
+    charge, subsidy = (running(delivered, contract.unit_price_fen, rate, billed)
+                       if bill is None else (bill.charge, bill.subsidy))
     voucher = chains.head(session, contract, Side.VOUCHER, now) if program else None
     buyer = chains.head(session, contract, Side.BUYER, now)
-    gpu_seconds = sum(r.billable_gpu_seconds for r in records)
-    if charge is None:
-        charge = charge_fen(gpu_seconds, contract.unit_price_fen)
-    shares = _shares(session, contract, program, voucher, buyer, charge)
+    shares = _shares(session, contract, program, voucher, buyer, charge, subsidy)
     specs = _moves(session, contract, program, voucher, buyer, shares, period, final)
     ledger.batch(session, specs, now=now)
-    invoice = _invoice(session, contract.buyer_org_id, period)
+    invoice = billing.invoice_for(session, contract.buyer_org_id, period)
     row = ContractSettlement(
         contract_id=contract.id, period=period, final=final, invoice_id=invoice.id,
         buyer_org_id=contract.buyer_org_id, provider_org_id=contract.provider_org_id,
         program_id=program.id if program else None, voucher_id=contract.voucher_id,
         mode=str(program.redemption_mode) if program else None, records=len(records),
+        kind=Kind.USAGE if bill is None else bill.kind,
         gpu_seconds=gpu_seconds, unit_price_fen=contract.unit_price_fen,
         subsidy_rate=contract.subsidy_rate, charge_fen=shares.charge, voucher_fen=shares.voucher,
         buyer_fen=shares.buyer, uncovered_fen=shares.uncovered, transfer_ids=[s.id for s in specs])
@@ -154,34 +203,27 @@ def settle_contract(session: Session, *, contract: Contract, period: date, final
     metering.mark_settled(session, record_ids=[r.id for r in records], settlement_id=row.id)
     if program is not None and shares.voucher > 0:
         claims.open_claim(session, settlement=row, contract=contract, program=program,
-                          invoice=invoice, record_ids=[r.id for r in records])
+                          invoice=invoice, record_ids=[r.id for r in records] + spanning,
+                          extra=None if bill is None else bill.evidence)
     audit.record(session, action="settlement.settle", object_type="contract_settlement",
-                 object_id=row.id, after=_snapshot(row), organisation_id=contract.buyer_org_id)
+                 object_id=row.id, after=billing.snapshot(row),
+                 organisation_id=contract.buyer_org_id)
     return row, True
 
 
-def _program(session: Session, contract: Contract) -> Program | None:
-    if contract.voucher_id is None:
-        return None
-    return programs.get(session, vouchers.get(session, contract.voucher_id).program_id)
-
-
-def _reimbursed(program: Program | None) -> bool:
-    return program is not None and program.redemption_mode == RedemptionMode.BUYER_REIMBURSED
-
-
 def _shares(session: Session, contract: Contract, program: Program | None,
-            voucher: HoldChain | None, buyer: HoldChain | None, charge: int) -> Shares:
+            voucher: HoldChain | None, buyer: HoldChain | None, charge: int, subsidy: int
+            ) -> Shares:
     room = 0 if voucher is None else voucher.remaining - voucher.earmarked
     rate = contract.subsidy_rate if program is not None else Decimal(0)
-    reimbursed = _reimbursed(program)
+    reimbursed = billing.reimbursed(program)
     cash = 0
     if reimbursed:
         try:
             cash = ledger.balance(session, buyer_cash(session, contract.buyer_org_id)).available
         except NotFound:
             cash = 0
-    return split(charge, rate=rate, voucher_room=room,
+    return split(charge, rate=rate, voucher_room=room, subsidy=subsidy,
                  buyer_room=0 if buyer is None else buyer.remaining,
                  buyer_pays_all=reimbursed, cash_room=cash)
 
@@ -191,60 +233,36 @@ def _moves(session: Session, contract: Contract, program: Program | None,
            final: bool) -> list[TransferSpec]:
     """The linked batch: both chains moved on, the buyer's share paid out to the provider."""
     tag = f"contract:{contract.id}"
+    reimbursed = billing.reimbursed(program)
+    moves = plan(shares, reimbursed=reimbursed,
+                 voucher_remaining=0 if voucher is None else voucher.remaining,
+                 earmarked=0 if voucher is None else voucher.earmarked,
+                 buyer_remaining=0 if buyer is None else buyer.remaining, final=final)
     specs: list[TransferSpec] = []
     if voucher is not None:
-        if _reimbursed(program):
-            voucher.earmarked += shares.voucher
-            keep = voucher.earmarked if final else voucher.remaining
-            specs += chains.step(voucher, amount=0, keep=keep, prefix=f"{tag}:voucher:{period}",
-                                 reason="settlement-release", ref=tag, lasting=True)
-        else:
-            keep = 0 if final else voucher.remaining - shares.voucher
-            specs += chains.step(voucher, amount=shares.voucher, keep=keep,
-                                 prefix=f"{tag}:voucher:{period}", reason="settlement", ref=tag)
+        voucher.earmarked = moves.earmarked
+        specs += chains.step(voucher, amount=moves.voucher_post, keep=moves.voucher_keep,
+                             prefix=f"{tag}:voucher:{period}", ref=tag, lasting=reimbursed,
+                             reason="settlement-release" if reimbursed else "settlement")
     if buyer is not None:
-        keep = 0 if final else buyer.remaining - shares.from_hold
-        specs += chains.step(buyer, amount=shares.from_hold, keep=keep,
+        specs += chains.step(buyer, amount=moves.buyer_post, keep=moves.buyer_keep,
                              prefix=f"{tag}:buyer:{period}", reason="settlement", ref=tag)
-    return specs + _payments(session, contract, shares, tag, period)
+    return specs + billing.payments(session, contract, shares, tag, period)
 
 
-def _payments(session: Session, contract: Contract, shares: Shares, tag: str, period: date
-              ) -> list[TransferSpec]:
-    """The buyer's direct payment (if any), then the provider's payout of the buyer's share."""
-    receivable = receivable_account(session, contract.provider_org_id)
-    specs = []
-    if shares.direct:
-        specs.append(TransferSpec.transfer(
-            id=f"{tag}:buyer-direct:{period}", debit=buyer_cash(session, contract.buyer_org_id),
-            credit=receivable, amount=shares.direct, reason="settlement", ref=tag))
-    if shares.buyer:
-        specs.append(TransferSpec.transfer(
-            id=f"{tag}:payout:{period}", debit=receivable,
-            credit=payout_account(session, contract.provider_org_id), amount=shares.buyer,
-            reason="provider-payout", ref=tag))
-    return specs
+def refusing_late_usage(session: Session, contract_ids: Collection[int]) -> dict[int, str]:
+    """Of these contracts, those settled to their end whose program refuses late usage."""
+    out = {}
+    for final in repo.final_settlements(session, contract_ids):
+        program = programs.get(session, final.program_id) if final.program_id else None
+        if program is not None and program.refuse_late_usage:
+            out[final.contract_id] = (
+                f"contract {final.contract_id} was settled to its end on {final.period} and "
+                f"its program ({program.name}) refuses usage reported after that "
+                "(refuse_late_usage)")
+    return out
 
 
-def _invoice(session: Session, buyer_org_id: int, period: date) -> Invoice:
-    found = repo.invoice_for(session, buyer_org_id, period)
-    if found is not None:
-        return found
-    invoice = Invoice(number=f"INV-{period:%Y%m%d}-{buyer_org_id:06d}",
-                      buyer_org_id=buyer_org_id, period=period)
-    repo.add(session, invoice)
-    outbox.emit(session, "invoice.issued", subject=("invoice", invoice.id), orgs={
-        "buyer": buyer_org_id}, payload={"invoice_id": invoice.id, "number": invoice.number,
-                                         "period": period})
-    return invoice
-
-
-def _snapshot(row: ContractSettlement) -> dict[str, object]:
-    return {"contract_id": row.contract_id, "period": row.period.isoformat(),
-            "final": row.final, "records": row.records, "gpu_seconds": row.gpu_seconds,
-            "charge_fen": row.charge_fen, "voucher_fen": row.voucher_fen,
-            "buyer_fen": row.buyer_fen, "uncovered_fen": row.uncovered_fen}
-
-
-# Cancelling a contract whose days this module has begun billing closes it here.
+# Cancelling a contract after its start closes it here; late usage asks here.
 settlement_port.plug_in(settle_cancellation)
+late_port.plug_in(refusing_late_usage)

@@ -67,16 +67,18 @@ def invoice_view(session: Session, invoice_id: int, buyer_ids: frozenset[int] | 
 def invoice_table(view: InvoiceView) -> Table:
     table = Table(view.invoice.number, ["contract", "provider", "gpu_hours",
                                         "unit_price_cny", "charge_cny", "voucher_share_cny",
-                                        "buyer_share_cny", "uncovered_cny", "claim"])
+                                        "buyer_share_cny", "uncovered_cny", "claim", "kind"])
     for x in view.lines:
         claim = view.claims.get(x.id)
         table.rows.append([x.contract_id, view.providers.get(x.provider_org_id, ""),
                            gpu_hours(x.gpu_seconds), Money(x.unit_price_fen),
                            Money(x.charge_fen), Money(x.voucher_fen), Money(x.buyer_fen),
-                           Money(x.uncovered_fen), str(claim.status) if claim else ""])
+                           Money(x.uncovered_fen), str(claim.status) if claim else "",
+                           str(x.kind)])
     charge, voucher, buyer, uncovered = view.totals
     table.rows.append(["total", view.buyer, gpu_hours(sum(x.gpu_seconds for x in view.lines)),
-                       None, Money(charge), Money(voucher), Money(buyer), Money(uncovered), ""])
+                       None, Money(charge), Money(voucher), Money(buyer), Money(uncovered), "",
+                       ""])
     return table
 
 

@@ -67,7 +67,13 @@ def settle_yesterday(factory: sessionmaker[Session], *, now: datetime | None = N
 
     try:
         with unit_of_work(factory) as session:
-            return settlement.settle_due(session, now=now).settled
+            report = settlement.settle_due(session, now=now)
+            if report.failed:  # the others are settled; these wait for funds, loudly
+                outbox.emit(session, "settlement.run_failed", subject=("settlement", "due"),
+                            payload={"error": "; ".join(report.failed.values())[:500]},
+                            dedup_key=f"settlement.run_failed:{(now or utcnow()).date()}")
+                log.error("settlement: %s", "; ".join(report.failed.values()))
+            return report.settled
     except Exception as exc:  # rolled back: say so in a transaction of its own
         with unit_of_work(factory) as session:
             outbox.emit(session, "settlement.run_failed", subject=("settlement", "due"),

@@ -26,3 +26,12 @@ def first_come_first_served(m: Market) -> Book:
         start = int(m.pair_first[pairs].min()) + int(np.argmax(fit[i]))
         book.place(int(pairs[i]), start)
     return book
+
+
+def best_value_in_order(m: Market) -> Book:
+    """The greedy broker: each order in list (id) order takes its most valuable pair that
+    still fits, at the earliest start it fits; a market of positive pairs (``positive``),
+    so it never makes a match of negative value."""
+    book = Book(m)
+    book.fill(np.arange(m.n_orders, dtype=np.int64))
+    return book

@@ -20,8 +20,10 @@ bigger than the offer, subsidy bigger than the whole voucher) are left out.
    problem and, when HiGHS closes it, the optimum is proved.
 
 Past ``LP_ORDERS`` orders (or ``LP_TRIPLES`` triples) the LP alone would take
-minutes: the answer is then the greedy assignment, and the bound comes from
-Lagrangian subgradient steps (``lagrange``).
+minutes: the bound then comes from Lagrangian subgradient steps (``lagrange``), the
+answer from rounding the triples those steps picked, improved by local search
+(``improve``: insertions and moves to better pairs by ejecting and re-placing others),
+or the greedy assignment when that is better.
 
 Determinism: HiGHS runs single-threaded with a fixed seed, and every phase has a
 deterministic effort limit (rounds, simplex iterations, nodes, column caps) chosen
@@ -39,16 +41,24 @@ from dataclasses import dataclass
 import numpy as np
 
 from suanli.market.clearing.book import Book, greedy_sequence
-from suanli.market.clearing.lagrange import subgradient
+from suanli.market.clearing.improve import improve
+from suanli.market.clearing.lagrange import Guide, subgradient
 from suanli.market.clearing.market import FloatArray, IntArray, Market
 from suanli.market.clearing.master import Master
 from suanli.market.clearing.pricing import Priced, near_optimal, price
 
 log = logging.getLogger(__name__)
 # Above these sizes the LP relaxation is too slow (it grows faster than linearly with
-# the orders): greedy answer, Lagrangian bound.
+# the orders): Lagrangian bound, rounded and improved answer (`_lagrangian`).
 LP_ORDERS = 1_200
 LP_TRIPLES = 2_000_000
+# Work on markets past those sizes, calibrated so that 10,000 orders x 1,000 offers x 168
+# slots take under 50 s of CPU (one core): triples priced in all subgradient steps (66
+# steps, about 14 s), at most this many steps, and local search moves per order (about
+# 30 s).
+PRICED_TRIPLES = 500_000_000
+SUBGRADIENT_ROUNDS = 150
+IMPROVE_PER_ORDER = 2
 
 
 @dataclass(frozen=True)
@@ -66,6 +76,7 @@ class Effort:
     proof_columns: int  # the proof MIP over near-optimal columns, at most this many
     proof_nodes: int
     subgradient_rounds: int  # bound for markets too big for the LP
+    improve_attempts: int = 0  # local search moves on their rounded answer
 
 
 @dataclass
@@ -92,10 +103,11 @@ def effort_for(m: Market) -> Effort:
                       support_columns=4_000, support_nodes=50, mip_columns=2_500,
                       mip_nodes=100, proof_columns=8_000, proof_nodes=30,
                       subgradient_rounds=0)
-    rounds = int(min(40, max(4, 150_000_000 // triples)))  # about 15 s of pricing
+    rounds = int(min(SUBGRADIENT_ROUNDS, max(4, PRICED_TRIPLES // triples)))
     return Effort(rounds=0, per_order=0, initial_pairs=0, lp_iterations=0, support_columns=0,
                   support_nodes=0, mip_columns=0, mip_nodes=0, proof_columns=0,
-                  proof_nodes=0, subgradient_rounds=rounds)
+                  proof_nodes=0, subgradient_rounds=rounds,
+                  improve_attempts=IMPROVE_PER_ORDER * orders)
 
 
 class _Clock:
@@ -128,9 +140,7 @@ def optimise(m: Market, time_limit: float | None = None) -> Outcome:
     effort = effort_for(m)
     clock.log("greedy", incumbent.value(), effort)
     if effort.rounds <= 0:
-        bound, _ = subgradient(m, incumbent.value(), effort.subgradient_rounds, clock.out)
-        clock.log("subgradient", bound)
-        return Outcome(incumbent, max(bound, incumbent.value()))
+        return _lagrangian(m, incumbent, effort, clock)
     master = Master(m)
     master.add(*_initial_columns(m, incumbent, effort.initial_pairs))
     priced, x, bound = _column_generation(m, master, effort, clock)
@@ -154,6 +164,19 @@ def optimise(m: Market, time_limit: float | None = None) -> Outcome:
     bound = min(bound, max(mip_bound, priced.bound - cut, incumbent.value()))
     clock.log("proof", master.n_cols, incumbent.value(), bound)
     return Outcome(incumbent, bound)
+
+
+def _lagrangian(m: Market, incumbent: Book, effort: Effort, clock: _Clock) -> Outcome:
+    """Markets too big for the LP: the subgradient bound, and its picks rounded and
+    improved by local search."""
+    guide = Guide()
+    bound, _ = subgradient(m, incumbent.value(), effort.subgradient_rounds, clock.out, guide)
+    clock.log("subgradient", bound)
+    rounded = guide.rounding(m)
+    improve(rounded, greedy_sequence(m, "value"), effort.improve_attempts, clock.out)
+    clock.log("local search", rounded.value())
+    incumbent = _better(incumbent, rounded)
+    return Outcome(incumbent, max(bound, incumbent.value()))
 
 
 def _support_mip(m: Market, master: Master, x: FloatArray, incumbent: Book, effort: Effort,
@@ -261,7 +284,8 @@ def shadow_prices(m: Market) -> FloatArray:
     effort = effort_for(m)
     incumbent = _greedy(m)
     if effort.rounds <= 0:
-        _, duals = subgradient(m, incumbent.value(), effort.subgradient_rounds)
+        # Prices need fewer steps than a tight bound: a page waits for them.
+        _, duals = subgradient(m, incumbent.value(), min(effort.subgradient_rounds, 40))
         return duals.capacity
     master = Master(m)
     master.add(*_initial_columns(m, incumbent, effort.initial_pairs))
