@@ -39,7 +39,7 @@ SECURITY_HEADERS = {
 PROBLEM_JSON = "application/problem+json"
 BODY_UNREADABLE = "There was an error parsing the body"
 OUT_OF_RANGE = "a number is larger than any stored value can be"
-BODY_RULE = "the body could not be read as JSON (nested too deeply?)"
+BODY_RULE = "the body could not be read (malformed, or JSON nested too deeply)"
 
 
 class Metrics:
