@@ -18,7 +18,7 @@ from suanli.kit.errors import AppError
 from suanli.kit.money import MoneyError, parse_cny
 from suanli.programs import access
 from suanli.programs import repository as program_repo
-from suanli.web.confirm import confirmation_when
+from suanli.web.confirm import RejectConfirmed
 from suanli.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -54,10 +54,10 @@ def queue_page(request: Request, session: DbSession, principal: Reviewer) -> Res
                   orgs={k: o.slug for k, o in orgs.items()})
 
 
-@router.post("/applications/{application_id}/decision", response_class=HTMLResponse,
-             dependencies=[confirmation_when("decision", "reject")])
+@router.post("/applications/{application_id}/decision", response_class=HTMLResponse)
 def decision_submit(application_id: int, request: Request, session: DbSession,
-                    principal: Reviewer, fields: FormFields) -> Response:
+                    principal: Reviewer, _confirmed: RejectConfirmed,
+                    fields: FormFields) -> Response:
     decision = fields.get("decision")
     if decision not in ("approve", "reject"):
         return detail(request, session, principal, application_id, status=422,

@@ -186,8 +186,9 @@ def orders_page(request: Request, session: DbSession,
                   can_order=principal.can(perms.ORDERS_PLACE))
 
 
-@router.post("/market/orders/{order_id}/cancel", dependencies=Confirmed)
-def order_cancel(order_id: Id, session: DbSession, principal: Buyer) -> Response:
+@router.post("/market/orders/{order_id}/cancel")
+def order_cancel(order_id: Id, session: DbSession, principal: Buyer,
+                 _confirmed: Confirmed) -> Response:
     orders_service.cancel_order(session, order_id=order_id,
                                 org_ids=principal.org_ids_with(perms.ORDERS_PLACE))
     return RedirectResponse(f"/market/orders#o-{order_id}", status_code=303)

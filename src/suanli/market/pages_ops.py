@@ -70,9 +70,10 @@ def provider_offer_submit(request: Request, session: DbSession,
     return RedirectResponse(f"/market/provider/offers#of-{offer.id}", status_code=303)
 
 
-@router.post("/market/offers/{offer_id}/withdraw", dependencies=Confirmed)
+@router.post("/market/offers/{offer_id}/withdraw")
 def offer_withdraw(offer_id: Id, session: DbSession,
-                   principal: Annotated[Principal, Guard(perms.OFFERS_MANAGE)]) -> Response:
+                   principal: Annotated[Principal, Guard(perms.OFFERS_MANAGE)],
+                   _confirmed: Confirmed) -> Response:
     offers_service.withdraw_offer(session, org_ids=principal.org_ids_with(perms.OFFERS_MANAGE),
                                   offer_id=offer_id)
     return RedirectResponse(f"/market/provider/offers#of-{offer_id}", status_code=303)
@@ -94,20 +95,21 @@ def contracts_page(request: Request, session: DbSession,
                   on_behalf=principal.can(perms.CONTRACTS_CANCEL_ON_BEHALF))
 
 
-@router.post("/market/contracts/{contract_id}/cancel", dependencies=Confirmed)
+@router.post("/market/contracts/{contract_id}/cancel")
 def contract_cancel(contract_id: Id, session: DbSession,
-                    principal: Annotated[Principal, Guard(perms.CONTRACTS_CANCEL)]) -> Response:
+                    principal: Annotated[Principal, Guard(perms.CONTRACTS_CANCEL)],
+                    _confirmed: Confirmed) -> Response:
     """A party cancels its own contract; the platform admin uses cancel-on-behalf."""
     contracts.cancel_contract(session, contract_id=contract_id,
                               buyer_ids=principal.org_ids_with(perms.ORDERS_PLACE))
     return RedirectResponse(f"/market/contracts#c-{contract_id}", status_code=303)
 
 
-@router.post("/market/contracts/{contract_id}/cancel-on-behalf", dependencies=Confirmed)
+@router.post("/market/contracts/{contract_id}/cancel-on-behalf")
 def contract_cancel_on_behalf(
         contract_id: Id, session: DbSession,
         principal: Annotated[Principal, Guard(perms.CONTRACTS_CANCEL_ON_BEHALF)],
-        reason: Annotated[str, Form()] = "") -> Response:
+        _confirmed: Confirmed, reason: Annotated[str, Form()] = "") -> Response:
     """The platform admin cancels a contract for its parties, with a reason for the audit."""
     if not reason.strip() or len(reason) > 2000:
         raise ValidationFailed("a reason of 1 to 2000 characters is required", field="reason")

@@ -15,7 +15,7 @@ from suanli.providers import compliance, overview, provenance, service
 from suanli.providers import permissions as perms
 from suanli.providers.pages import cluster_page_context
 from suanli.providers.screening import Reason
-from suanli.web.confirm import confirmation_when
+from suanli.web.confirm import RejectConfirmed
 from suanli.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -51,10 +51,9 @@ def case_page(case_id: int, request: Request, session: DbSession,
     return _case_page(request, session, principal, case_id)
 
 
-@router.post("/compliance/cases/{case_id}/decision", response_class=HTMLResponse,
-             dependencies=[confirmation_when("decision", "reject")])
+@router.post("/compliance/cases/{case_id}/decision", response_class=HTMLResponse)
 def decision_submit(case_id: int, request: Request, session: DbSession, principal: Decider,
-                    fields: FormFields) -> Response:
+                    _confirmed: RejectConfirmed, fields: FormFields) -> Response:
     values = {"decision": fields.get("decision", ""), "reason": fields.get("reason", "")}
     try:
         case = compliance.decide(session, case_id=case_id, decision=values["decision"],

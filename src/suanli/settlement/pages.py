@@ -126,9 +126,9 @@ def claim_approve(claim_id: int, session: DbSession, principal: Decider) -> Resp
     return RedirectResponse(f"/claims/{claim_id}?done=approved", status_code=303)
 
 
-@router.post("/claims/{claim_id}/reject", response_class=HTMLResponse, dependencies=Confirmed)
+@router.post("/claims/{claim_id}/reject", response_class=HTMLResponse)
 def claim_reject(claim_id: int, request: Request, session: DbSession, principal: Decider,
-                 reason: Annotated[str, Form()] = "") -> Response:
+                 _confirmed: Confirmed, reason: Annotated[str, Form()] = "") -> Response:
     try:
         claims_service.decide(session, claim_id=claim_id, approve=False, reason=reason,
                               authority_ids=principal.org_ids_with(perms.CLAIMS_DECIDE),

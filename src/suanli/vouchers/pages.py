@@ -60,11 +60,10 @@ def voucher_page(voucher_id: int, request: Request, session: DbSession,
     return _detail(request, session, principal, views.visible(session, principal, voucher_id))
 
 
-@router.post("/vouchers/{voucher_id}/clawback", response_class=HTMLResponse,
-             dependencies=Confirmed)
+@router.post("/vouchers/{voucher_id}/clawback", response_class=HTMLResponse)
 def clawback_submit(voucher_id: int, request: Request, session: DbSession,
                     principal: Annotated[Principal, Guard(perms.VOUCHERS_CLAWBACK)],
-                    fields: FormFields) -> Response:
+                    _confirmed: Confirmed, fields: FormFields) -> Response:
     voucher = views.clawable(session, principal, voucher_id)
     try:
         with session.begin_nested():

@@ -40,17 +40,20 @@ async def require_confirmation(request: Request) -> None:
 
 
 def confirmation_when(field: str, value: str) -> Any:
-    """A dependency: confirmation is needed only when `field` is `value` (a rejection)."""
+    """A parameter type: confirmation is needed only when `field` is `value` (a rejection).
+    Declared after the route's guard, so a caller without the permission hears 403 first."""
 
     async def check(request: Request) -> None:
         form = await request.form()
         if form.get(field) == value:
             await require_confirmation(request)
 
-    return Depends(check)
+    return Annotated[None, Depends(check)]
 
 
-Confirmed: list[Any] = [Depends(require_confirmation)]
+# A parameter type, declared after the route's guard (dependencies run in that order).
+Confirmed = Annotated[None, Depends(require_confirmation)]
+RejectConfirmed = confirmation_when("decision", "reject")
 
 
 @router.get("/confirm", response_class=HTMLResponse)
