@@ -131,7 +131,10 @@ PER_SHAPE = 3
 
 
 def shape(url: str) -> str:
-    return re.sub(r"\d+", "N", url)
+    """A URL with each path segment holding a digit (an id, a model such as a100-sxm-40g)
+    and each number in the query written N."""
+    path, _, query = url.partition("?")
+    return re.sub(r"/[^/]*\d[^/]*", "/N", path) + "?" + re.sub(r"\d+", "N", query)
 
 
 def crawl(client: TestClient) -> tuple[set[str], list[str], list[tuple[str, Form]]]:
