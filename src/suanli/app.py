@@ -68,9 +68,25 @@ def include_domains(app: FastAPI) -> None:
     _include_market(app)
     _include_settlement(app)
     _include_notifications(app)
+    _include_dashboards(app)
+
+
+def _include_dashboards(app: FastAPI) -> None:
+    """Each role's home-page dashboard, order and contract pages, the help page, CSV
+    exports, and the provider's usage upload and agent token pages (issue 17)."""
+    from suanli.dashboards.detail_pages import router as detail_pages
+    from suanli.dashboards.exports import router as exports
     from suanli.dashboards.panels import register as register_dashboards
+    from suanli.dashboards.role_panels import register as register_role_dashboards
+    from suanli.metering.pages import router as metering_pages
+    from suanli.web.help import router as help_pages
 
     register_dashboards()
+    register_role_dashboards()
+    app.include_router(help_pages)
+    app.include_router(detail_pages)
+    app.include_router(exports)
+    app.include_router(metering_pages)
 
 
 def _include_settlement(app: FastAPI) -> None:

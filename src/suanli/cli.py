@@ -165,11 +165,13 @@ def demo(
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve",
                                               help="Serve the site afterwards")] = True,
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    small: Annotated[bool, typer.Option(
+        help="Only the recent week and today, without the ninety days of history")] = False,
 ) -> None:
     """Build the demo world on the configured database, print the logins, then serve."""
     from suanli.demo import build
 
-    built = build.run(reset=reset, console=console)
+    built = build.run(reset=reset, console=console, small=small)
     world = Table(title="The demo world (usage imported as " + ", ".join(built.usage_formats)
                   + ")")
     world.add_column("what")

@@ -13,14 +13,14 @@ from sqlalchemy.orm import Session
 from suanli.auth.roles import Role
 from tests.conftest import login
 
-PANELS = {"dash-authority", "dash-market", "dash-compliance"}
+PANELS = {"dash-authority", "dash-market", "dash-compliance", "dash-buyer", "dash-provider"}
 EXPECTED = {
     Role.PROGRAM_ADMIN: {"dash-authority"},
     Role.REVIEWER: {"dash-authority"},
     Role.PLATFORM_ADMIN: {"dash-market"},
     Role.AUDITOR: {"dash-compliance"},
-    Role.BUYER: set(),
-    Role.PROVIDER: set(),
+    Role.BUYER: {"dash-buyer"},
+    Role.PROVIDER: {"dash-provider"},
 }
 
 

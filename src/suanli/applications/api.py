@@ -11,6 +11,8 @@ from suanli.applications import permissions as perms
 from suanli.applications.schemas import (
     ApplicationCreate,
     ApplicationRead,
+    BatchDecisionIn,
+    BatchDecisionRead,
     DecisionIn,
     PreviewIn,
     ProfileIn,
@@ -67,7 +69,7 @@ def preview(program_id: int, body: PreviewIn, session: DbSession,
     else:
         org = views.startup_for(principal, body.organisation_id)
         values = service.profile_values(repository.profile_of(session, org))
-    return EvaluationRead.model_validate(service.evaluate(program, values).as_json())
+    return EvaluationRead.model_validate(service.preview(program, values))
 
 
 @router.get("/applications/queue", response_model=list[ApplicationRead],
@@ -96,7 +98,8 @@ def create_application(body: ApplicationCreate, session: DbSession, principal: A
     requested = None if body.requested_value_cny is None else parse_cny(body.requested_value_cny,
                                                                       field="requested_value_cny")
     application = service.create(session, program=program, organisation_id=org,
-                                 user_id=principal.user_id, requested_value_fen=requested)
+                                 user_id=principal.user_id, requested_value_fen=requested,
+                                 call_id=body.call_id)
     return _one(session, application.id)
 
 
@@ -128,6 +131,21 @@ def upload_evidence(application_id: int, request: Request, session: DbSession,
     return document_view(document)
 
 
+@router.post("/applications/decisions", response_model=list[BatchDecisionRead],
+             summary="Batch review: one decision and reason for several applications (an "
+                     "approval grants what each asked for); each is decided on its own")
+def decide_batch(body: BatchDecisionIn, session: DbSession, principal: Reviewer,
+                 _key: Idempotent) -> list[BatchDecisionRead]:
+    results = review.decide_batch(
+        session, application_ids=body.application_ids, approve=body.decision == "approve",
+        reason=body.reason, user_id=principal.user_id,
+        authority_ids=access.reviewed_ids(principal))
+    return [BatchDecisionRead(application_id=r.application_id, status=r.status,
+                              error=None if r.error is None else
+                              {"field": r.error.field, "detail": r.error.detail,
+                               "status": r.error.status}) for r in results]
+
+
 @router.post("/applications/{application_id}/decision", response_model=ApplicationRead,
              summary="Approve with a value within the range (the voucher is issued at once) "
                      "or reject; a reason either way")
@@ -136,7 +154,7 @@ def decide(application_id: int, body: DecisionIn, session: DbSession, principal:
     value = None if body.value_cny is None else parse_cny(body.value_cny, field="value_cny")
     review.decide(session, application_id=application_id, approve=body.decision == "approve",
                   reason=body.reason, value_fen=value, user_id=principal.user_id,
-                  authority_ids=access.reviewed_ids(principal))
+                  authority_ids=access.reviewed_ids(principal), tier=body.tier)
     return _one(session, application_id)
 
 

@@ -21,8 +21,9 @@ from suanli.applications.errors import (
 from suanli.applications.models import StartupProfile
 from suanli.kit.money import format_cny_grouped
 from suanli.kit.timeutil import SHANGHAI, as_utc, to_shanghai
+from suanli.programs import calls, tiers
 from suanli.programs.enums import ProgramStatus
-from suanli.programs.errors import ProgramNotOpen
+from suanli.programs.errors import BudgetExhausted, ProgramNotOpen
 from suanli.programs.models import Program
 from suanli.vouchers import repository as voucher_repo
 
@@ -58,18 +59,20 @@ def year_bounds(now: datetime) -> tuple[datetime, datetime]:
 
 
 def yearly_cap(session: Session, program: Program, organisation_id: int, value_fen: int,
-               now: datetime, *, field: str) -> None:
-    if program.cap_per_firm_fen is None:
+               now: datetime, *, field: str, tier_key: str | None = None) -> None:
+    """The cap per firm of the applicant's tier (the program's when the tier sets none)."""
+    cap = tiers.program_terms(program, tier_key).cap_per_firm_fen
+    if cap is None:
         return
     start, end = year_bounds(now)
     issued = voucher_repo.issued_between(session, holder_org_id=organisation_id,
                                          program_id=program.id, start=start, end=end)
-    if issued + value_fen > program.cap_per_firm_fen:
+    if issued + value_fen > cap:
         raise YearlyCapExceeded(
             f"{format_cny_grouped(value_fen)} CNY more would take your firm to "
             f"{format_cny_grouped(issued + value_fen)} CNY this year; the program's cap per "
-            f"firm is {format_cny_grouped(program.cap_per_firm_fen)} CNY", field=field,
-            issued_fen=issued, cap_fen=program.cap_per_firm_fen)
+            f"firm is {format_cny_grouped(cap)} CNY", field=field,
+            issued_fen=issued, cap_fen=cap)
 
 
 def second_subsidy(session: Session, program: Program, organisation_id: int,
@@ -84,3 +87,19 @@ def second_subsidy(session: Session, program: Program, organisation_id: int,
                                        for v in held)])
         raise SecondSubsidyForbidden(f"this program forbids holding another subsidy; your "
                                      f"firm holds: {what}", field="other_subsidies")
+
+
+def call_slice(session: Session, call_id: int | None, value_fen: int) -> None:
+    """Issuing `value_fen` more must fit the call's budget slice (BudgetExhausted: the
+    application waits, like one the program's budget cannot cover). The call's row is
+    locked so that concurrent issues of one call queue."""
+    if call_id is None:
+        return
+    call = calls.get(session, call_id, lock=True)
+    if call is None:
+        return
+    issued = repository.issued_in_call(session, call_id)
+    if issued + value_fen > call.budget_fen:
+        raise BudgetExhausted(
+            f"the call {call.name!r} has {format_cny_grouped(call.budget_fen - issued)} CNY of "
+            f"its {format_cny_grouped(call.budget_fen)} CNY left", field="value_cny")

@@ -10,7 +10,8 @@ from typing import Any
 DAYS_PER_YEAR = Decimal("365.25")
 PROFILE_FIELDS = ("registered_city", "annual_revenue_fen", "research_project_member",
                   "research_project_number", "headcount", "founded_on", "model_filings",
-                  "credit_record", "other_subsidies")
+                  "credit_record", "other_subsidies", "affiliates", "organisation_type",
+                  "project_lead")
 
 
 def company_age_years(founded_on: date, as_of: date) -> Decimal:
@@ -35,6 +36,8 @@ def facts(profile: Mapping[str, Any], *, as_of: date) -> dict[str, object]:
         "credit_record": None if profile.get("credit_record") is None
         else str(profile["credit_record"]),
         "other_subsidies": profile.get("other_subsidies"),
+        "organisation_type": profile.get("organisation_type"),
+        "project_lead": profile.get("project_lead"),
     }
 
 

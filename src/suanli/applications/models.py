@@ -38,6 +38,11 @@ class StartupProfile(Base):
     model_filings: Mapped[int | None] = mapped_column(Integer)
     credit_record: Mapped[CreditRecord | None] = mapped_column(String(16))
     other_subsidies: Mapped[list[str] | None] = mapped_column(JSONDoc)
+    # Organisations (slugs) the firm declares itself affiliated with: a program that forbids
+    # affiliated providers does not pay for compute bought from them.
+    affiliates: Mapped[list[str] | None] = mapped_column(JSONDoc)
+    organisation_type: Mapped[str | None] = mapped_column(String(32))  # criteria.py choices
+    project_lead: Mapped[str | None] = mapped_column(String(16))  # none/provincial/national
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -57,6 +62,12 @@ class Application(Base):
     value_fen: Mapped[int | None] = mapped_column(BigInteger)
     profile: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc)  # as submitted
     evaluation: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc)  # the rules' verdict
+    # The rate tier that applies (programs/tiers.py); None: the program's own rates.
+    tier_key: Mapped[str | None] = mapped_column(String(32))
+    # Reviewers' approvals so far, where the program needs two above a value:
+    # [{user_id, value_fen, reason, at}].
+    approvals: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONDoc)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("program_calls.id"), index=True)
     decision_reason: Mapped[str | None] = mapped_column(String(1000))
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from suanli.applications import evidence, repository, service, states, views
 from suanli.applications import permissions as perms
 from suanli.applications.schemas import ProfileIn
+from suanli.applications.states import ApplicationStatus
 from suanli.auth.principal import Principal
 from suanli.auth.roles import Role
 from suanli.catalog.forms import FormFields
@@ -25,6 +26,7 @@ from suanli.programs.editor import pydantic_errors
 from suanli.programs.enums import ProgramStatus
 from suanli.programs.models import Program
 from suanli.programs.service import city_names
+from suanli.web.listing import Listing, known, paginate
 from suanli.web.render import language, render
 
 router = APIRouter(include_in_schema=False)
@@ -32,7 +34,8 @@ Applicant = Annotated[Principal, Guard(perms.APPLICATIONS_APPLY)]
 Reader = Annotated[Principal, Guard(perms.APPLICATIONS_READ)]
 PROFILE_INPUTS = ("registered_city", "annual_revenue_cny", "research_project_member",
                   "research_project_number", "headcount", "founded_on", "model_filings",
-                  "credit_record", "other_subsidies")
+                  "credit_record", "other_subsidies", "affiliates", "organisation_type",
+                  "project_lead")
 
 
 def cities(request: Request) -> list[tuple[str, str]]:
@@ -54,6 +57,9 @@ def profile_body(fields: dict[str, str]) -> dict[str, Any]:
         "model_filings": get["model_filings"] or None,
         "credit_record": get["credit_record"] or None,
         "other_subsidies": [s.strip() for s in get["other_subsidies"].split(",") if s.strip()],
+        "affiliates": [s.strip() for s in get["affiliates"].replace(",", " ").split()],
+        "organisation_type": get["organisation_type"] or None,
+        "project_lead": get["project_lead"] or None,
     }
 
 
@@ -73,22 +79,36 @@ def profile_inputs(values: dict[str, Any]) -> dict[str, str]:
         else str(values["model_filings"]),
         "credit_record": str(values.get("credit_record") or ""),
         "other_subsidies": ", ".join(values.get("other_subsidies") or []),
+        "affiliates": ", ".join(values.get("affiliates") or []),
+        "organisation_type": values.get("organisation_type") or "",
+        "project_lead": values.get("project_lead") or "",
     }
 
 
 @router.get("/applications", response_class=HTMLResponse)
-def applications_page(request: Request, session: DbSession, principal: Reader) -> Response:
-    rows = views.listed(session, principal, None, None)
+def applications_page(request: Request, session: DbSession, principal: Reader,
+                      query: Listing) -> Response:
+    status = known(query.status, ApplicationStatus)
+    everything = views.listed(session, principal,
+                              ApplicationStatus(status) if status else None, None)
     open_programs: list[Program] = []
     if principal.can(perms.APPLICATIONS_APPLY):
         open_programs = program_repo.programs(session, authority_ids=None, public=True,
                                               statuses=[ProgramStatus.PUBLISHED])
     names = {p.id: p for p in program_repo.programs(session, authority_ids=None, public=False)
-             if p.id in {a.program_id for a in rows}}
-    orgs = program_repo.organisations(session, {a.organisation_id for a in rows})
+             if p.id in {a.program_id for a in everything}}
+    orgs = program_repo.organisations(session, {a.organisation_id for a in everything})
+    rows, pager = paginate(everything, query, "/applications", keep=lambda a: query.matches(
+        a.id, orgs[a.organisation_id].slug if a.organisation_id in orgs else "",
+        *_program_names(names.get(a.program_id))))
     return render(request, "applications/list.html", applications=rows, programs=names,
+                  pager=pager, statuses=list(ApplicationStatus),
                   orgs={k: o.slug for k, o in orgs.items()}, open_programs=open_programs,
                   can_apply=principal.can(perms.APPLICATIONS_APPLY))
+
+
+def _program_names(program: Program | None) -> tuple[str, ...]:
+    return () if program is None else (program.name, program.name_zh or "")
 
 
 def _profile_page(request: Request, values: dict[str, str], errors: dict[str, str],
@@ -129,8 +149,7 @@ def _new_page(request: Request, session: DbSession, program: Program,
               refused: AppError | None = None) -> Response:
     try:
         body = ProfileIn.model_validate(profile_body(values))
-        verdict: dict[str, Any] | None = service.evaluate(
-            program, views.profile_columns(body)).as_json()
+        verdict: dict[str, Any] | None = service.preview(program, views.profile_columns(body))
     except (ValidationError, AppError):
         verdict = None
     return render(request, "applications/new.html", status, program=program, values=values,
@@ -182,7 +201,7 @@ def detail(request: Request, session: DbSession, principal: Principal, applicati
     verdict = application.evaluation
     if application.status == states.ApplicationStatus.DRAFT:
         profile = repository.profile_of(session, application.organisation_id)
-        verdict = service.evaluate(program, service.profile_values(profile)).as_json()
+        verdict = service.preview(program, service.profile_values(profile))
     org = program_repo.organisation(session, application.organisation_id)
     return render(request, "applications/detail.html", status, application=application,
                   program=program, organisation=org.slug if org else "", evaluation=verdict,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from suanli.applications.models import Application, ApplicationEvent, StartupProfile
@@ -75,3 +75,10 @@ def applications(session: Session, *, organisation_ids: Collection[int] | None =
 def events(session: Session, application_id: int) -> list[ApplicationEvent]:
     stmt = select(ApplicationEvent).where(ApplicationEvent.application_id == application_id)
     return list(session.execute(stmt.order_by(ApplicationEvent.id)).scalars())
+
+
+def issued_in_call(session: Session, call_id: int) -> int:
+    """The value of the vouchers issued to a call's applications."""
+    stmt = select(func.coalesce(func.sum(Application.value_fen), 0)).where(
+        Application.call_id == call_id, Application.voucher_id.is_not(None))
+    return int(session.execute(stmt).scalar_one() or 0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
@@ -35,6 +35,13 @@ class ProfileIn(BaseModel):
         default=None, description="ok: no default in 3 years; default_3y: a default")
     other_subsidies: list[Label] | None = Field(default=None, max_length=20,
                                                 description="Other subsidies already held")
+    organisation_type: Literal["company", "university", "research_institute"] | None = None
+    project_lead: Literal["none", "provincial", "national"] | None = Field(
+        default=None, description="Lead of a government project, and at which level")
+    affiliates: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]] | None = \
+        Field(default=None, max_length=50,
+              description="Organisations (slugs) your firm is affiliated with: shareholders, "
+                          "subsidiaries, sister companies")
 
     @field_validator("founded_on")
     @classmethod
@@ -67,6 +74,8 @@ class ApplicationCreate(BaseModel):
         default=None, description="Within the program's range; default: its default value")
     organisation_id: int | None = Field(
         default=None, description="Your startup; needed only if you belong to several")
+    call_id: int | None = Field(default=None, description="For a program with calls: the "
+                                "call (default: the open one that closes first)")
 
 
 class DecisionIn(BaseModel):
@@ -75,6 +84,24 @@ class DecisionIn(BaseModel):
     decision: Literal["approve", "reject"]
     reason: Annotated[str, AfterValidator(plain)] = Field(min_length=1, max_length=1000)
     value_cny: Cny | None = Field(default=None, description="Required to approve")
+    tier: str | None = Field(default=None, max_length=32,
+                             description="Approve under this rate tier (its key; \"base\" for "
+                                         "the program's own rates); default: the one the rules "
+                                         "chose")
+
+
+class BatchDecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    application_ids: list[int] = Field(min_length=1, max_length=100)
+    decision: Literal["approve", "reject"]
+    reason: Annotated[str, AfterValidator(plain)] = Field(min_length=1, max_length=1000)
+
+
+class BatchDecisionRead(BaseModel):
+    application_id: int
+    status: str | None = Field(description="After the decision; null when refused")
+    error: dict[str, Any] | None = Field(description="Why it was refused: field and detail")
 
 
 class EventRead(BaseModel):
@@ -98,6 +125,11 @@ class ApplicationRead(BaseModel):
     requested_value_cny: str | None
     value_cny: str | None
     evaluation: EvaluationRead | None = Field(description="The rules' verdict at submission")
+    tier: str | None = Field(description="The rate tier that applies; null: the program's own "
+                                         "rates")
+    call_id: int | None = Field(default=None, description="The call it came in")
+    approvals: list[dict[str, Any]] = Field(
+        default_factory=list, description="Reviewers' approvals where two must agree")
     decision_reason: str | None
     voucher_id: int | None
     created_at: datetime

@@ -27,7 +27,7 @@ from suanli.applications.states import ApplicationStatus as S
 from suanli.audit import service as audit
 from suanli.kit.errors import NotFound, ValidationFailed
 from suanli.kit.timeutil import to_shanghai, utcnow
-from suanli.programs import rules
+from suanli.programs import calls, rules, tiers
 from suanli.programs import service as programs
 from suanli.programs.errors import BudgetExhausted
 from suanli.programs.models import Program
@@ -71,6 +71,25 @@ def evaluate(program: Program, values: Mapping[str, Any], *,
                           names=programs.city_names())
 
 
+def choose_tier(program: Program, values: Mapping[str, Any], *,
+                now: datetime | None = None) -> tiers.TierChoice:
+    """Which of the program's rate tiers applies to a profile, and why."""
+    today = to_shanghai(now or utcnow()).date()
+    return tiers.program_choice(program, facts.facts(values, as_of=today),
+                                names=programs.city_names())
+
+
+def tier_json(choice: tiers.TierChoice) -> dict[str, Any]:
+    return {**choice.as_json(), "why": tiers.why(choice)}
+
+
+def preview(program: Program, values: Mapping[str, Any], *,
+            now: datetime | None = None) -> dict[str, Any]:
+    """The rules' verdict and the tier that would apply (the live preview)."""
+    return {**evaluate(program, values, now=now).as_json(),
+            "tier": tier_json(choose_tier(program, values, now=now))}
+
+
 def get(session: Session, application_id: int, *, field: str = "application_id"
         ) -> Application:
     application = repository.get(session, application_id)
@@ -80,24 +99,27 @@ def get(session: Session, application_id: int, *, field: str = "application_id"
 
 
 def create(session: Session, *, program: Program, organisation_id: int, user_id: int | None,
-           requested_value_fen: int | None = None, now: datetime | None = None
-           ) -> Application:
-    """A draft application; refused outside the window, as a duplicate, past the yearly cap
-    or as a forbidden second subsidy."""
+           requested_value_fen: int | None = None, now: datetime | None = None,
+           call_id: int | None = None) -> Application:
+    """A draft application; refused outside the window (and, for a program with calls,
+    outside every open call), as a duplicate, past the yearly cap or as a forbidden second
+    subsidy."""
     now = now or utcnow()
     checks.window(program, now)
+    call = calls.open_call(session, program, now, call_id)
     checks.duplicate(session, program, organisation_id)
     if requested_value_fen is not None:
         vouchers.check_value(program, requested_value_fen, field="requested_value_cny")
     value = requested_value_fen or program.default_value_fen
+    profile = repository.profile_of(session, organisation_id)
+    tier = choose_tier(program, profile_values(profile), now=now).terms.tier
     checks.yearly_cap(session, program, organisation_id, value, now,
-                      field="requested_value_cny")
-    checks.second_subsidy(session, program, organisation_id,
-                          repository.profile_of(session, organisation_id), now)
+                      field="requested_value_cny", tier_key=tier)
+    checks.second_subsidy(session, program, organisation_id, profile, now)
     application = Application(program_id=program.id, organisation_id=organisation_id,
                               status=S.DRAFT, open_slot=True,
                               requested_value_fen=requested_value_fen, created_by=user_id,
-                              created_at=now)
+                              created_at=now, call_id=None if call is None else call.id)
     try:
         with session.begin_nested():
             repository.add(session, application)
@@ -120,14 +142,19 @@ def submit(session: Session, *, application: Application, user_id: int | None,
     if profile is None:
         raise ValidationFailed("fill in your organisation's profile first", field="profile")
     value = application.requested_value_fen or program.default_value_fen
-    checks.window(program, now)
-    checks.yearly_cap(session, program, application.organisation_id, value, now,
-                      field="requested_value_cny")
-    checks.second_subsidy(session, program, application.organisation_id, profile, now)
     values = profile_values(profile)
+    tier = choose_tier(program, values, now=now)
+    checks.window(program, now)
+    if application.call_id is not None:  # its call must still be open
+        calls.open_call(session, program, now, application.call_id)
+    checks.yearly_cap(session, program, application.organisation_id, value, now,
+                      field="requested_value_cny", tier_key=tier.terms.tier)
+    checks.second_subsidy(session, program, application.organisation_id, profile, now)
     verdict = evaluate(program, values, now=now)
     application.profile = facts.as_json(values)
-    application.evaluation = verdict.as_json()
+    application.evaluation = {**verdict.as_json(),
+                              "tier": tier_json(tier)}
+    application.tier_key = tier.terms.tier
     application.submitted_at = now
     move(session, application, S.SUBMITTED, user_id=user_id, now=now)
     if verdict.outcome == rules.Outcome.FAIL:
@@ -188,10 +215,12 @@ def issue_for(session: Session, application: Application, program: Program, *,
               user_id: int | None, now: datetime) -> Application:
     """Issue the approved application's voucher and mark it issued."""
     assert application.value_fen is not None
+    checks.call_slice(session, application.call_id, application.value_fen)
     voucher = vouchers.issue(session, program=program,
                              holder_org_id=application.organisation_id,
                              value_fen=application.value_fen, application_id=application.id,
-                             user_id=user_id, now=now)
+                             user_id=user_id, now=now, tier_key=application.tier_key,
+                             affiliates=(application.profile or {}).get("affiliates") or [])
     application.voucher_id = voucher.id
     move(session, application, S.VOUCHER_ISSUED, user_id=user_id, now=now,
          reason=f"voucher {voucher.id} issued")
@@ -207,6 +236,14 @@ def move(session: Session, application: Application, target: S, *, user_id: int 
     application.open_slot = True if target in states.OPEN else None
     session.flush()
     _event(session, application, current, target, user_id, reason, now)
+
+
+def note(session: Session, application: Application, *, user_id: int | None,
+         reason: str, now: datetime) -> None:
+    """A step that does not change the status (a first of two approvals), recorded."""
+    status = S(application.status)
+    session.flush()
+    _event(session, application, status, status, user_id, reason, now)
 
 
 def _event(session: Session, application: Application, current: S | None, target: S,

@@ -52,6 +52,8 @@ def profile_columns(body: ProfileIn) -> dict[str, Any]:
         "credit_record": body.credit_record,
         "other_subsidies": None if body.other_subsidies is None
         else [s.strip() for s in body.other_subsidies],
+        "affiliates": None if body.affiliates is None else sorted(set(body.affiliates)),
+        "organisation_type": body.organisation_type, "project_lead": body.project_lead,
     }
 
 
@@ -118,6 +120,7 @@ def reads(session: Session, rows: list[Application]) -> list[ApplicationRead]:
             value_cny=None if a.value_fen is None else format_cny(a.value_fen),
             evaluation=None if a.evaluation is None
             else EvaluationRead.model_validate(a.evaluation),
+            tier=a.tier_key, call_id=a.call_id, approvals=list(a.approvals or []),
             decision_reason=a.decision_reason, voucher_id=a.voucher_id,
             created_at=a.created_at, submitted_at=a.submitted_at, decided_at=a.decided_at,
             events=[EventRead(from_status=e.from_status, to_status=e.to_status,

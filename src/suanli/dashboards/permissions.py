@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from suanli.auth.roles import AUD, PA, PGA, REV, define
+from suanli.auth.roles import AUD, BUY, PA, PGA, PRO, REV, define
 
 # The authority's program figures: its program admins and reviewers.
 DASHBOARD_AUTHORITY = define("dashboards.authority", {PGA, REV})
@@ -10,3 +10,6 @@ DASHBOARD_AUTHORITY = define("dashboards.authority", {PGA, REV})
 DASHBOARD_MARKET = define("dashboards.market", {PA})
 # Compliance: cases, listings on hold, and whether the audit chain and ledger verify.
 DASHBOARD_COMPLIANCE = define("dashboards.compliance", {AUD})
+# A startup's own money, orders and contracts; a provider's clusters, revenue and claims.
+DASHBOARD_BUYER = define("dashboards.buyer", {BUY})
+DASHBOARD_PROVIDER = define("dashboards.provider", {PRO})

@@ -16,10 +16,11 @@ from suanli.auth import repository as auth_repo
 from suanli.auth import service as auth_service
 from suanli.auth.roles import OrgKind, Role
 from suanli.config import get_settings
+from suanli.demo import history, summary, today
 from suanli.demo import providers as providers_demo
-from suanli.demo import summary
 from suanli.integrity import service as integrity
 from suanli.kit.db import make_engine, make_sessionmaker, unit_of_work
+from suanli.kit.timeutil import SHANGHAI, clock_at, utcnow
 from suanli.market import demo as market_demo
 from suanli.models_registry import load_all_models
 from suanli.notifications import demo as notifications_demo
@@ -47,6 +48,8 @@ ORGANISATIONS = [
      OrgKind.STARTUP, "shanghai"),
     ("nova-ai", "Nova AI (Shanghai) Co., Ltd.", "新星智能（上海）有限公司", OrgKind.STARTUP,
      "shanghai"),
+    ("yrd-compute", "Yangtze Delta Compute Co.", "长三角算力有限公司", OrgKind.PROVIDER,
+     "shanghai"),
 ]
 
 # (username, display name, organisation slug, role)
@@ -58,6 +61,11 @@ USERS = [
     ("provider", "Zhao Lei 赵磊", "qingyang-state-dc", Role.PROVIDER),
     ("auditor", "Sun Min 孙敏", "cac-regulator", Role.AUDITOR),
     ("founder", "Zhou Yang 周洋", "nova-ai", Role.BUYER),
+    # Second users where a journey needs two: another startup with a voucher of its own,
+    # the second reviewer of two-reviewer decisions, a commercial provider beside the state one.
+    ("buyer2", "Liu Yang 刘洋", "lingxi-labs", Role.BUYER),
+    ("reviewer2", "Huang Li 黄丽", "sh-eitc", Role.REVIEWER),
+    ("provider2", "Xu Ming 徐明", "yrd-compute", Role.PROVIDER),
 ]
 
 
@@ -80,17 +88,37 @@ def verify_integrity(session: Session) -> None:
     integrity.check_now(session, by=integrity.Requester("suanli demo"))
 
 
-STEPS: list[tuple[str, Callable[[Session], None]]] = [
+Step = tuple[str, Callable[[Session], None]]
+# Before the history these happen when the history begins (ninety days ago).
+FOUNDING: list[Step] = [
     ("organisations and users", seed_identity),
     ("catalogue: accelerators, hubs, cities", providers_demo.seed_catalogue),
     ("providers: data centres, clusters, attestations", providers_demo.seed_providers),
     ("programs: city presets, budgets funded", programs_demo.seed_programs),
+]
+RECENT: list[Step] = [
     ("applications decided, vouchers issued", programs_demo.seed_applications),
+    *today.STEPS,
     *market_demo.STEPS,
+    *today.LATER_STEPS,
     *settlement_demo.STEPS,
     ("the audit chain and the ledger verified", verify_integrity),
     ("notifications: the inboxes filled from the outbox", notifications_demo.fill_inboxes),
 ]
+# The small world (`suanli demo --small`, and the tests that need no history).
+STEPS: list[Step] = FOUNDING + RECENT
+
+
+def _founded_then(step: Callable[[Session], None]) -> Callable[[Session], None]:
+    def founded(session: Session) -> None:
+        with clock_at(history.at(history.first_day(utcnow().astimezone(SHANGHAI).date()), 7)):
+            step(session)
+    return founded
+
+
+# The full world: founded ninety days ago, then every day of the history, then today.
+FULL_STEPS: list[Step] = [(label, _founded_then(step)) for label, step in FOUNDING] \
+    + history.STEPS + RECENT
 
 
 def _reset(url: str) -> None:
@@ -109,8 +137,10 @@ class Built:
     usage_formats: list[str]
 
 
-def run(*, reset: bool, console: Console) -> Built:
-    """Migrate, build every step, and say what is there and how to log in."""
+def run(*, reset: bool, console: Console, small: bool = False) -> Built:
+    """Migrate, build every step (of the small world, or the full one with its history),
+    and say what is there and how to log in."""
+    steps = STEPS if small else FULL_STEPS
     url = get_settings().database_url
     if reset:
         _reset(url)
@@ -118,8 +148,8 @@ def run(*, reset: bool, console: Console) -> Built:
     load_all_models()
     factory = make_sessionmaker(make_engine(url))
     with Progress(console=console, transient=False) as progress:
-        task = progress.add_task("building the demo world", total=len(STEPS))
-        for label, step in STEPS:
+        task = progress.add_task("building the demo world", total=len(steps))
+        for label, step in steps:
             progress.update(task, description=label)
             with unit_of_work(factory) as session:
                 step(session)

@@ -7,15 +7,16 @@ round runs; acme-ai then takes Qingyang's H20s at their ask (an instant buy).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from suanli.auth import repository as auth_repo
 from suanli.kit.money import format_cny, parse_cny
-from suanli.kit.timeutil import utcnow
+from suanli.kit.timeutil import as_utc, utcnow
 from suanli.market import (
     funds,
     instant,
@@ -26,7 +27,7 @@ from suanli.market import (
     vouchers_port,
 )
 from suanli.market.capacity import next_whole_hour
-from suanli.market.models import ContractSource, ServiceClass
+from suanli.market.models import ContractSource, Order, Round, ServiceClass
 from suanli.market.schemas import InstantBuy, OfferCreate, OrderCreate
 from suanli.providers import repository as providers_repo
 from suanli.providers.models import ClusterStatus
@@ -40,6 +41,7 @@ ASKS: dict[str, tuple[str, ServiceClass, int]] = {
     "h800-sxm": ("19.00", ServiceClass.TRAINING, 12),
     "hygon-k100-ai": ("6.20", ServiceClass.BATCH, 2),
 }
+DECLINE = Decimal("0.15")  # what rental prices lost over the quarter the history covers
 WEST = {"gs-qingyang", "nx-zhongwei", "im-horinger", "gz-guian"}  # cheaper power, far away
 DEPOSITS = {"acme-ai": "500000.00", "lingxi-labs": "300000.00", "hangzhou-vision": "200000.00",
             "deepseed-ai": "100000.00", "nova-ai": "100000.00"}
@@ -73,21 +75,27 @@ ORDERS: list[tuple[str, dict[str, Any]]] = [
 
 
 def _ask(model: str, hub: str | None) -> tuple[str, ServiceClass, int]:
+    """Today's ask: the level of `ASKS` after the quarter's decline (the full demo's
+    history starts at `ASKS` and drifts down to here), less in the western hubs."""
     east, service, lease = ASKS.get(model, ("10.00", ServiceClass.TRAINING, 1))
-    factor = Decimal("0.88") if hub in WEST else Decimal(1)
+    factor = (Decimal("0.88") if hub in WEST else Decimal(1)) * (1 - DECLINE)
     return format_cny(int(parse_cny(east) * factor)), service, lease
 
 
 def seed_offers(session: Session) -> None:
-    """Each listable cluster without offers lists all its GPUs for two weeks."""
+    """Each listable cluster lists its GPUs not yet offered for the next two weeks."""
     start = next_whole_hour(utcnow())
     listable = providers_repo.clusters(session, None, statuses=[ClusterStatus.LISTABLE])
+    live = repository.live_offers(session, now=start + timedelta(days=7))
     for cluster in sorted(listable, key=lambda c: c.id):
-        if repository.cluster_has_offers(session, cluster.id):
+        # What is listed for the coming week already (a contract running today, or this
+        # step's own listing on an earlier run) stays; the rest of the cluster is listed.
+        offered = sum(o.gpus for o in live if o.cluster_id == cluster.id)
+        if offered >= cluster.gpus:
             continue
         ask, service, lease = _ask(cluster.accelerator_model, cluster.data_centre.hub_id)
         offers_service.create_offer(session, org_ids={cluster.organisation_id}, data=OfferCreate(
-            cluster_id=cluster.id, gpus=cluster.gpus, start_at=start,
+            cluster_id=cluster.id, gpus=cluster.gpus - offered, start_at=start,
             end_at=start + timedelta(days=14), ask_cny_per_gpu_hour=ask,
             min_lease_hours=lease, service_class=service, cancel_fee_rate=Decimal("0.2")))
 
@@ -98,9 +106,10 @@ def seed_orders(session: Session) -> None:
         if auth_repo.org_by_slug(session, slug) is not None:
             funds.record_deposit(session, organisation=slug, amount_fen=parse_cny(amount),
                                  reference="demo-opening-balance")
-    if repository.orders_of(session, None, status=None, limit=1, offset=0)[1]:
-        return
     now = utcnow()
+    if any(as_utc(o.latest_end) > now and as_utc(o.earliest_start) < now + timedelta(hours=20)
+           for o in _recent_orders(session, now)):
+        return  # placed on an earlier run (older orders are the history's)
     origin = next_whole_hour(now)
     for slug, spec in ORDERS:
         org = auth_repo.org_by_slug(session, slug)
@@ -118,9 +127,14 @@ def seed_orders(session: Session) -> None:
         orders_service.place_order(session, data=data, org_ids={org.id}, user_id=None)
 
 
+def _recent_orders(session: Session, now: datetime) -> list[Order]:
+    stmt = select(Order).where(Order.latest_end > now)
+    return list(session.execute(stmt).scalars())
+
+
 def seed_round(session: Session) -> None:
-    """One clearing round over the demo orders (once)."""
-    if repository.rounds(session, limit=1, offset=0)[1]:
+    """One clearing round over the demo orders (once; the history's rounds are its own)."""
+    if session.execute(select(Round.id).where(Round.trigger == "demo").limit(1)).first():
         return
     rounds.run_round(session, options=rounds.Options(trigger="demo", time_limit_s=20))
 
@@ -131,11 +145,12 @@ def seed_instant_buy(session: Session) -> None:
                                             limit=500, offset=0)
     buyer = auth_repo.org_by_slug(session, "acme-ai")
     seller = auth_repo.org_by_slug(session, "qingyang-state-dc")
-    if buyer is None or seller is None or any(c.source == ContractSource.INSTANT
-                                              for c in contracts):
+    now = utcnow()
+    if buyer is None or seller is None or any(
+            c.source == ContractSource.INSTANT and as_utc(c.start_at) > now for c in contracts):
         return
-    offers = [o for o in repository.live_offers(session, now=utcnow(), models=["h20"])
-              if o.organisation_id == seller.id]
+    offers = [o for o in repository.live_offers(session, now=now, models=["h20"])
+              if o.organisation_id == seller.id and as_utc(o.start_at) > now]
     if offers:
         start = next_whole_hour(utcnow()) + timedelta(days=5)
         instant.instant_buy(session, data=InstantBuy(offer_id=offers[0].id, gpus=8, hours=12,

@@ -85,6 +85,8 @@ def instant_buy(session: Session, *, data: InstantBuy, org_ids: Collection[int],
     start, end = _window(data, offer, now)
     voucher = None if data.voucher_id is None else vouchers_port.held_voucher(
         session, data.voucher_id, org_ids={buyer.id}, now=now)
+    if voucher is not None:
+        vouchers_port.check_contract(voucher, hours=data.hours, now=now, hours_field="hours")
     grid = offers_service.Grid(start, data.hours)
     free = min(offers_service.profiles(session, [offer], grid)[offer.id])
     if free < data.gpus:

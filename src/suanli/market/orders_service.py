@@ -61,6 +61,9 @@ class Checked:
     origin_city: str | None
     origin: datetime  # the first whole hour it could start
     hours_in_window: int
+    voucher_by: str | None = None  # "buyer" (named) or "soonest" (expiring first)
+    # The buyer's vouchers that could pay, expiring soonest first, with what each has left.
+    voucher_options: tuple[tuple[Voucher, int], ...] = ()
 
 
 def check(session: Session, data: OrderCreate, *, org_ids: Collection[int], now: datetime
@@ -87,10 +90,26 @@ def check(session: Session, data: OrderCreate, *, org_ids: Collection[int], now:
     if data.max_latency_ms is not None and city is None:
         raise ValidationFailed("a latency limit needs the city you run from",
                                field="origin_city")
-    voucher = None if data.voucher_id is None else vouchers_port.held_voucher(
-        session, data.voucher_id, org_ids={org.id}, now=now)
+    voucher, by, options = _voucher(session, data, org.id, now)
     return Checked(org, models, parse_cny(data.limit_cny_per_gpu_hour), voucher, city,
-                   origin, hours)
+                   origin, hours, by, options)
+
+
+def _voucher(session: Session, data: OrderCreate, org_id: int, now: datetime
+             ) -> tuple[Voucher | None, str | None, tuple[tuple[Voucher, int], ...]]:
+    """The voucher the order spends: the one named (checked against the program's contract
+    terms), else with `voucher_choice: soonest` the buyer's that expires first."""
+    options = tuple(vouchers_port.spend_order(session, org_id, hours=data.duration_hours,
+                                              now=now))
+    if data.voucher_id is not None:
+        voucher = vouchers_port.held_voucher(session, data.voucher_id, org_ids={org_id},
+                                             now=now)
+        vouchers_port.check_contract(voucher, hours=data.duration_hours, now=now,
+                                     hours_field="duration_hours")
+        return voucher, "buyer", options
+    if data.voucher_choice == "soonest" and options:
+        return options[0][0], "soonest", options
+    return None, None, options
 
 
 def place_order(session: Session, *, data: OrderCreate, org_ids: Collection[int],

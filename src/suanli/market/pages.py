@@ -32,11 +32,13 @@ from suanli.market import (
 )
 from suanli.market import permissions as perms
 from suanli.market.forms import blanks_to_none, default_window, errors_of, from_local
+from suanli.market.models import OrderStatus
 from suanli.market.offers_api import money_query
 from suanli.market.schemas import Id, InstantBuy, OrderCreate
 from suanli.web import charts
 from suanli.web.confirm import Confirmed
 from suanli.web.i18n import translate
+from suanli.web.listing import Listing, Pager, known
 from suanli.web.render import language, render
 
 router = APIRouter(include_in_schema=False)
@@ -175,14 +177,17 @@ def buy_submit(offer_id: Id, request: Request, session: DbSession, principal: Bu
 
 @router.get("/market/orders", response_class=HTMLResponse)
 def orders_page(request: Request, session: DbSession,
-                principal: Annotated[Principal, Guard(perms.ORDERS_READ)]) -> Response:
-    rows, total = repository.orders_of(session, views.buyer_scope(principal), status=None,
-                                       limit=200, offset=0)
+                principal: Annotated[Principal, Guard(perms.ORDERS_READ)],
+                query: Listing) -> Response:
+    rows, total = repository.orders_of(session, views.buyer_scope(principal),
+                                       status=known(query.status, OrderStatus),
+                                       limit=query.size, offset=query.offset)
     own = sorted(g.organisation_slug for g in principal.grants
                  if g.organisation_id in principal.org_ids_with(perms.ORDERS_PLACE))
     cash = [(slug, funds.cash_balance(session, slug)) for slug in own]
     return render(request, "market/orders.html", orders=[views.order(r) for r in rows],
                   total=total, cash=cash, cny=format_cny,
+                  pager=Pager(query, total, "/market/orders"), statuses=list(OrderStatus),
                   can_order=principal.can(perms.ORDERS_PLACE))
 
 
@@ -209,7 +214,8 @@ def _order_form(request: Request, session: DbSession, principal: Principal, *,
 def order_new(request: Request, session: DbSession, principal: Buyer) -> Response:
     start, end = default_window()
     values = {"accelerators": "h20", "gpus": "8", "duration_hours": "24",
-              "earliest_start": start, "latest_end": end, "limit_cny_per_gpu_hour": "10.00"}
+              "earliest_start": start, "latest_end": end, "limit_cny_per_gpu_hour": "10.00",
+              "voucher_choice": "soonest"}
     return _order_form(request, session, principal, values=values)
 
 
@@ -219,6 +225,7 @@ def _order_data(fields: dict[str, str]) -> dict[str, Any]:
                             if m.strip()]
     for name in ("earliest_start", "latest_end"):
         data[name] = from_local(fields.get(name))
+    data["voucher_choice"] = fields.get("voucher_choice") or "none"
     return data
 
 

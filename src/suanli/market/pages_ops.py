@@ -18,9 +18,11 @@ from suanli.kit.money import MoneyError, format_cny, parse_cny
 from suanli.market import contracts, funds, offers_service, repository, rounds, views
 from suanli.market import permissions as perms
 from suanli.market.forms import blanks_to_none, default_window, errors_of, from_local
+from suanli.market.models import ContractState, OfferStatus, RoundStatus
 from suanli.market.schemas import Id, OfferCreate
 from suanli.providers import repository as providers_repo
 from suanli.web.confirm import Confirmed
+from suanli.web.listing import Listing, ListQuery, Pager, known
 from suanli.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -29,14 +31,19 @@ OFFER_FIELDS = ("cluster_id", "gpus", "ask_cny_per_gpu_hour", "min_lease_hours",
 
 
 def _provider_offers(request: Request, session: DbSession, principal: Principal, *,
-                     values: dict[str, Any] | None = None,
+                     values: dict[str, Any] | None = None, query: ListQuery | None = None,
                      errors: dict[str, str] | None = None, status: int = 200) -> Response:
-    rows, _ = repository.offers_of(session, views.offer_scope(principal), limit=200, offset=0)
+    query = query or ListQuery()
+    rows, total = repository.offers_of(session, views.offer_scope(principal),
+                                       limit=query.size, offset=query.offset,
+                                       status=known(query.status, OfferStatus))
     manage = principal.org_ids_with(perms.OFFERS_MANAGE)
     clusters = providers_repo.clusters(session, manage) if manage else []
     start, end = default_window(24 * 7)
     return render(request, "market/provider_offers.html", status,
                   offers=views.offers(session, rows), can_manage=bool(manage),
+                  pager=Pager(query, total, "/market/provider/offers"),
+                  statuses=list(OfferStatus),
                   clusters=[(c.id, f"{c.name} · {c.accelerator_model} · {c.gpus} GPUs")
                             for c in clusters],
                   values=values or {"start_at": start, "end_at": end, "min_lease_hours": "1",
@@ -46,9 +53,9 @@ def _provider_offers(request: Request, session: DbSession, principal: Principal,
 
 @router.get("/market/provider/offers", response_class=HTMLResponse)
 def provider_offers_page(request: Request, session: DbSession,
-                         principal: Annotated[Principal, Guard(perms.OFFERS_OWN_READ)]
-                         ) -> Response:
-    return _provider_offers(request, session, principal)
+                         principal: Annotated[Principal, Guard(perms.OFFERS_OWN_READ)],
+                         query: Listing) -> Response:
+    return _provider_offers(request, session, principal, query=query)
 
 
 @router.post("/market/provider/offers", response_class=HTMLResponse)
@@ -81,16 +88,19 @@ def offer_withdraw(offer_id: Id, session: DbSession,
 
 @router.get("/market/contracts", response_class=HTMLResponse)
 def contracts_page(request: Request, session: DbSession,
-                   principal: Annotated[Principal, Guard(perms.CONTRACTS_READ)]) -> Response:
+                   principal: Annotated[Principal, Guard(perms.CONTRACTS_READ)],
+                   query: Listing) -> Response:
     buyers, providers = views.contract_scope(principal)
     rows, total = repository.contracts_for(session, buyer_ids=buyers, provider_ids=providers,
-                                           limit=200, offset=0)
+                                           limit=query.size, offset=query.offset,
+                                           state=known(query.status, ContractState))
     everyone = buyers is None and providers is None
     as_buyer = [views.contract(c) for c in rows if everyone or c.buyer_org_id in (buyers or ())]
     as_provider = [views.contract(c) for c in rows
                    if not everyone and c.provider_org_id in (providers or ())]
     return render(request, "market/contracts.html", as_buyer=as_buyer, as_provider=as_provider,
-                  everyone=everyone, total=total,
+                  everyone=everyone, total=total, statuses=list(ContractState),
+                  pager=Pager(query, total, "/market/contracts"),
                   can_cancel=bool(principal.org_ids_with(perms.ORDERS_PLACE)),
                   on_behalf=principal.can(perms.CONTRACTS_CANCEL_ON_BEHALF))
 
@@ -122,18 +132,23 @@ def contract_cancel_on_behalf(
 
 def _rounds(request: Request, session: DbSession, principal: Principal, *,
             values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
-            notice: str | None = None, status: int = 200) -> Response:
-    rows, total = repository.rounds(session, limit=50, offset=0)
+            notice: str | None = None, status: int = 200,
+            query: ListQuery | None = None) -> Response:
+    query = query or ListQuery()
+    rows, total = repository.rounds(session, limit=query.size, offset=query.offset,
+                                    status=known(query.status, RoundStatus))
     return render(request, "market/rounds.html", status, rounds=[views.round_(r) for r in rows],
                   total=total, can_run=principal.can(perms.ROUNDS_RUN),
+                  pager=Pager(query, total, "/market/rounds"), statuses=list(RoundStatus),
                   can_deposit=principal.can(perms.DEPOSITS_RECORD), values=values or {},
                   errors=errors or {}, notice=notice)
 
 
 @router.get("/market/rounds", response_class=HTMLResponse)
 def rounds_page(request: Request, session: DbSession,
-                principal: Annotated[Principal, Guard(perms.ROUNDS_READ)]) -> Response:
-    return _rounds(request, session, principal)
+                principal: Annotated[Principal, Guard(perms.ROUNDS_READ)],
+                query: Listing) -> Response:
+    return _rounds(request, session, principal, query=query)
 
 
 @router.post("/market/rounds", response_class=HTMLResponse)

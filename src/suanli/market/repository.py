@@ -79,11 +79,13 @@ def search_offers(session: Session, *, now: datetime, models: Collection[str] | 
     return list(session.execute(stmt.order_by(Offer.ask_fen, Offer.id)).unique().scalars())
 
 
-def offers_of(session: Session, org_ids: Collection[int] | None, *, limit: int, offset: int
-              ) -> tuple[list[Offer], int]:
+def offers_of(session: Session, org_ids: Collection[int] | None, *, limit: int, offset: int,
+              status: str | None = None) -> tuple[list[Offer], int]:
     stmt = select(Offer).order_by(Offer.id.desc())
     if org_ids is not None:
         stmt = stmt.where(Offer.organisation_id.in_(sorted(org_ids)))
+    if status:
+        stmt = stmt.where(Offer.status == status)
     return paged(session, stmt, limit=limit, offset=offset)
 
 
@@ -197,14 +199,16 @@ def contract(session: Session, contract_id: int, *, lock: bool = False) -> Contr
 
 
 def contracts_for(session: Session, *, buyer_ids: Collection[int] | None,
-                  provider_ids: Collection[int] | None, limit: int, offset: int
-                  ) -> tuple[list[Contract], int]:
+                  provider_ids: Collection[int] | None, limit: int, offset: int,
+                  state: str | None = None) -> tuple[list[Contract], int]:
     """Contracts where the caller is the buyer or the provider (both None: all)."""
     stmt = (select(Contract).options(selectinload(Contract.placement))
             .order_by(Contract.id.desc()))
     if buyer_ids is not None or provider_ids is not None:
         stmt = stmt.where(or_(Contract.buyer_org_id.in_(sorted(buyer_ids or ())),
                               Contract.provider_org_id.in_(sorted(provider_ids or ()))))
+    if state:
+        stmt = stmt.where(Contract.state == state)
     return paged(session, stmt, limit=limit, offset=offset)
 
 
@@ -235,8 +239,12 @@ def round_(session: Session, round_id: int) -> Round | None:
     return session.get(Round, round_id)
 
 
-def rounds(session: Session, *, limit: int, offset: int) -> tuple[list[Round], int]:
-    return paged(session, select(Round).order_by(Round.id.desc()), limit=limit, offset=offset)
+def rounds(session: Session, *, limit: int, offset: int, status: str | None = None
+           ) -> tuple[list[Round], int]:
+    stmt = select(Round).order_by(Round.id.desc())
+    if status:
+        stmt = stmt.where(Round.status == status)
+    return paged(session, stmt, limit=limit, offset=offset)
 
 
 def last_completed_round(session: Session) -> Round | None:

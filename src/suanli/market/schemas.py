@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -113,7 +113,11 @@ class OrderCreate(BaseModel):
     earliest_start: datetime
     latest_end: datetime
     limit_cny_per_gpu_hour: str = Field(description=MONEY + "; what you pay yourself")
-    voucher_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    voucher_id: int | None = Field(default=None, ge=1, le=MAX_ID,
+                                   description="The voucher you choose to spend")
+    voucher_choice: Literal["none", "soonest"] = Field(
+        default="none", description="Without voucher_id: soonest spends your voucher that "
+        "expires first (and may pay for this order); none spends no voucher")
     origin_city: str | None = Field(default=None, max_length=64)
     max_latency_ms: int | None = Field(default=None, ge=1, le=1000)
 
@@ -162,8 +166,23 @@ class PreviewReason(BaseModel):
     text: str
 
 
+class VoucherOption(BaseModel):
+    voucher_id: int
+    valid_until: datetime
+    available_cny: str
+
+
+class VoucherChoice(VoucherOption):
+    chosen_by: Literal["buyer", "soonest"] = Field(
+        description="buyer: the one you named; soonest: your voucher expiring first")
+    others: list[VoucherOption] = Field(description="Your other vouchers that could pay, "
+                                        "expiring soonest first")
+
+
 class Preview(BaseModel):
     accelerators: list[str]
+    voucher: VoucherChoice | None = Field(default=None,
+                                          description="The voucher this order would spend")
     can_match: bool
     candidates: list[PreviewOffer]
     reasons: list[PreviewReason]

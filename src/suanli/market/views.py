@@ -11,7 +11,7 @@ from suanli.market import permissions as perms
 from suanli.market.capacity import HOUR
 from suanli.market.matching import Verdict, rate_text, split_cost
 from suanli.market.models import Contract, Offer, OfferStatus, Order, Round
-from suanli.market.orders_service import PreviewResult
+from suanli.market.orders_service import Checked, PreviewResult
 from suanli.market.schemas import (
     ContractRead,
     OfferHit,
@@ -22,6 +22,8 @@ from suanli.market.schemas import (
     PreviewOffer,
     PreviewReason,
     RoundRead,
+    VoucherChoice,
+    VoucherOption,
 )
 from suanli.market.search import Hit
 from suanli.providers import service as providers
@@ -117,9 +119,25 @@ def _candidate(v: Verdict, result: PreviewResult, gpus: int, hours: int) -> Prev
         buyer_pays_cny=format_cny(pays))
 
 
+def _choice(checked: Checked) -> VoucherChoice | None:
+    """The voucher the order would spend, how it was chosen, and the buyer's others."""
+    voucher = checked.voucher
+    if voucher is None or checked.voucher_by is None:
+        return None
+    left = dict((v.id, fen) for v, fen in checked.voucher_options)
+    return VoucherChoice(
+        voucher_id=voucher.id, valid_until=voucher.valid_until,
+        available_cny=format_cny(left.get(voucher.id, 0)),
+        chosen_by="buyer" if checked.voucher_by == "buyer" else "soonest",
+        others=[VoucherOption(voucher_id=v.id, valid_until=v.valid_until,
+                              available_cny=format_cny(fen))
+                for v, fen in checked.voucher_options if v.id != voucher.id])
+
+
 def preview(result: PreviewResult, gpus: int, hours: int) -> Preview:
     return Preview(
-        accelerators=result.checked.models, can_match=bool(result.candidates),
+        accelerators=result.checked.models, voucher=_choice(result.checked),
+        can_match=bool(result.candidates),
         candidates=[_candidate(v, result, gpus, hours) for v in result.candidates],
         reasons=[PreviewReason(reason=r, offers=n, text=REASON_TEXT[r])
                  for r, n in result.reasons])

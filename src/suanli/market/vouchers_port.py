@@ -9,14 +9,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from suanli.kit.errors import Conflict, NotFound
+from suanli.kit.errors import Conflict, NotFound, ValidationFailed
 from suanli.ledger import service as ledger
 from suanli.market.matching import Terms
 from suanli.programs import service as programs
 from suanli.vouchers import repository as voucher_repo
 from suanli.vouchers import service as voucher_service
 from suanli.vouchers.models import Voucher, VoucherStatus
-from suanli.vouchers.terms import voucher_terms
+from suanli.vouchers.terms import contract_problem, voucher_terms
 
 
 def held_voucher(session: Session, voucher_id: int, *, org_ids: Collection[int],
@@ -30,6 +30,19 @@ def held_voucher(session: Session, voucher_id: int, *, org_ids: Collection[int],
     if problem:
         raise Conflict(f"voucher {voucher_id} {problem}", field=field)
     return voucher
+
+
+def check_contract(voucher: Voucher, *, hours: int, now: datetime, hours_field: str,
+                   voucher_field: str = "voucher_id") -> None:
+    """The program's contract terms: a contract too long (422 on `hours_field`) or signed
+    before the program's date (409 on the voucher) is not paid by this voucher."""
+    problem = contract_problem(voucher, hours=hours, signed_at=now)
+    if problem is None:
+        return
+    which, sentence = problem
+    if which == "term":
+        raise ValidationFailed(f"voucher {voucher.id}: {sentence}", field=hours_field)
+    raise Conflict(f"voucher {voucher.id}: {sentence}", field=voucher_field)
 
 
 def find(session: Session, voucher_id: int) -> Voucher | None:
@@ -53,6 +66,21 @@ def usable_vouchers(session: Session, org_ids: Collection[int], now: datetime
     rows = voucher_repo.vouchers(session, holder_ids=sorted(org_ids),
                                  statuses=[VoucherStatus.ACTIVE])
     return sorted((v for v in rows if unusable(v, now) is None), key=lambda v: v.id)
+
+
+def spend_order(session: Session, org_id: int, *, hours: int, now: datetime
+                ) -> list[tuple[Voucher, int]]:
+    """The buyer's vouchers that could pay for an order of `hours` now, with what each may
+    still spend: expiring soonest first (ties: issued first). The first is the one spent
+    when the buyer names none."""
+    out = []
+    for voucher in usable_vouchers(session, [org_id], now):
+        if contract_problem(voucher, hours=hours, signed_at=now) is not None:
+            continue
+        available = available_fen(session, voucher)
+        if available > 0:
+            out.append((voucher, available))
+    return sorted(out, key=lambda pair: (pair[0].valid_until, pair[0].id))
 
 
 def available_fen(session: Session, voucher: Voucher) -> int:
@@ -81,8 +109,10 @@ def state_only_providers(offers: Iterable[tuple[str, str]]) -> list[str]:
 def snapshot_terms(voucher: Voucher, *, holder: str, balance_fen: int | None,
                    offers: Iterable[tuple[str, str]]) -> dict[str, Any]:
     """The voucher as a clearing snapshot holds it."""
+    pairs = list(offers)
     return voucher_terms(voucher, holder=holder, balance_fen=balance_fen,
-                         state_provider_slugs=state_only_providers(offers))
+                         state_provider_slugs=state_only_providers(pairs),
+                         offer_provider_slugs={provider for provider, _ in pairs})
 
 
 def terms(voucher: Voucher, offers: Iterable[tuple[str, str]]) -> Terms:

@@ -9,14 +9,16 @@ from fastapi import APIRouter, Body, Query
 from suanli.auth.principal import Principal
 from suanli.deps import DbSession, Guard, Idempotent
 from suanli.kit.errors import NotFound, ValidationFailed
-from suanli.kit.money import MoneyError, parse_cny
+from suanli.kit.money import MoneyError, format_cny, parse_cny
 from suanli.kit.timeutil import utcnow
-from suanli.programs import access, presets, repository, rules, service, views
+from suanli.programs import access, calls, presets, repository, rules, service, views
 from suanli.programs import permissions as perms
 from suanli.programs.enums import ProgramStatus
-from suanli.programs.models import Program
+from suanli.programs.models import Program, ProgramCall
 from suanli.programs.schemas import (
     BudgetRead,
+    CallIn,
+    CallRead,
     FundingIn,
     PresetCreate,
     PresetRead,
@@ -183,3 +185,29 @@ def get_budget(program_id: int, session: DbSession, principal: BudgetReader) -> 
                                                                               program)):
         raise NotFound(f"no program {program_id}", field="program_id")
     return views.budget_read(views.budgets(session, [program])[0])
+
+
+def _call_read(call: ProgramCall) -> CallRead:
+    return CallRead(id=call.id, program_id=call.program_id, name=call.name,
+                    opens_at=call.opens_at, closes_at=call.closes_at,
+                    budget_cny=format_cny(call.budget_fen))
+
+
+@router.get("/programs/{program_id}/calls", response_model=list[CallRead],
+            summary="The program's calls for applications, in the order they open")
+def list_calls(program_id: int, session: DbSession, principal: Reader) -> list[CallRead]:
+    program = visible(session, principal, program_id)
+    return [_call_read(c) for c in calls.of(session, program.id)]
+
+
+@router.post("/programs/{program_id}/calls", response_model=CallRead, status_code=201,
+             summary="Open a call: a window and a slice of the budget; a program with calls "
+                     "takes applications only while one is open")
+def create_call(program_id: int, body: CallIn, session: DbSession, principal: Manager,
+                _key: Idempotent) -> CallRead:
+    program = managed(session, principal, program_id)
+    call = calls.create(session, program=program, name=body.name, opens_at=body.opens_at,
+                        closes_at=body.closes_at, budget_fen=parse_cny(body.budget_cny,
+                                                                       field="budget_cny"),
+                        user_id=principal.user_id)
+    return _call_read(call)

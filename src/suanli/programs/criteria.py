@@ -75,11 +75,22 @@ FIELDS: dict[str, Field] = {f.name: f for f in (
     Field("credit_record", Kind.CHOICE, "credit record", "信用记录",
           choices=("ok", "default_3y")),
     Field("other_subsidies", Kind.TAGS, "other subsidies held", "已享受的其他补贴"),
+    # For tiers: Chengdu caps institutions lower than firms; Langfang pays project leads more.
+    Field("organisation_type", Kind.CHOICE, "type of organisation", "单位类型",
+          choices=("company", "university", "research_institute")),
+    Field("project_lead", Kind.CHOICE, "lead of a government project", "牵头承担政府项目",
+          choices=("none", "provincial", "national")),
 )}
 
 CHOICE_NAMES: dict[str, tuple[str, str]] = {
     "ok": ("no default in the last 3 years", "近3年无违约记录"),
     "default_3y": ("a default in the last 3 years", "近3年有违约记录"),
+    "company": ("a company", "企业"),
+    "university": ("a university", "高校"),
+    "research_institute": ("a research institute", "科研院所"),
+    "none": ("no government project led", "未牵头政府项目"),
+    "provincial": ("lead of a provincial project", "省级项目牵头单位"),
+    "national": ("lead of a national project", "国家级项目牵头单位"),
 }
 
 Value = int | Decimal | bool | str | tuple[str, ...] | None

@@ -38,6 +38,10 @@ def pydantic_errors(exc: ValidationError) -> dict[str, str]:
     return errors
 
 
+def _app_error(exc: AppError) -> dict[str, str]:
+    return {forms.form_name(exc.field): forms.error_text(exc.field, exc.detail)}
+
+
 def _cities(request: Request) -> list[tuple[str, str]]:
     names = service.city_names()
     zh = language(request) == "zh"
@@ -90,7 +94,7 @@ def create_program(request: Request, session: DbSession, principal: Manager,
                      errors=pydantic_errors(exc), preset=preset)
     except AppError as exc:
         return _form(request, principal, program=None, values=dict(fields),
-                     status=exc.status, errors={forms.form_name(exc.field): exc.detail},
+                     status=exc.status, errors=_app_error(exc),
                      preset=preset)
     return RedirectResponse(f"/programs/{program.id}", status_code=303)
 
@@ -119,7 +123,7 @@ def update_program(program_id: int, request: Request, session: DbSession,
     except AppError as exc:
         session.refresh(program)
         return _form(request, principal, program=program, values=dict(fields),
-                     status=exc.status, errors={forms.form_name(exc.field): exc.detail})
+                     status=exc.status, errors=_app_error(exc))
     return RedirectResponse(f"/programs/{program.id}", status_code=303)
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from suanli.kit.errors import ValidationFailed
 from suanli.kit.money import format_cny
 from suanli.kit.timeutil import SHANGHAI, to_shanghai
 from suanli.programs import rules
@@ -24,9 +25,10 @@ SETTINGS_FIELDS = (
     "city", "name", "name_zh", "year", "budget_cny", "voucher_min_cny", "voucher_max_cny",
     "default_value_cny", "rate_state", "rate_commercial", "domestic_bonus", "max_rate",
     "provider_mode", "provider_slugs", "cap_per_firm_cny", "validity_days", "window_opens",
-    "window_closes", "redemption_mode", "eligibility_text", "source")
+    "window_closes", "redemption_mode", "eligibility_text", "source", "tiers",
+    "max_contract_days", "contracts_signed_from", "tranches", "second_review_above_cny")
 CHECKBOXES = ("auto_approve", "forbid_other_subsidies", "partial_vouchers",
-              "subsidise_cancellation", "refuse_late_usage")
+              "subsidise_cancellation", "refuse_late_usage", "no_affiliated_providers")
 # Names in API errors -> names of the form's inputs.
 FORM_NAME = {"rates.state": "rate_state", "rates.commercial": "rate_commercial",
              "window_opens_at": "window_opens", "window_closes_at": "window_closes"}
@@ -36,8 +38,9 @@ ROW_PATH = re.compile(r"^rules\.(?:all|any)\[(\d+)\](?:\.not)?(?:\.(field|op|val
 
 def form_name(api_field: str | None) -> str:
     name = api_field or "form"
-    if name.startswith("provider_slugs"):
-        return "provider_slugs"
+    for prefix in ("provider_slugs", "tiers", "tranches"):
+        if name.startswith(prefix):
+            return prefix
     return FORM_NAME.get(name, name)
 
 
@@ -70,7 +73,36 @@ def values_of(program: Any) -> dict[str, Any]:
         "subsidise_cancellation": program.subsidise_cancellation,
         "refuse_late_usage": program.refuse_late_usage,
         "eligibility_text": program.eligibility_text or "", "source": program.source or "",
+        "tiers": json.dumps(program.tiers, ensure_ascii=False, indent=1)
+        if program.tiers else "",
+        "max_contract_days": "" if program.max_contract_days is None
+        else program.max_contract_days,
+        "contracts_signed_from": "" if program.contracts_signed_from is None
+        else _local_date(program.contracts_signed_from),
+        "no_affiliated_providers": program.no_affiliated_providers,
+        "tranches": json.dumps(program.tranches, ensure_ascii=False)
+        if program.tranches else "",
+        "second_review_above_cny": "" if program.second_review_above_fen is None
+        else format_cny(program.second_review_above_fen),
     }
+
+
+def error_text(api_field: str | None, detail: str) -> str:
+    """A save error as the form shows it: inside the tiers' JSON, the path says where."""
+    if api_field and api_field.startswith(("tiers[", "tranches[")):
+        return f"{api_field}: {detail}"
+    return detail
+
+
+def _tiers(text: str) -> object:
+    """A JSON box (tiers, tranches) as typed; text that is no JSON goes on for the schema
+    to refuse."""
+    if not text:
+        return []
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 def _day(text: str) -> str | None:
@@ -80,6 +112,15 @@ def _day(text: str) -> str | None:
     except ValueError:
         return text or None  # let the schema name the field
     return datetime(day.year, day.month, day.day, tzinfo=SHANGHAI).isoformat()
+
+
+def day_start(text: str, *, field: str) -> datetime:
+    """A date typed on a form as the start of that day in Asia/Shanghai (422 otherwise)."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise ValidationFailed("must be a date such as 2026-03-01", field=field) from exc
+    return datetime(day.year, day.month, day.day, tzinfo=SHANGHAI)
 
 
 def body_of(fields: Mapping[str, str]) -> dict[str, Any]:
@@ -101,6 +142,11 @@ def body_of(fields: Mapping[str, str]) -> dict[str, Any]:
         "window_closes_at": _day(get["window_closes"]),
         "redemption_mode": get["redemption_mode"] or "provider_claims",
         "eligibility_text": get["eligibility_text"] or None, "source": get["source"] or None,
+        "tiers": _tiers(get["tiers"]),
+        "max_contract_days": get["max_contract_days"] or None,
+        "contracts_signed_from": _day(get["contracts_signed_from"]),
+        "tranches": _tiers(get["tranches"]),
+        "second_review_above_cny": get["second_review_above_cny"] or None,
     }
     for name in CHECKBOXES:
         body[name] = fields.get(name) in {"on", "true", "1", "yes"}

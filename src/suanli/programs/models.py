@@ -25,7 +25,8 @@ from suanli.kit.db import Base, BigId, JSONDoc, UTCDateTime
 from suanli.kit.timeutil import utcnow
 from suanli.programs.enums import ProgramStatus, ProviderMode, RedemptionMode
 
-__all__ = ["Program", "ProgramFunding", "ProgramStatus", "ProviderMode", "RedemptionMode"]
+__all__ = ["Program", "ProgramCall", "ProgramFunding", "ProgramStatus", "ProviderMode",
+           "RedemptionMode"]
 
 
 class Program(Base):
@@ -54,6 +55,17 @@ class Program(Base):
     window_opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
     window_closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     rules: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
+    # Contract terms a voucher may pay for (Beijing: at most a year, signed on or after a
+    # date), and whether a provider the applicant declares itself affiliated with is refused.
+    max_contract_days: Mapped[int | None] = mapped_column(Integer)
+    contracts_signed_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    no_affiliated_providers: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Vouchers released in parts: the first at issue, the rest on milestones (tranches.py).
+    tranches: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc, default=list)
+    # Above this value an approval needs a second reviewer's agreement; None: one suffices.
+    second_review_above_fen: Mapped[int | None] = mapped_column(BigInteger)
+    # Rates by applicant tier, first match applies (programs/tiers.py, canonical JSON).
+    tiers: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc, default=list)
     auto_approve: Mapped[bool] = mapped_column(Boolean, default=True)
     forbid_other_subsidies: Mapped[bool] = mapped_column(Boolean, default=False)
     redemption_mode: Mapped[RedemptionMode] = mapped_column(
@@ -93,5 +105,21 @@ class ProgramFunding(Base):
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     transfer_id: Mapped[str] = mapped_column(String(128), unique=True)
     reason: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProgramCall(Base):
+    """A call for applications: a window and the slice of the program's budget its
+    applications may be issued. A program with calls takes applications only in one."""
+
+    __tablename__ = "program_calls"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    budget_fen: Mapped[int] = mapped_column(BigInteger)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -13,7 +13,7 @@ from suanli.catalog.forms import FormFields
 from suanli.deps import DbSession, Guard
 from suanli.kit.errors import AppError
 from suanli.kit.money import MoneyError, format_cny_grouped, parse_cny
-from suanli.programs import access, presets, repository, rules, service, views
+from suanli.programs import access, calls, forms, presets, repository, rules, service, views
 from suanli.programs import permissions as perms
 from suanli.programs.api import listed, managed, visible
 from suanli.programs.enums import ProgramStatus
@@ -21,6 +21,7 @@ from suanli.programs.models import Program
 from suanli.programs.rates import percent
 from suanli.web import charts
 from suanli.web.i18n import translate
+from suanli.web.listing import Listing, known, paginate
 from suanli.web.render import env, language, render
 
 router = APIRouter(include_in_schema=False)
@@ -38,10 +39,16 @@ def _city(request: Request, city: str) -> str:
 
 
 @router.get("/programs", response_class=HTMLResponse)
-def programs_page(request: Request, session: DbSession, principal: Reader) -> Response:
-    rows = listed(session, principal)
-    return render(request, "programs/list.html", programs=rows,
-                  authorities=views.authorities(session, rows),
+def programs_page(request: Request, session: DbSession, principal: Reader,
+                  query: Listing) -> Response:
+    status = known(query.status, ProgramStatus)
+    everything = listed(session, principal, ProgramStatus(status) if status else None)
+    authorities = views.authorities(session, everything)
+    rows, pager = paginate(everything, query, "/programs", keep=lambda p: query.matches(
+        p.name, p.name_zh, p.city, _city(request, p.city) if p.city else "",
+        authorities.get(p.authority_org_id, "")))
+    return render(request, "programs/list.html", programs=rows, authorities=authorities,
+                  pager=pager, statuses=list(ProgramStatus),
                   city=lambda c: _city(request, c),
                   can_manage=principal.can(perms.PROGRAMS_MANAGE),
                   can_budget=principal.can(perms.PROGRAMS_BUDGET))
@@ -90,10 +97,15 @@ def _detail(request: Request, session: DbSession, principal: Principal, program:
                       program.authority_org_id, ""),
                   city=_city(request, program.city),
                   rules_text=rules.describe(program.rules, lang, service.city_names()),
+                  tiers=[{"key": t["key"], "name": t["name"], "rate": t["rate"],
+                          "max_rate": t["max_rate"], "cap": t.get("cap_per_firm_cny"),
+                          "source": t.get("source"),
+                          "rule": rules.describe(t["rule"], lang, service.city_names())}
+                         for t in program.tiers or []],
                   can_manage=access.can_manage(principal, program), budget=budget,
                   can_apply=principal.can(perms.APPLICATIONS_APPLY) and program.status
                   == ProgramStatus.PUBLISHED, preset=preset, errors=errors or {},
-                  marked=set(program.illustrative_fields))
+                  marked=set(program.illustrative_fields), calls=calls.of(session, program.id))
 
 
 @router.get("/programs/{program_id}", response_class=HTMLResponse)
@@ -133,4 +145,27 @@ def funding_submit(program_id: int, request: Request, session: DbSession,
         session.refresh(program)
         return _detail(request, session, principal, program, status=exc.status,
                        errors={"amount_cny": exc.detail})
+    return RedirectResponse(f"/programs/{program.id}", status_code=303)
+
+
+CALL_FIELDS = {"name": "call_name", "opens_at": "call_opens", "closes_at": "call_closes",
+               "budget_cny": "call_budget_cny"}
+
+
+@router.post("/programs/{program_id}/calls", response_class=HTMLResponse)
+def call_submit(program_id: int, request: Request, session: DbSession, principal: Manager,
+                fields: FormFields) -> Response:
+    program = managed(session, principal, program_id)
+    try:
+        opens = forms.day_start(fields.get("call_opens", ""), field="opens_at")
+        closes = forms.day_start(fields.get("call_closes", ""), field="closes_at")
+        budget = parse_cny((fields.get("call_budget_cny") or "").strip(), field="budget_cny")
+        with session.begin_nested():
+            calls.create(session, program=program, name=fields.get("call_name", ""),
+                         opens_at=opens, closes_at=closes, budget_fen=budget,
+                         user_id=principal.user_id)
+    except AppError as exc:
+        name = CALL_FIELDS.get(exc.field or "", "call_name")
+        return _detail(request, session, principal, program, status=exc.status,
+                       errors={name: exc.detail.removeprefix(f"{exc.field}: ")})
     return RedirectResponse(f"/programs/{program.id}", status_code=303)

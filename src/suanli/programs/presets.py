@@ -20,6 +20,7 @@ from importlib import resources
 from typing import Any
 
 from suanli.kit.money import parse_cny
+from suanli.kit.timeutil import SHANGHAI
 from suanli.programs.enums import ProviderMode, RedemptionMode
 from suanli.programs.rates import parse_rate
 from suanli.programs.settings import ProgramSettings
@@ -53,25 +54,65 @@ REVENUE_OR_PROJECT = {"any": [
     {"all": [{"field": "research_project_member", "op": "eq", "value": True},
              {"field": "research_project_number", "op": "present"}]}]}
 
-# How each published row reads: settings beyond what the CSV columns hold.
+INSTITUTION = {"field": "organisation_type", "op": "in",
+               "value": ["university", "research_institute"]}
+
+# How each published row reads: settings beyond what the CSV columns hold. Tiers carry the
+# source of their figures; `illustrative` lists what the source does not say.
 INTERPRETATION: dict[str, dict[str, Any]] = {
     "beijing": {"rules": {"all": [_city("beijing"), CREDIT_OK]},
                 "forbid_other_subsidies": True,
-                "redemption_mode": RedemptionMode.BUYER_REIMBURSED},
+                "redemption_mode": RedemptionMode.BUYER_REIMBURSED,
+                # "provider ... not affiliated"; contracts of at most a year (term_months 12)
+                "no_affiliated_providers": True, "max_contract_days": 365,
+                # signed on or after a date: the source gives none; the program's year start
+                "contracts_signed_from": datetime(2023, 1, 1, tzinfo=SHANGHAI),
+                # "from the city's compute-partner list": the list is not published here
+                "illustrative": ["contracts_signed_from", "provider_mode"]},
     "beijing-etown": {"rules": {"all": [_city("beijing")]}},
     "shanghai": {"rules": {"all": [_city("shanghai"), REVENUE_OR_PROJECT, CREDIT_OK]},
-                 "illustrative": ["rules"]},
-    "hangzhou": {"rules": {"all": [_city("hangzhou")]}, "domestic_bonus_bp": 1000},
-    "shenzhen": {"rules": {"all": [_city("shenzhen")]}},
+                 # 30 % for all; early-stage and small firms: city and district together up
+                 # to 100 % (startup_rate 1.00). "Early-stage" and "small" are not defined
+                 # in the source: founded within 3 years and at most 100 staff, illustrative.
+                 "tiers": [{"key": "early-stage", "name": "Early-stage and small firms",
+                            "rule": {"all": [{"field": "company_age_years", "op": "le",
+                                              "value": "3.00"},
+                                             {"field": "headcount", "op": "le",
+                                              "value": 100}]},
+                            "rate": "startup_rate"}],
+                 "illustrative": ["rules", "tiers.rule"]},
+    # 30 % for domestic compute, 20 % for other (the bonus), exact; "provider must be a
+    # planned Hangzhou intelligent-computing centre or matchmaking partner": not listed here
+    "hangzhou": {"rules": {"all": [_city("hangzhou")]}, "domestic_bonus_bp": 1000,
+                 "illustrative": ["provider_mode"]},
+    "shenzhen": {"rules": {"all": [_city("shenzhen")]},
+                 # "startups up to 60 %"; a startup is not defined in the source: founded
+                 # within 5 years, illustrative.
+                 "tiers": [{"key": "startup", "name": "Startups",
+                            "rule": {"all": [{"field": "company_age_years", "op": "le",
+                                              "value": "5.00"}]},
+                            "rate": "startup_rate"}],
+                 "illustrative": ["tiers.rule"]},
     "chengdu": {"rules": {"any": [{"field": "headcount", "op": "le", "value": 300},
-                                  {"field": "research_project_member", "op": "eq",
-                                   "value": True}]},
-                "provider_mode": ProviderMode.STATE_ONLY},
+                                  INSTITUTION]},
+                "provider_mode": ProviderMode.STATE_ONLY,
+                # "institutions capped at 1.5m" (firms: cap_per_firm_cny 3m), exact
+                "tiers": [{"key": "institution", "name": "Universities and research bodies",
+                           "rule": {"all": [INSTITUTION]}, "rate": "subsidy_rate",
+                           "cap_per_firm_cny": "1500000.00"}],
+                # an SME read as at most 300 staff
+                "illustrative": ["rules"]},
     "henan": {"rules": {"all": [CREDIT_OK]}},
     "langfang": {"rules": {"any": [_city("langfang"),
                                    {"field": "research_project_member", "op": "eq",
                                     "value": True}]},
-                 "redemption_mode": RedemptionMode.BUYER_REIMBURSED},
+                 "redemption_mode": RedemptionMode.BUYER_REIMBURSED,
+                 # "60% for leads of national or provincial projects", exact
+                 "tiers": [{"key": "project-lead",
+                            "name": "Leads of national or provincial projects",
+                            "rule": {"all": [{"field": "project_lead", "op": "in",
+                                              "value": ["provincial", "national"]}]},
+                            "rate": "startup_rate"}]},
     "yangzhou": {"rules": {"all": [_city("yangzhou")]}, "forbid_other_subsidies": True,
                  "redemption_mode": RedemptionMode.BUYER_REIMBURSED},
     "qingyang": {"rules": {"all": []}},
@@ -111,9 +152,20 @@ def _rates(row: dict[str, str], extra: dict[str, Any], made_up: list[str]) -> di
                 "max_rate_bp": ILLUSTRATIVE_RATES["max"]}
     base = parse_rate(row["subsidy_rate"])  # published as one rate for every operator
     bonus = int(extra.get("domestic_bonus_bp", 0))
-    top = parse_rate(row["startup_rate"]) if row["startup_rate"].strip() else None
+    # A higher published rate (startup_rate) belongs to a tier (`_tiers`), not the base.
     return {"rate_state_bp": base, "rate_commercial_bp": base, "domestic_bonus_bp": bonus,
-            "max_rate_bp": top if top is not None else min(10_000, base + bonus)}
+            "max_rate_bp": min(10_000, base + bonus)}
+
+
+def _tiers(row: dict[str, str], extra: dict[str, Any]) -> list[dict[str, Any]]:
+    """The interpretation's tiers with their rates read from the row ("startup_rate" names
+    the column) and the row's source next to each."""
+    out = []
+    for tier in extra.pop("tiers", []):
+        rate = row[tier["rate"]].strip() if tier["rate"] in row else tier["rate"]
+        out.append({**tier, "rate": rate, "source": f"{row['source']}: {row['eligibility']}"[
+            :500]})
+    return out
 
 
 def _values(row: dict[str, str], published: bool) -> dict[str, Any]:
@@ -143,6 +195,7 @@ def _values(row: dict[str, str], published: bool) -> dict[str, Any]:
         extra["rules"] = {"all": [_city(values["city"]), REVENUE_OR_PROJECT, CREDIT_OK]}
         made_up.append("rules")
     extra.pop("domestic_bonus_bp", None)
+    values["tiers"] = _tiers(row, extra)
     values.update(extra)
     values["illustrative"] = not published
     values["illustrative_fields"] = sorted(set(made_up))

@@ -72,6 +72,23 @@ class ProgramFields(BaseModel):
     window_opens_at: AwareDatetime | None = None
     window_closes_at: AwareDatetime | None = None
     rules: dict[str, Any] | None = Field(default=None, description="Eligibility rule tree")
+    tiers: list[dict[str, Any]] | None = Field(
+        default=None, max_length=20,
+        description="Rates by applicant tier, first match applies: each {key, name, rule, "
+                    "rate, max_rate?, cap_per_firm_cny?, source?}")
+    max_contract_days: int | None = Field(
+        default=None, ge=1, le=3650,
+        description="Longest contract a voucher pays for, in days (Beijing: 365); null: any")
+    contracts_signed_from: AwareDatetime | None = Field(
+        default=None, description="A voucher pays only for contracts signed at or after this")
+    no_affiliated_providers: bool | None = Field(
+        default=None, description="Refuse providers the applicant declares affiliated")
+    tranches: list[dict[str, Any]] | None = Field(
+        default=None, max_length=10,
+        description="Release plan: [{share, milestone}], the first part at issue, the rest "
+                    "when a reviewer confirms its milestone; shares sum to 1; []: all at once")
+    second_review_above_cny: Cny | None = Field(
+        default=None, description="Approvals above this value need a second reviewer")
     auto_approve: bool | None = None
     forbid_other_subsidies: bool | None = None
     redemption_mode: RedemptionMode | None = None
@@ -123,6 +140,24 @@ class FundingIn(BaseModel):
     reason: Text = Field(default="top-up", min_length=1, max_length=200)
 
 
+class CallIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Text = Field(min_length=1, max_length=200, examples=["Spring 2026 call"])
+    opens_at: AwareDatetime
+    closes_at: AwareDatetime
+    budget_cny: Cny = Field(description="The slice of the program's budget for this call")
+
+
+class CallRead(BaseModel):
+    id: int
+    program_id: int
+    name: str
+    opens_at: datetime
+    closes_at: datetime
+    budget_cny: str
+
+
 class StatusIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -154,6 +189,12 @@ class ProgramRead(BaseModel):
     window_closes_at: datetime
     rules: dict[str, Any]
     rules_text: str
+    tiers: list[dict[str, Any]]
+    max_contract_days: int | None
+    contracts_signed_from: datetime | None
+    no_affiliated_providers: bool
+    tranches: list[dict[str, Any]]
+    second_review_above_cny: str | None
     auto_approve: bool
     forbid_other_subsidies: bool
     redemption_mode: RedemptionMode
@@ -175,6 +216,8 @@ class BudgetRead(BaseModel):
     held_cny: str = Field(description="Reserved on vouchers by contracts")
     spent_cny: str
     returned_cny: str = Field(description="Given back by expiry and clawback")
+    awaiting_cny: str = Field(default="0.00", description="Later tranches of issued vouchers, "
+                              "held on the budget until their milestones are confirmed")
     vouchers: int
 
 
@@ -203,6 +246,26 @@ class RuleCheckRead(BaseModel):
     zh: str
 
 
+class TierTriedRead(BaseModel):
+    key: str
+    name: str
+    outcome: str
+    checks: list[RuleCheckRead]
+
+
+class TierChoiceRead(BaseModel):
+    key: str | None = Field(description="The tier that applies; null: the program's own rates")
+    undecided: str | None = Field(description="A tier passed over because a fact it reads "
+                                              "is not given (a reviewer may set it)")
+    rate: str
+    max_rate: str
+    cap_per_firm_cny: str | None
+    tried: list[TierTriedRead] = Field(description="Each tier tried, in order, and why")
+    why: str
+
+
 class EvaluationRead(BaseModel):
     outcome: str = Field(description="pass, fail or needs_review")
     checks: list[RuleCheckRead]
+    tier: TierChoiceRead | None = Field(default=None,
+                                        description="Which rate tier applies, and why")

@@ -12,7 +12,7 @@ from typing import Any
 
 from suanli.kit.errors import ValidationFailed
 from suanli.kit.money import format_cny_grouped
-from suanli.programs import rules
+from suanli.programs import rules, tiers, tranches
 from suanli.programs.enums import ProviderMode, RedemptionMode
 from suanli.programs.text import has_control
 
@@ -25,7 +25,7 @@ EDGE = {
     "voucher_max_fen": "voucher_max_cny", "default_value_fen": "default_value_cny",
     "rate_state_bp": "rates.state", "rate_commercial_bp": "rates.commercial",
     "domestic_bonus_bp": "domestic_bonus", "max_rate_bp": "max_rate",
-    "cap_per_firm_fen": "cap_per_firm_cny",
+    "cap_per_firm_fen": "cap_per_firm_cny", "second_review_above_fen": "second_review_above_cny",
 }
 
 
@@ -50,6 +50,12 @@ class ProgramSettings:
     provider_slugs: list[str] = field(default_factory=list)
     cap_per_firm_fen: int | None = None
     rules: dict[str, Any] = field(default_factory=lambda: {"all": []})
+    tiers: list[dict[str, Any]] = field(default_factory=list)
+    max_contract_days: int | None = None
+    contracts_signed_from: datetime | None = None
+    no_affiliated_providers: bool = False
+    tranches: list[dict[str, Any]] = field(default_factory=list)
+    second_review_above_fen: int | None = None
     auto_approve: bool = True
     forbid_other_subsidies: bool = False
     redemption_mode: RedemptionMode = RedemptionMode.PROVIDER_CLAIMS
@@ -73,7 +79,8 @@ def _fail(column: str, message: str) -> ValidationFailed:
 
 
 def check(s: ProgramSettings, *, known_cities: frozenset[str] | None = None) -> dict[str, Any]:
-    """Refuse settings that contradict each other; returns the canonical rule tree."""
+    """Refuse settings that contradict each other; returns the canonical rule tree (and
+    puts the canonical tiers into `s.tiers`)."""
     if known_cities is not None and s.city not in known_cities:
         raise _fail("city", f"unknown city {s.city!r}")
     if not s.name.strip():
@@ -89,6 +96,8 @@ def check(s: ProgramSettings, *, known_cities: frozenset[str] | None = None) -> 
             raise _fail(column, "must be between 0 and 1")
     if not 1 <= s.validity_days <= MAX_VALIDITY_DAYS:
         raise _fail("validity_days", f"must be between 1 and {MAX_VALIDITY_DAYS} days")
+    if s.max_contract_days is not None and not 1 <= s.max_contract_days <= MAX_VALIDITY_DAYS:
+        raise _fail("max_contract_days", f"must be between 1 and {MAX_VALIDITY_DAYS} days")
     if s.window_closes_at <= s.window_opens_at:
         raise _fail("window_closes_at", "must be after the window opens")
     _check_providers(s)
@@ -98,6 +107,9 @@ def check(s: ProgramSettings, *, known_cities: frozenset[str] | None = None) -> 
         raise ValidationFailed(exc.message, field=exc.path,
                                errors=[{"field": p.path, "message": p.message}
                                        for p in exc.problems]) from exc
+    s.tranches = tranches.check(s.tranches)
+    s.tiers = tiers.check(s.tiers, domestic_bonus_bp=s.domestic_bonus_bp,
+                          voucher_min_fen=s.voucher_min_fen)
     return rules.to_json(node)
 
 
@@ -113,6 +125,8 @@ def _check_money(s: ProgramSettings) -> None:
                                        f"{format_cny_grouped(s.budget_fen)} CNY")
     if not s.voucher_min_fen <= s.default_value_fen <= s.voucher_max_fen:
         raise _fail("default_value_fen", "must lie within the voucher value range")
+    if s.second_review_above_fen is not None and s.second_review_above_fen < 0:
+        raise _fail("second_review_above_fen", "must not be negative")
     if s.cap_per_firm_fen is not None and s.cap_per_firm_fen < s.voucher_min_fen:
         raise _fail("cap_per_firm_fen", "must not be below the smallest voucher value")
 

@@ -18,12 +18,15 @@ from suanli.programs.vouchers_port import ProgramTotals, program_totals
 
 MONEY = {"budget_cny": "budget_fen", "voucher_min_cny": "voucher_min_fen",
          "voucher_max_cny": "voucher_max_fen", "default_value_cny": "default_value_fen",
-         "cap_per_firm_cny": "cap_per_firm_fen"}
+         "cap_per_firm_cny": "cap_per_firm_fen",
+         "second_review_above_cny": "second_review_above_fen"}
 RATES = {"domestic_bonus": "domestic_bonus_bp", "max_rate": "max_rate_bp"}
-NULLABLE = frozenset({"name_zh", "cap_per_firm_fen", "eligibility_text", "source"})
+NULLABLE = frozenset({"name_zh", "cap_per_firm_fen", "eligibility_text", "source",
+                      "max_contract_days", "contracts_signed_from", "second_review_above_fen"})
 EDGE = {**{c: e for e, c in MONEY.items()}, **{c: e for e, c in RATES.items()}}
 PLAIN = ("city", "name", "name_zh", "year", "provider_mode", "provider_slugs", "validity_days",
-         "window_opens_at", "window_closes_at", "rules", "auto_approve",
+         "window_opens_at", "window_closes_at", "rules", "tiers", "auto_approve",
+         "max_contract_days", "contracts_signed_from", "no_affiliated_providers", "tranches",
          "forbid_other_subsidies", "redemption_mode", "partial_vouchers",
          "subsidise_cancellation", "refuse_late_usage", "eligibility_text", "source")
 
@@ -42,8 +45,9 @@ def changes_from(body: ProgramFields) -> dict[str, Any]:
     if "rates" in given and body.rates is not None:
         out["rate_state_bp"] = parse_rate(body.rates.state)
         out["rate_commercial_bp"] = parse_rate(body.rates.commercial)
-    if "provider_slugs" in out and out["provider_slugs"] is None:
-        out["provider_slugs"] = []
+    for name in ("provider_slugs", "tiers", "tranches"):
+        if name in out and out[name] is None:
+            out[name] = []
     for name, value in out.items():
         if value is None and name not in NULLABLE:
             raise ValidationFailed("must not be null", field=EDGE.get(name, name))
@@ -76,6 +80,12 @@ def program_read(program: Program, authority: str) -> ProgramRead:
         validity_days=program.validity_days, window_opens_at=program.window_opens_at,
         window_closes_at=program.window_closes_at, rules=program.rules,
         rules_text=rules.describe(program.rules, "en", programs.city_names()),
+        tiers=list(program.tiers or []), max_contract_days=program.max_contract_days,
+        contracts_signed_from=program.contracts_signed_from,
+        no_affiliated_providers=program.no_affiliated_providers,
+        tranches=list(program.tranches or []),
+        second_review_above_cny=None if program.second_review_above_fen is None
+        else format_cny(program.second_review_above_fen),
         auto_approve=program.auto_approve,
         forbid_other_subsidies=program.forbid_other_subsidies,
         redemption_mode=program.redemption_mode, partial_vouchers=program.partial_vouchers,
@@ -122,4 +132,5 @@ def budget_read(view: BudgetView) -> BudgetRead:
                       unissued_cny=format_cny(view.unissued), issued_cny=format_cny(t.issued),
                       outstanding_cny=format_cny(t.outstanding), held_cny=format_cny(t.held),
                       spent_cny=format_cny(t.spent), returned_cny=format_cny(t.returned),
+                      awaiting_cny=format_cny(t.awaiting),
                       vouchers=t.vouchers)

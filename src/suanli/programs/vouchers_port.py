@@ -18,6 +18,7 @@ class ProgramTotals:
     held: int = 0  # reserved by contracts
     spent: int = 0
     returned: int = 0  # given back to the program (expiry, clawback)
+    awaiting: int = 0  # later tranches held on the budget until their milestones
 
 
 TotalsReader = Callable[[Session, Collection[int]], dict[int, ProgramTotals]]

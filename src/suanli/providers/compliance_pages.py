@@ -16,6 +16,7 @@ from suanli.providers import permissions as perms
 from suanli.providers.pages import cluster_page_context
 from suanli.providers.screening import Reason
 from suanli.web.confirm import RejectConfirmed
+from suanli.web.listing import Listing, paginate
 from suanli.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -24,10 +25,16 @@ Decider = Annotated[Principal, Guard(perms.COMPLIANCE_DECIDE)]
 
 
 @router.get("/compliance", response_class=HTMLResponse)
-def queue_page(request: Request, session: DbSession, principal: Reader) -> Response:
-    entries = compliance.queue(session)
-    names = overview.organisation_names(session, {e.cluster.organisation_id for e in entries})
-    return render(request, "providers/queue.html", entries=entries, names=names)
+def queue_page(request: Request, session: DbSession, principal: Reader,
+               query: Listing) -> Response:
+    waiting = compliance.queue(session)
+    names = overview.organisation_names(session, {e.cluster.organisation_id for e in waiting})
+    entries, pager = paginate(waiting, query, "/compliance", keep=lambda e: (
+        not query.status or str(e.cluster.status) == query.status) and query.matches(
+        e.cluster.id, e.cluster.name, e.cluster.accelerator_model,
+        names.get(e.cluster.organisation_id, "")))
+    return render(request, "providers/queue.html", entries=entries, names=names, pager=pager,
+                  statuses=sorted({str(e.cluster.status) for e in waiting}))
 
 
 def _case_page(request: Request, session: DbSession, principal: Principal, case_id: int, *,

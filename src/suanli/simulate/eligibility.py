@@ -8,11 +8,13 @@ unverified revenue) makes its criterion ``needs_review``, as it would on the pla
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Literal
 
 from suanli.kit.money import format_cny
-from suanli.programs import rules
-from suanli.simulate.scenario import Eligibility, Thresholds
+from suanli.programs import rules, tiers
+from suanli.programs.rates import BP
+from suanli.simulate.scenario import Eligibility, Policy, Thresholds
 from suanli.simulate.world import Startup
 
 Decision = Literal["pass", "fail", "needs_review"]
@@ -59,6 +61,30 @@ def rule_problems(tree: object, path: str) -> list[str]:
 def rule_for(eligibility: Eligibility) -> rules.Node:
     """The checked, parsed rule of a policy (RuleError for a rule that can never pass)."""
     return rules.check(rule_tree(eligibility))
+
+
+def bp(rate: Decimal) -> int:
+    """A scenario rate (a Decimal in [0, 1]) in basis points."""
+    return int(rate * BP)
+
+
+def policy_tiers(policy: Policy) -> tuple[tiers.Tier, ...]:
+    """The policy's tiers, checked by the programs core (ValidationFailed naming the field)."""
+    return tiers.parse(tiers.check(policy.tiers, domestic_bonus_bp=bp(policy.domestic_bonus),
+                                   voucher_min_fen=0))
+
+
+def base_terms(policy: Policy) -> tiers.RateTerms:
+    """The policy's own rates, as the programs core holds a program's."""
+    return tiers.RateTerms(bp(policy.rates.state), bp(policy.rates.commercial),
+                           bp(policy.domestic_bonus), bp(policy.max_rate), None)
+
+
+def terms_of(policy: Policy, parsed: tuple[tiers.Tier, ...], startup: Startup
+             ) -> tiers.RateTerms:
+    """The rates of the startup's tier (`tiers.choose`, as for a real application); a tier
+    that would need review is not granted (the base rates apply)."""
+    return tiers.choose(base_terms(policy), parsed, facts_of(startup)).terms
 
 
 def facts_of(startup: Startup) -> dict[str, object]:

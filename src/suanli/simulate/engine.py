@@ -59,6 +59,7 @@ class Simulation:
         self.policy = policy or scenario.policy
         self.keep_rounds = keep_rounds
         self.rule = eligibility.rule_for(self.policy.eligibility)
+        self.tiers = eligibility.policy_tiers(self.policy)
         self.decision: dict[str, str] = {}
         self.wallets: dict[str, Wallet] = {}
         self.waitlist: list[str] = []
@@ -124,6 +125,8 @@ class Simulation:
             self.wallets[holder] = Wallet(
                 id=f"v-{holder}", holder=holder, issued_fen=value, balance_fen=value,
                 issued_week=week, expires_week=week + self.policy.voucher_weeks - 1,
+                terms=eligibility.terms_of(self.policy, self.tiers, self.startups[holder])
+                if self.tiers else None,
             )
             self.committed_fen += value
             self.tally.issued_fen += value
@@ -186,6 +189,7 @@ class Simulation:
                 gpu_hours=float(charge.gpu_hours), cost_fen=charge.cost_fen,
                 voucher_fen=charge.voucher_fen, buyer_fen=charge.buyer_fen,
                 energy_kwh=float(item["energy_kwh"]) * float(ratio),
+                accelerator=cluster.accelerator,
             )
             self.tally.add_match(match)
             record.add(match)

@@ -8,7 +8,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from suanli.simulate.eligibility import rule_problems, rule_tree
+from suanli.kit.errors import ValidationFailed
+from suanli.simulate.eligibility import policy_tiers, rule_problems, rule_tree
 from suanli.simulate.scenario import Scenario
 
 
@@ -69,6 +70,10 @@ def parse_scenario(data: object) -> Scenario:
                  for line in rule_problems(rule_tree(eligibility), "rule")]
     if found:
         raise ScenarioError(found)
+    try:  # the programs core's own check, naming e.g. policy.tiers[0].rate
+        policy_tiers(scenario.policy)
+    except ValidationFailed as exc:
+        raise ScenarioError([f"policy.{exc.field}: {exc.detail}"]) from None
     return scenario
 
 

@@ -33,6 +33,7 @@ class Match:
     voucher_fen: int
     buyer_fen: int
     energy_kwh: float
+    accelerator: str = ""
 
 
 @dataclass
@@ -96,6 +97,9 @@ class Tally:
     by_chip: dict[str, Split] = field(default_factory=lambda: defaultdict(Split))
     by_hub: dict[str, Split] = field(default_factory=lambda: defaultdict(Split))
     by_side: dict[str, Split] = field(default_factory=lambda: defaultdict(Split))
+    # (accelerator, operator type): what the same chip cost at each kind of centre
+    by_model_operator: dict[tuple[str, str], Split] = field(
+        default_factory=lambda: defaultdict(Split))
     capacity_gpu_hours: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     decisions: Counter[str] = field(default_factory=Counter)
     unmet_orders: Counter[str] = field(default_factory=Counter)
@@ -112,7 +116,8 @@ class Tally:
         """Count one settled contract everywhere it belongs."""
         for split in (self.total, self.by_operator[match.operator], self.by_hub[match.hub],
                       self.by_side[match.side],
-                      self.by_chip["domestic" if match.domestic else "imported"]):
+                      self.by_chip["domestic" if match.domestic else "imported"],
+                      self.by_model_operator[(match.accelerator, match.operator)]):
             split.add(match)
         self.served.add(match.startup)
         if match.voucher_fen > 0:
@@ -152,6 +157,7 @@ def _prices(t: Tally) -> dict[str, Any]:
                  if commercial and commercial.gpu_hours else None)
     cheaper = (round(1 - paid_state / paid_comm, 4)
                if paid_state is not None and paid_comm else None)
+    same, by_model = _same_chips(t)
     return {
         "avg_paid_cny_per_gpu_hour": _price(t.total.buyer_fen, t.total.gpu_hours),
         "avg_ask_cny_per_gpu_hour": _price(t.total.cost_fen, t.total.gpu_hours),
@@ -161,7 +167,30 @@ def _prices(t: Tally) -> dict[str, Any]:
                                                         commercial.gpu_hours)
         if commercial else None,
         "state_cheaper_than_commercial": cheaper,
+        "same_chip_state_cheaper": same,
+        "by_chip_and_operator": by_model,
     }
+
+
+def _same_chips(t: Tally) -> tuple[float | None, dict[str, Any]]:
+    """Per chip bought at both kinds of centre: what startups paid at each and how much
+    cheaper state-run was; overall, those gaps weighted by the chip's GPU-hours (so a
+    different chip mix on the two sides does not enter the figure)."""
+    by_model: dict[str, Any] = {}
+    weighted = weight = 0.0
+    for model in sorted({m for m, _ in t.by_model_operator}):
+        state, comm = t.by_model_operator.get((model, "state")), t.by_model_operator.get(
+            (model, "commercial"))
+        row: dict[str, str | float | None] = {
+            side: _price(split.buyer_fen, split.gpu_hours) if split else None
+            for side, split in (("state", state), ("commercial", comm))}
+        if state and comm and state.gpu_hours and comm.gpu_hours and comm.buyer_fen:
+            gap = 1 - (state.buyer_fen / state.gpu_hours) / (comm.buyer_fen / comm.gpu_hours)
+            row["state_cheaper"] = round(gap, 4)
+            hours = state.gpu_hours + comm.gpu_hours
+            weighted, weight = weighted + gap * hours, weight + hours
+        by_model[model] = row
+    return (round(weighted / weight, 4) if weight else None), by_model
 
 
 def _subsidy(t: Tally) -> dict[str, Any]:

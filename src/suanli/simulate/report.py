@@ -79,6 +79,8 @@ FIGURES: tuple[Figure, ...] = (
            _get("prices", "avg_paid_commercial_cny_per_gpu_hour"), "cny"),
     Figure("State-run cheaper by",
            _get("prices", "state_cheaper_than_commercial"), "ratio"),
+    Figure("  same chips, state-run cheaper by",
+           _get("prices", "same_chip_state_cheaper"), "ratio"),
     Figure("Unmet orders", _unmet_total, "count"),
     *(Figure(f"  unmet: {r}", _get("unmet", "orders", r), "count") for r in UNMET_REASONS),
     Figure("Mean hub utilisation", _mean_utilisation, "ratio"),

@@ -17,6 +17,8 @@ from typing import Any
 from suanli.catalog.accelerators import get_accelerator
 from suanli.catalog.network import latency_matrix, load_cities, load_hubs
 from suanli.kit.money import format_cny
+from suanli.programs.rates import format_rate
+from suanli.programs.tiers import RateTerms
 from suanli.simulate.scenario import Policy, Scenario
 from suanli.simulate.world import Cluster, OrderSpec, World
 
@@ -34,6 +36,7 @@ class Wallet:
     balance_fen: int
     issued_week: int
     expires_week: int
+    terms: RateTerms | None = None  # the tier's rates; None: the policy's own
 
 
 @dataclass(frozen=True)
@@ -82,12 +85,24 @@ def offer_entry(cluster: Cluster, slots: int) -> dict[str, Any]:
 
 
 def voucher_entry(wallet: Wallet, policy: Policy) -> dict[str, Any]:
-    """A wallet as a snapshot voucher with the policy's rates."""
+    """A wallet as a snapshot voucher with the rates of its tier (the policy's own when the
+    wallet has none)."""
+    if wallet.terms is None:
+        return {
+            "id": wallet.id, "holder": wallet.holder,
+            "balance_cny": format_cny(wallet.balance_fen),
+            "rate": {"state": str(policy.rates.state),
+                     "commercial": str(policy.rates.commercial)},
+            "domestic_bonus": str(policy.domestic_bonus), "max_rate": str(policy.max_rate),
+            "providers": None,
+        }
+    t = wallet.terms
     return {
         "id": wallet.id, "holder": wallet.holder, "balance_cny": format_cny(wallet.balance_fen),
-        "rate": {"state": str(policy.rates.state), "commercial": str(policy.rates.commercial)},
-        "domestic_bonus": str(policy.domestic_bonus), "max_rate": str(policy.max_rate),
-        "providers": None,
+        "rate": {"state": format_rate(t.rate_state_bp),
+                 "commercial": format_rate(t.rate_commercial_bp)},
+        "domestic_bonus": format_rate(t.domestic_bonus_bp),
+        "max_rate": format_rate(t.max_rate_bp), "providers": None,
     }
 
 

@@ -159,6 +159,9 @@ class Policy(Strict):
     rates: Rates
     domestic_bonus: Rate = Decimal(0)
     max_rate: Rate = Decimal(1)
+    # Rates by applicant tier, exactly as a program holds them (programs/tiers.py); checked
+    # by the programs core when the scenario is loaded.
+    tiers: list[dict[str, Any]] = Field(default_factory=list, max_length=20)
     voucher_weeks: int = Field(default=52, ge=1)
     energy_price_cny_per_kwh: Fen = 0
     eligibility: Eligibility

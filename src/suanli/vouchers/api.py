@@ -10,9 +10,9 @@ from suanli.auth.principal import Principal
 from suanli.deps import DbSession, Guard, Idempotent
 from suanli.kit.money import format_cny
 from suanli.vouchers import permissions as perms
-from suanli.vouchers import service, views
+from suanli.vouchers import service, tranches, views
 from suanli.vouchers.models import VoucherStatus
-from suanli.vouchers.schemas import ClawbackIn, SweepRead, VoucherRead
+from suanli.vouchers.schemas import ClawbackIn, ReleaseIn, SweepRead, VoucherRead
 
 router = APIRouter(tags=["vouchers"])
 Reader = Annotated[Principal, Guard(perms.VOUCHERS_READ)]
@@ -40,6 +40,18 @@ def expire_due(session: DbSession,
 @router.get("/vouchers/{voucher_id}", response_model=VoucherRead, summary="One voucher")
 def get_voucher(voucher_id: int, session: DbSession, principal: Reader) -> VoucherRead:
     return views.reads(session, [views.visible(session, principal, voucher_id)])[0]
+
+
+@router.post("/vouchers/{voucher_id}/tranches/{index}/release", response_model=VoucherRead,
+             summary="Confirm a tranche's milestone: its money, held on the program's budget "
+                     "since issue, moves to the voucher")
+def release_tranche(voucher_id: int, index: int, body: ReleaseIn, session: DbSession,
+                    principal: Annotated[Principal, Guard(perms.VOUCHERS_RELEASE)],
+                    _key: Idempotent) -> VoucherRead:
+    views.releasable(session, principal, voucher_id)
+    voucher = tranches.release(session, voucher_id=voucher_id, index=index,
+                               reason=body.reason, user_id=principal.user_id)
+    return views.reads(session, [voucher])[0]
 
 
 @router.post("/vouchers/{voucher_id}/clawback", response_model=VoucherRead,

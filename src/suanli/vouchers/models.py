@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -40,6 +41,16 @@ class Voucher(Base):
     rate_commercial_bp: Mapped[int] = mapped_column(Integer)
     domestic_bonus_bp: Mapped[int] = mapped_column(Integer)
     max_rate_bp: Mapped[int] = mapped_column(Integer)
+    tier_key: Mapped[str | None] = mapped_column(String(32))  # None: the program's base rates
+    # Providers it never pays (the holder's declared affiliates, where the program says so),
+    # and the contracts it pays for: at most this long, signed at or after this.
+    excluded_providers: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
+    max_contract_days: Mapped[int | None] = mapped_column(Integer)
+    contracts_signed_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Released in parts (programs/tranches.py): [{share, milestone, amount_fen, hold_id,
+    # released_at, released_by}]; the first released at issue, later parts held on the
+    # program's budget (`voucher-tranche:<id>:<n>`) until a reviewer confirms the milestone.
+    tranches: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc, default=list)
     provider_mode: Mapped[ProviderMode] = mapped_column(String(16))
     provider_slugs: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
     valid_from: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -16,7 +16,7 @@ from suanli.programs import access
 from suanli.programs import repository as program_repo
 from suanli.programs.rates import percent
 from suanli.vouchers import permissions as perms
-from suanli.vouchers import repository, service, views
+from suanli.vouchers import repository, service, tranches, views
 from suanli.vouchers.models import Voucher
 from suanli.web.confirm import Confirmed
 from suanli.web.render import env, render
@@ -51,6 +51,8 @@ def _detail(request: Request, session: DbSession, principal: Principal, voucher:
                   returns=repository.returns_of(session, voucher.id),
                   can_clawback=program is not None and principal.can(perms.VOUCHERS_CLAWBACK)
                   and access.can_manage(principal, program),
+                  can_release=program is not None and principal.can(perms.VOUCHERS_RELEASE)
+                  and program.authority_org_id in access.own_ids(principal),
                   errors=errors or {})
 
 
@@ -69,6 +71,22 @@ def clawback_submit(voucher_id: int, request: Request, session: DbSession,
         with session.begin_nested():
             service.clawback(session, voucher_id=voucher.id, reason=fields.get("reason", ""),
                              user_id=principal.user_id)
+    except AppError as exc:
+        session.refresh(voucher)
+        return _detail(request, session, principal, voucher, status=exc.status,
+                       errors={exc.field or "reason": exc.detail})
+    return RedirectResponse(f"/vouchers/{voucher.id}", status_code=303)
+
+
+@router.post("/vouchers/{voucher_id}/tranches/{index}/release", response_class=HTMLResponse)
+def release_submit(voucher_id: int, index: int, request: Request, session: DbSession,
+                   principal: Annotated[Principal, Guard(perms.VOUCHERS_RELEASE)],
+                   fields: FormFields) -> Response:
+    voucher = views.releasable(session, principal, voucher_id)
+    try:
+        with session.begin_nested():
+            tranches.release(session, voucher_id=voucher.id, index=index,
+                             reason=fields.get("reason", ""), user_id=principal.user_id)
     except AppError as exc:
         session.refresh(voucher)
         return _detail(request, session, principal, voucher, status=exc.status,

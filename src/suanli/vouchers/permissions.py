@@ -10,5 +10,8 @@ VOUCHERS_READ = define("vouchers.read", {BUY, PGA, REV, PA, AUD})
 VOUCHERS_READ_ALL = define("vouchers.read_all", {PA, AUD})
 # Withdraw a voucher for fraud (the authority that issued it); audited with the reason.
 VOUCHERS_CLAWBACK = define("vouchers.clawback", {PGA})
+# Confirm a tranche's milestone, releasing its money (the issuing authority's reviewers and
+# administrators).
+VOUCHERS_RELEASE = define("vouchers.release_tranche", {REV, PGA})
 # Run the expiry sweep (also `suanli vouchers expire`).
 VOUCHERS_EXPIRE = define("vouchers.expire", {PA})

@@ -36,7 +36,33 @@ class VoucherRead(BaseModel):
     closed_at: datetime | None
     close_reason: str | None
     terms: dict[str, Any] | None = Field(
-        description="The voucher as the clearing snapshot reads it (null for state-only)")
+        description="The voucher as the clearing snapshot reads it (null where it depends on "
+                    "the offers: state-only, or any provider but excluded ones)")
+    tier: str | None = Field(default=None, description="The program's rate tier it carries")
+    excluded_providers: list[str] = Field(default_factory=list,
+                                          description="Providers it never pays (affiliates)")
+    max_contract_days: int | None = None
+    contracts_signed_from: datetime | None = None
+    awaiting_cny: str = Field(default="0.00", description="Later tranches still held on "
+                              "the program's budget until their milestones")
+    tranches: list[TrancheRead] = Field(default_factory=list,
+                                        description="Release plan; empty: all at issue")
+
+
+class TrancheRead(BaseModel):
+    index: int
+    share: str
+    milestone: str
+    amount_cny: str
+    released_at: datetime | None = Field(description="null: waits for its milestone")
+    reason: str | None = None
+
+
+class ReleaseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, AfterValidator(plain)] = Field(
+        min_length=1, max_length=500, description="How the milestone was met")
 
 
 class ClawbackIn(BaseModel):

@@ -9,6 +9,7 @@ that contracts still hold at that moment is returned by a later sweep once relea
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,11 +22,13 @@ from suanli.kit.money import format_cny_grouped
 from suanli.kit.timeutil import utcnow
 from suanli.ledger import service as ledger
 from suanli.ledger.errors import ExceedsCredits
+from suanli.programs import tiers
+from suanli.programs import tranches as tranche_plan
 from suanli.programs.enums import ProgramStatus
 from suanli.programs.errors import BudgetExhausted
 from suanli.programs.models import Program
 from suanli.programs.text import clean
-from suanli.vouchers import repository
+from suanli.vouchers import repository, tranches
 from suanli.vouchers.models import ReturnKind, Voucher, VoucherReturn, VoucherStatus
 
 SWEEP_CHUNK = 200
@@ -39,6 +42,7 @@ class VoucherBalance:
     held: int  # reserved by contracts (pending debits)
     spent: int  # posted debits other than returns to the program
     returned: int  # given back to the program by expiry or clawback
+    awaiting: int = 0  # later tranches still held on the program's budget (milestones)
 
 
 def snapshot(voucher: Voucher) -> dict[str, object]:
@@ -69,9 +73,12 @@ def can_issue(session: Session, program: Program, value_fen: int) -> bool:
 
 def issue(session: Session, *, program: Program, holder_org_id: int, value_fen: int,
           application_id: int | None, user_id: int | None,
-          now: datetime | None = None) -> Voucher:
+          now: datetime | None = None, tier_key: str | None = None,
+          affiliates: Collection[str] = ()) -> Voucher:
     """Issue a voucher of `value_fen` from the program's budget (BudgetExhausted when the
-    budget cannot cover it; nothing is written then)."""
+    budget cannot cover it; nothing is written then), with the rates of the applicant's
+    tier (`tiers.program_terms`) and the program's contract terms; where the program refuses
+    affiliated providers, the holder's declared `affiliates` are excluded."""
     now = now or utcnow()
     check_value(program, value_fen)
     if program.status == ProgramStatus.DRAFT:
@@ -79,19 +86,25 @@ def issue(session: Session, *, program: Program, holder_org_id: int, value_fen: 
     if not can_issue(session, program, value_fen):
         raise BudgetExhausted("the program's budget has less left than this voucher's value",
                               field="value_cny")
+    terms = tiers.program_terms(program, tier_key)
     voucher = Voucher(
         program_id=program.id, holder_org_id=holder_org_id, application_id=application_id,
-        face_value_fen=value_fen, rate_state_bp=program.rate_state_bp,
-        rate_commercial_bp=program.rate_commercial_bp,
-        domestic_bonus_bp=program.domestic_bonus_bp, max_rate_bp=program.max_rate_bp,
+        face_value_fen=value_fen, rate_state_bp=terms.rate_state_bp,
+        rate_commercial_bp=terms.rate_commercial_bp, tier_key=terms.tier,
+        domestic_bonus_bp=terms.domestic_bonus_bp, max_rate_bp=terms.max_rate_bp,
         provider_mode=program.provider_mode, provider_slugs=list(program.provider_slugs),
+        excluded_providers=sorted(set(affiliates)) if program.no_affiliated_providers else [],
+        max_contract_days=program.max_contract_days,
+        contracts_signed_from=program.contracts_signed_from,
         valid_from=now, valid_until=now + timedelta(days=program.validity_days),
         status=VoucherStatus.ACTIVE, issued_by=user_id, issued_at=now)
     repository.add(session, voucher)
+    parts = tranche_plan.split(value_fen, list(program.tranches or []))
     try:
         ledger.transfer(session, id=f"voucher-issue:{voucher.id}", debit=program.budget_account,
-                        credit=_open_account(session, voucher), amount=value_fen,
+                        credit=_open_account(session, voucher), amount=parts[0],
                         reason="voucher-issue", ref=f"program:{program.id}", now=now)
+        tranches.hold_rest(session, voucher, program, parts, now=now)
     except ExceedsCredits as exc:  # a concurrent issue took the budget first
         raise BudgetExhausted("the program's budget has less left than this voucher's value",
                               field="value_cny") from exc
@@ -116,7 +129,7 @@ def balance(session: Session, voucher: Voucher) -> VoucherBalance:
     returned = repository.returned_totals(session, [voucher.id]).get(voucher.id, 0)
     return VoucherBalance(face_value=voucher.face_value_fen, available=totals.available,
                           held=totals.held, spent=totals.debits_posted - returned,
-                          returned=returned)
+                          returned=returned, awaiting=totals.credits_pending)
 
 
 def balances(session: Session, vouchers: list[Voucher]) -> dict[int, VoucherBalance]:
@@ -126,7 +139,8 @@ def balances(session: Session, vouchers: list[Voucher]) -> dict[int, VoucherBala
         totals = ledger.balance(session, voucher.account_code)
         back = returned.get(voucher.id, 0)
         out[voucher.id] = VoucherBalance(voucher.face_value_fen, totals.available, totals.held,
-                                         totals.debits_posted - back, back)
+                                         totals.debits_posted - back, back,
+                                         totals.credits_pending)
     return out
 
 
@@ -182,6 +196,7 @@ def expire_due(session: Session, *, now: datetime | None = None) -> SweepReport:
 
 def _expire(session: Session, voucher: Voucher, now: datetime) -> int:
     before = snapshot(voucher)
+    tranches.void_pending(session, voucher, now=now)
     program_account = f"program-budget:{voucher.program_id}"
     amount = _give_back(session, voucher, program_account, kind=ReturnKind.EXPIRY,
                         transfer_id=f"voucher-expire:{voucher.id}",
@@ -222,6 +237,7 @@ def clawback(session: Session, *, voucher_id: int, reason: str, user_id: int | N
         raise Conflict(f"the voucher is {voucher.status}; only an active voucher can be "
                        "clawed back", field="voucher_id")
     before = snapshot(voucher)
+    tranches.void_pending(session, voucher, now=now)
     amount = _give_back(session, voucher, f"program-budget:{voucher.program_id}",
                         kind=ReturnKind.CLAWBACK, transfer_id=f"voucher-clawback:{voucher.id}",
                         reason=reason, user_id=user_id, now=now)

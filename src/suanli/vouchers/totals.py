@@ -17,11 +17,12 @@ def program_totals(session: Session, program_ids: Collection[int]) -> dict[int, 
     """Totals per program; one ledger read per voucher (fine for hundreds of vouchers)."""
     rows = repository.vouchers(session, program_ids=program_ids) if program_ids else []
     balances = service.balances(session, rows)
-    acc: dict[int, list[int]] = {pid: [0] * 6 for pid in program_ids}
+    acc: dict[int, list[int]] = {pid: [0] * 7 for pid in program_ids}
     for voucher in rows:
         b = balances[voucher.id]
         t = acc[voucher.program_id]
-        for i, value in enumerate((1, b.face_value, b.available, b.held, b.spent, b.returned)):
+        for i, value in enumerate((1, b.face_value, b.available, b.held, b.spent, b.returned,
+                                   b.awaiting)):
             t[i] += value
     return {pid: ProgramTotals(*t) for pid, t in acc.items()}
 

@@ -15,7 +15,7 @@ from suanli.programs.rates import format_rate
 from suanli.vouchers import permissions as perms
 from suanli.vouchers import repository, service
 from suanli.vouchers.models import Voucher, VoucherStatus
-from suanli.vouchers.schemas import VoucherRead
+from suanli.vouchers.schemas import TrancheRead, VoucherRead
 from suanli.vouchers.terms import voucher_terms
 
 
@@ -61,6 +61,16 @@ def clawable(session: Session, principal: Principal, voucher_id: int) -> Voucher
     return voucher
 
 
+def releasable(session: Session, principal: Principal, voucher_id: int) -> Voucher:
+    """A voucher of a program of an authority the caller works for; 404 for any other."""
+    voucher = repository.get(session, voucher_id)
+    program = None if voucher is None else program_repo.get(session, voucher.program_id)
+    if voucher is None or program is None \
+            or program.authority_org_id not in access.own_ids(principal):
+        raise NotFound(f"no voucher {voucher_id}", field="voucher_id")
+    return voucher
+
+
 def reads(session: Session, vouchers: list[Voucher]) -> list[VoucherRead]:
     balances = service.balances(session, vouchers)
     orgs = program_repo.organisations(session, {v.holder_org_id for v in vouchers})
@@ -70,8 +80,11 @@ def reads(session: Session, vouchers: list[Voucher]) -> list[VoucherRead]:
     for voucher in vouchers:
         b = balances[voucher.id]
         holder = orgs[voucher.holder_org_id].slug if voucher.holder_org_id in orgs else ""
-        state_only = voucher.provider_mode == ProviderMode.STATE_ONLY
-        terms = None if state_only else voucher_terms(voucher, holder=holder,
+        # Terms that depend on the offers at hand (state-only, or any provider but the
+        # holder's affiliates) are shown by the market, not here.
+        open_ended = voucher.provider_mode == ProviderMode.STATE_ONLY or (
+            voucher.provider_mode == ProviderMode.ALL and voucher.excluded_providers)
+        terms = None if open_ended else voucher_terms(voucher, holder=holder,
                                                       balance_fen=b.available)
         out.append(VoucherRead(
             id=voucher.id, program_id=voucher.program_id,
@@ -79,7 +92,7 @@ def reads(session: Session, vouchers: list[Voucher]) -> list[VoucherRead]:
             holder=holder, application_id=voucher.application_id, status=voucher.status,
             face_value_cny=format_cny(b.face_value), available_cny=format_cny(b.available),
             held_cny=format_cny(b.held), spent_cny=format_cny(b.spent),
-            returned_cny=format_cny(b.returned),
+            returned_cny=format_cny(b.returned), awaiting_cny=format_cny(b.awaiting),
             rates={"state": format_rate(voucher.rate_state_bp),
                    "commercial": format_rate(voucher.rate_commercial_bp)},
             domestic_bonus=format_rate(voucher.domestic_bonus_bp),
@@ -87,5 +100,12 @@ def reads(session: Session, vouchers: list[Voucher]) -> list[VoucherRead]:
             providers=sorted(voucher.provider_slugs) if voucher.provider_mode
             == ProviderMode.LIST else None,
             valid_from=voucher.valid_from, valid_until=voucher.valid_until,
-            closed_at=voucher.closed_at, close_reason=voucher.close_reason, terms=terms))
+            closed_at=voucher.closed_at, close_reason=voucher.close_reason, terms=terms,
+            tier=voucher.tier_key, excluded_providers=list(voucher.excluded_providers or []),
+            max_contract_days=voucher.max_contract_days,
+            contracts_signed_from=voucher.contracts_signed_from,
+            tranches=[TrancheRead(
+                index=i, share=row["share"], milestone=row["milestone"],
+                amount_cny=format_cny(row["amount_fen"]), released_at=row["released_at"],
+                reason=row.get("reason")) for i, row in enumerate(voucher.tranches or [])]))
     return out

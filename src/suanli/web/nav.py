@@ -18,6 +18,8 @@ class Link:
 
 LINKS: list[Link] = [
     Link("nav.tokens", "/tokens", frozenset(Role), top=False),
+    Link("nav.help", "/help", frozenset(Role), top=False),
+    Link("nav.usage_upload", "/providers/usage", frozenset({Role.PROVIDER}), top=False),
     Link("nav.audit", "/audit", frozenset({Role.AUDITOR, Role.PLATFORM_ADMIN}), top=True),
     Link("nav.ledger", "/ledger", frozenset({Role.AUDITOR, Role.PLATFORM_ADMIN}), top=True),
     Link("nav.catalog", "/catalog/accelerators", frozenset(Role), top=False),

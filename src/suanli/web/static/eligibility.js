@@ -29,6 +29,11 @@
       founded_on: value("founded_on"),
       model_filings: count("model_filings"),
       credit_record: value("credit_record"),
+      organisation_type: value("organisation_type"),
+      project_lead: value("project_lead"),
+      affiliates: (value("affiliates") || "").split(/[\s,]+/).filter(function (s) {
+        return s !== "";
+      }),
       other_subsidies: subsidies === null ? [] : subsidies.split(",").map(function (s) {
         return s.trim();
       }).filter(function (s) { return s !== ""; })
@@ -56,6 +61,12 @@
       return li;
     });
     list.replaceChildren.apply(list, items);
+    var panel = document.getElementById("tier-panel");
+    if (panel && result.tier) {  // which rate tier applies, and why
+      panel.dataset.tier = result.tier.key || "base";
+      var why = panel.querySelector("[data-testid=tier-why]");
+      if (why) { why.textContent = result.tier.why; }
+    }
   }
 
   function key(name) {  // "needs_review" -> "Needs_review", as dataset names it

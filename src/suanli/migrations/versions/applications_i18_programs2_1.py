@@ -1,0 +1,25 @@
+"""applications: the rate tier that applies to an application
+
+Revision ID: applications_i18_programs2_1
+Revises: applications_0001
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "applications_i18_programs2_1"
+down_revision = "applications_0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("applications") as batch:
+        batch.add_column(sa.Column("tier_key", sa.String(length=32), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("applications") as batch:
+        batch.drop_column("tier_key")
