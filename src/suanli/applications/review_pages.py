@@ -78,7 +78,7 @@ def _queue(request: Request, session: DbSession, principal: Principal, *,
 
 @router.post("/review/batch", response_class=HTMLResponse)
 async def batch_submit(request: Request, session: DbSession,
-                       principal: Reviewer) -> Response:
+                       principal: Reviewer, _confirmed: RejectConfirmed) -> Response:
     """Batch review from the queue: the ticked applications, one decision and reason."""
     form = await request.form()
     ids = [int(v) for v in form.getlist("application_ids") if isinstance(v, str) and v.isdigit()]

@@ -101,7 +101,7 @@ def _tiers(text: str) -> object:
         return []
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested too deeply: the schema refuses the text
         return text
 
 
