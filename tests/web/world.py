@@ -88,8 +88,8 @@ class PageReader(HTMLParser):
         form, name = self.forms[-1], a["name"]
         kind = a.get("type", "text")
         if tag == "input" and kind in ("checkbox", "radio"):
-            # A required box (a confirmation) is ticked, as the person filling it would.
-            if "checked" in a or "required" in a:
+            # A required box and a confirmation are ticked, as the person filling it would.
+            if "checked" in a or "required" in a or a.get("name") == "confirm":
                 form.fields[name] = a.get("value", "on")
         elif tag == "input" and kind not in ("submit", "button", "file"):
             form.fields.setdefault(name, a.get("value", ""))
