@@ -15,6 +15,7 @@ from suanli.config import get_settings
 from suanli.deps import bounded_ids, csrf_protect
 from suanli.kit import logs
 from suanli.kit.db import make_engine, make_sessionmaker
+from suanli.kit.waits import Waits
 from suanli.models_registry import load_all_models
 from suanli.web import docs as api_docs
 from suanli.web.flash import FlashMiddleware
@@ -156,8 +157,10 @@ def create_app(
     """Build the app on the configured database (or on `sessions`, as tests do)."""
     logs.configure()
     load_all_models()
+    waits = Waits.from_env()
     if sessions is None:
-        engine = make_engine(get_settings().database_url)
+        engine = make_engine(get_settings().database_url, waits=waits,
+                             statement_timeout_ms=waits.statement_timeout_ms)
         if check_migrations:
             ensure_migrated(engine)
         sessions = make_sessionmaker(engine)
@@ -171,7 +174,7 @@ def create_app(
         docs_url=None, redoc_url=None,  # web/docs.py serves them under our CSP
     )
     app.state.sessions = sessions
-    install_middleware(app)
+    install_middleware(app, waits)
     app.add_middleware(FlashMiddleware)
     install_error_handlers(app)
     include_domains(app)

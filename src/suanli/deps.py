@@ -15,6 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from itsdangerous import BadSignature, TimestampSigner
 from sqlalchemy.orm import Session
 
+from suanli.audit.service import _PENDING as AUDIT_PENDING
 from suanli.audit.service import Actor, set_actor
 from suanli.auth import service as auth_service
 from suanli.auth.errors import CsrfFailed
@@ -23,6 +24,7 @@ from suanli.auth.principal import Principal
 from suanli.auth.roles import Perm
 from suanli.config import get_settings
 from suanli.kit import idempotency
+from suanli.kit.db import writes_begin
 from suanli.kit.errors import Forbidden, NotAuthenticated, NotFound, ValidationFailed
 
 SESSION_COOKIE = "suanli_session"
@@ -80,6 +82,10 @@ def optional_principal(
         request.state.principal = principal
         org = principal.primary.organisation_id if principal.primary else None
         set_actor(session, Actor(principal.user_id, principal.username, org))
+    # SQLite: the caller was read in a deferred transaction; the request's writes begin
+    # their own (BEGIN IMMEDIATE) now, so the write lock is not held while authenticating.
+    writes_begin(session, clean=not (session.new or session.dirty or session.deleted
+                                     or session.info.get(AUDIT_PENDING)))
     return principal
 
 

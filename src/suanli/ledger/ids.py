@@ -12,9 +12,9 @@ from suanli.kit.errors import ValidationFailed
 
 SYSTEM_PREFIXES = (
     "buyer-cash:", "buyer-deposit:", "claim:", "contract:", "deposit:", "expire:", "program:",
-    "program-budget:", "program-fund:", "provider-payout:", "provider-receivable:",
-    "treasury:", "voucher:", "voucher-clawback:", "voucher-expire:", "voucher-issue:",
-    "voucher-return:",
+    "program-budget:", "program-fund:", "program-funder:", "provider-payout:",
+    "provider-receivable:", "treasury:", "voucher:", "voucher-clawback:", "voucher-expire:",
+    "voucher-issue:", "voucher-return:", "voucher-tranche:",
 )
 
 

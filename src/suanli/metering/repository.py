@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    Select,
+    String,
+    Table,
+    any_,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    update,
+)
+from sqlalchemy import (
+    inspect as sa_inspect,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from suanli.kit.repository import paged
 from suanli.kit.timeutil import as_utc
@@ -126,11 +143,29 @@ def unsettled(session: Session, contract_id: int, until: datetime | None
 
 
 def mark_settled(session: Session, record_ids: Collection[int], settlement_id: int) -> None:
+    """Set `settlement_id` on these records (those not billed yet) in one set-based
+    statement: the ids travel as one array (PostgreSQL) or one JSON array (SQLite), so the
+    cost is linear in the records. An ORM bulk UPDATE in chunks with session
+    synchronisation was quadratic (170 s for 193,536 records). Records loaded in the
+    session get the new value without being marked changed."""
     ids = sorted(record_ids)
-    for i in range(0, len(ids), KEY_CHUNK):
-        session.execute(update(UsageRecord).where(UsageRecord.id.in_(ids[i:i + KEY_CHUNK]),
-                                                  UsageRecord.settlement_id.is_(None))
-                        .values(settlement_id=settlement_id))
+    if not ids:
+        return
+    session.flush()
+    free = RECORDS.c.settlement_id.is_(None)
+    if session.get_bind().dialect.name == "postgresql":
+        chosen = RECORDS.c.id == any_(bindparam("ids", ids, type_=ARRAY(BigInteger)))
+    else:
+        listed: Select[tuple[Any]] = select(literal_column("value")).select_from(
+            func.json_each(bindparam("ids", json.dumps(ids), type_=String)))
+        chosen = RECORDS.c.id.in_(listed)
+    session.execute(update(RECORDS).where(chosen, free).values(settlement_id=settlement_id))
+    loaded, key_of = session.identity_map, sa_inspect(UsageRecord).identity_key_from_primary_key
+    for record_id in ids:
+        record = loaded.get(key_of((record_id,)))
+        if isinstance(record, UsageRecord) and "settlement_id" in record.__dict__ \
+                and record.settlement_id is None:
+            set_committed_value(record, "settlement_id", settlement_id)
 
 
 def records_of_settlement(session: Session, settlement_id: int) -> list[UsageRecord]:

@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -23,6 +23,8 @@ from suanli.deps import CSRF_COOKIE
 from suanli.kit import idempotency, text
 from suanli.kit.errors import PROBLEM_BASE, AppError
 from suanli.kit.logs import request_id_var
+from suanli.kit.waits import Waits, is_busy
+from suanli.web.load import Gate, close_session, install_load_guards, open_session
 
 log = logging.getLogger("suanli.http")
 
@@ -61,23 +63,44 @@ def problem_response(status: int, body: dict[str, Any], headers: dict[str, str] 
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def _end(session: Session, *, commit: bool, claim: Any = None,
+         stored: idempotency.StoredResponse | None = None) -> None:
+    """End the request's transaction and give its connection back, in one worker-thread
+    hop (each hop waits for the event loop, and on SQLite the write lock is held
+    meanwhile): store the idempotent answer, commit (or roll back), close."""
+    try:
+        if not commit:
+            session.rollback()
+            return
+        if claim is not None and stored is not None:
+            idempotency.store_response(session, claim, stored)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
 async def _finish(request: Request, session: Session, response: Response) -> Response:
-    """Commit when the handler succeeded (storing the idempotent answer), else roll back."""
+    """Commit when the handler succeeded (storing the idempotent answer), else roll back;
+    the session is closed afterwards either way."""
     if response.status_code >= 400:
-        await run_in_threadpool(session.rollback)
+        await run_in_threadpool(lambda: _end(session, commit=False))
         return response
     claim = getattr(request.state, "idempotency_claim", None)
+    stored = None
     if claim is not None:
         body = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
         stored = idempotency.StoredResponse(response.status_code,
                                             response.headers.get("content-type", ""), body)
-        await run_in_threadpool(idempotency.store_response, session, claim, stored)
         headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
         response = Response(body, status_code=response.status_code, headers=headers)
     try:
-        await run_in_threadpool(session.commit)
-    except (IntegrityError, OperationalError) as exc:
-        await run_in_threadpool(session.rollback)
+        await run_in_threadpool(lambda: _end(session, commit=True, claim=claim, stored=stored))
+    except OperationalError as exc:
+        return busy_response(str(exc.orig), "the database was busy at commit")
+    except IntegrityError as exc:
         log.warning("commit failed", extra={"fields": {"error": str(exc.orig)}})
         return problem_response(409, {
             "type": PROBLEM_BASE + "commit-conflict", "title": "Conflict", "status": 409,
@@ -86,17 +109,23 @@ async def _finish(request: Request, session: Session, response: Response) -> Res
     return response
 
 
+def busy_response(error: str, detail: str, retry_after: int = 1) -> Response:
+    """503 with Retry-After: the database (or the server) is busy; nothing was saved."""
+    log.warning("database unavailable", extra={"fields": {"error": error}})
+    return problem_response(503, {
+        "type": PROBLEM_BASE + "database-unavailable", "title": "Service unavailable",
+        "status": 503, "detail": f"{detail}; nothing was saved; retry",
+    }, headers={"Retry-After": str(retry_after)})
+
+
 def _failure(exc: Exception, rid: str) -> Response:
-    """An exception no handler turned into an answer: 503 when the database was unreachable
-    or busy (nothing was saved; a retry may succeed), else 500 with the request id."""
-    if isinstance(exc, DBAPIError) and (exc.connection_invalidated
-                                        or isinstance(exc, OperationalError)):
-        log.warning("database unavailable", extra={"fields": {"error": str(exc.orig)}})
-        return problem_response(503, {
-            "type": PROBLEM_BASE + "database-unavailable", "title": "Service unavailable",
-            "status": 503, "detail": "the database could not be reached or was busy; nothing "
-                                     f"was saved; retry (request id {rid})",
-        }, headers={"Retry-After": "1"})
+    """An exception no handler turned into an answer: 503 when the database was unreachable,
+    busy or too slow (pool timeout, SQLite's lock, PostgreSQL's lock or statement timeout,
+    a deadlock that stayed one after the retries; nothing was saved; a retry may succeed),
+    else 500 with the request id."""
+    if is_busy(exc):
+        return busy_response(f"{type(exc).__name__}: {exc}".splitlines()[0],
+                             f"the database could not be reached or was busy (request id {rid})")
     if isinstance(exc, (DataError, OverflowError)):
         # The last line of defence: a number past what its column holds (an id beyond
         # BIGINT in a JSON body, say) that no validation caught; nothing was saved.
@@ -112,6 +141,19 @@ def _failure(exc: Exception, rid: str) -> Response:
     })
 
 
+class _Open(Gate):
+    """No gate: static files need neither a connection nor a worker thread for long."""
+
+    async def enter(self) -> bool:
+        return True
+
+    def leave(self) -> None:
+        return None
+
+
+_OPEN = _Open(0, 0)
+
+
 class PlatformMiddleware(BaseHTTPMiddleware):
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         rid = request.headers.get("x-request-id") or uuid.uuid4().hex
@@ -122,20 +164,45 @@ class PlatformMiddleware(BaseHTTPMiddleware):
             self._decorate(request, refused, rid)
             request_id_var.reset(token)
             return refused
-        session: Session = request.app.state.sessions()
+        gate: Gate = request.app.state.gate
+        if request.url.path.startswith("/static/"):
+            gate = _OPEN
+        if not await gate.enter():
+            response = busy_response("admission gate", f"the server is busy: {gate.size} "
+                                     f"requests in flight and this one waited {gate.wait_s:g} s")
+            self._decorate(request, response, rid)
+            self._observe(request, response, started)
+            request_id_var.reset(token)
+            return response
+        try:
+            response = await self._transact(request, call_next, rid)
+        finally:
+            gate.leave()
+            request_id_var.reset(token)
+        self._decorate(request, response, rid)
+        self._observe(request, response, started)
+        return response
+
+    @staticmethod
+    async def _transact(request: Request, call_next: RequestResponseEndpoint, rid: str
+                        ) -> Response:
+        """The handler inside the request's own session, committed when it succeeded."""
+        factory = request.app.state.sessions
+        session = open_session(request.scope, factory)
         request.state.db = session
+        request.state.db_factory_bind = factory.kw.get("bind")
+        finished = False
         try:
             try:
                 response = await call_next(request)
             except Exception as exc:
                 response = _failure(exc, rid)
-            response = await _finish(request, session, response)
+            finished = True  # _finish closes the session whatever happens
+            return await _finish(request, session, response)
         finally:
-            await run_in_threadpool(session.close)
-            request_id_var.reset(token)
-        self._decorate(request, response, rid)
-        self._observe(request, response, started)
-        return response
+            if not finished or session.in_transaction():  # cancelled before _finish ended it
+                await run_in_threadpool(session.close)
+            close_session(request.scope)
 
     @staticmethod
     def _decorate(request: Request, response: Response, rid: str) -> None:
@@ -185,8 +252,9 @@ async def _refuse_nul(request: Request) -> Response | None:
     return problem_response(422, body)
 
 
-def install_middleware(app: FastAPI) -> None:
+def install_middleware(app: FastAPI, waits: Waits | None = None) -> None:
     app.state.metrics = Metrics()
+    install_load_guards(app, waits or Waits.from_env())  # the retrying middleware: inner
     app.add_middleware(PlatformMiddleware)
 
 

@@ -1,0 +1,247 @@
+"""Suanli over HTTP beside a same-stack baseline, in one run: one uvicorn worker each,
+32 keep-alive connections, on SQLite (and PostgreSQL with --pg URL).
+
+    .venv/bin/python bench/http.py                      # SQLite, 5 s a measurement
+    .venv/bin/python bench/http.py --pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+    .venv/bin/python bench/http.py --seconds 10 --connections 32 --scenarios transfers
+
+Scenarios: `transfers` (a platform operator's correcting ledger transfer, a unique id per
+request: POST /api/v1/ledger/transfers, bearer token; the baseline POST /transfers inserts
+a transfer and updates two balances in one transaction) and `me` (GET /api/v1/me; the
+baseline reads the token's user). The baseline is bench/http_baseline.py: FastAPI + uvicorn
++ SQLAlchemy Core, sync handlers, the same SQLite pragmas. Each server runs in its own
+process (`uvicorn --workers 1`), the load from threads of this one (http.client, one
+connection each), after one second of warm-up. Printed: requests/s, Suanli / baseline,
+p50, p99, max, requests over 2 s, non-2xx answers (by status). Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+Request = Callable[[int, int], tuple[str, str, str | None]]  # (thread, n) -> method, path, body
+
+
+@dataclass
+class Result:
+    count: int
+    seconds: float
+    latencies: list[float]
+    statuses: Counter[int]
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.seconds
+
+    def pct(self, q: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else 0
+
+
+def load(port: int, make: Request, headers: dict[str, str], connections: int,
+         seconds: float, warmup: float = 1.0) -> Result:
+    """`connections` threads, each on one keep-alive connection, for warmup + seconds."""
+    start = time.monotonic() + 0.2
+    measure_from, stop = start + warmup, start + warmup + seconds
+    latencies: list[list[float]] = [[] for _ in range(connections)]
+    statuses: list[Counter[int]] = [Counter() for _ in range(connections)]
+
+    def worker(t: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        n = 0
+        while time.monotonic() < start:
+            time.sleep(0.001)
+        while (now := time.monotonic()) < stop:
+            method, path, body = make(t, n)
+            n += 1
+            try:
+                conn.request(method, path, body=body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                status = 0
+            if now >= measure_from:
+                latencies[t].append(time.monotonic() - now)
+                statuses[t][status] += 1
+        conn.close()
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    flat = [x for per in latencies for x in per]
+    return Result(len(flat), seconds, flat, sum(statuses, Counter()))
+
+
+@contextmanager
+def server(app: str, env: dict[str, str]) -> Iterator[tuple[int, int]]:
+    """(port, pid) of `uvicorn APP --factory --workers 1` in a process of its own."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", app, "--factory", "--port",
+                             str(port), "--log-level", "warning", "--no-access-log"],
+                            cwd=ROOT, env={**os.environ, **env}, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/x")
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, "no server"
+                time.sleep(0.1)
+        yield port, proc.pid
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+@contextmanager
+def database(pg: str | None) -> Iterator[str]:
+    if pg is None:
+        with tempfile.TemporaryDirectory() as folder:
+            yield f"sqlite:///{Path(folder) / f'bench-{uuid.uuid4().hex[:6]}.db'}"
+        return
+    name = f"suanli_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(pg, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(pg).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def suanli_world(url: str) -> str:
+    """Migrate, open two ledger accounts, make a platform operator; its bearer token."""
+    from suanli import migrate
+    from suanli.auth import service as auth_service
+    from suanli.auth.roles import OrgKind, Role
+    from suanli.kit.db import make_engine, make_sessionmaker, unit_of_work
+    from suanli.ledger import service as ledger
+    from suanli.ledger.posting import AccountKind
+
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with unit_of_work(make_sessionmaker(engine)) as s:
+        auth_service.create_organisation(s, slug="ops", name="Ops", kind=OrgKind.PLATFORM)
+        user = auth_service.create_user(s, username="ops", display_name="Ops",
+                                        password="correct horse battery",
+                                        memberships=[("ops", Role.PLATFORM_ADMIN)])
+        token = auth_service.issue_token(s, user=user, name="bench").secret
+        ledger.open_account(s, code="treasury:bench", kind=AccountKind.TREASURY,
+                            owner_org_id=None, name="Treasury")
+        ledger.open_account(s, code="buyer-cash:bench", kind=AccountKind.BUYER_CASH,
+                            owner_org_id=None, name="Sink")
+    engine.dispose()
+    return token
+
+
+def transfer_body(prefix: str, debit: str, credit: str) -> Request:
+    def make(t: int, n: int) -> tuple[str, str, str | None]:
+        return "POST", prefix, json.dumps({"id": f"bench-{t}-{n}", "debit": debit,
+                                           "credit": credit, "amount": "1.00",
+                                           "reason": "bench"})
+    return make
+
+
+SCENARIOS: dict[str, tuple[Request, Request]] = {
+    "transfers": (transfer_body("/api/v1/ledger/transfers", "treasury:bench",
+                                "buyer-cash:bench"),
+                  transfer_body("/transfers", "treasury", "sink")),
+    "me": (lambda t, n: ("GET", "/api/v1/me", None), lambda t, n: ("GET", "/me", None)),
+}
+
+
+def run(db: str, pg: str | None, args: argparse.Namespace) -> None:
+    from bench.http_baseline import TOKEN
+
+    for name in args.scenarios.split(","):
+        ours_make, base_make = SCENARIOS[name]
+        with database(pg) as url:
+            token = suanli_world(url)
+            env = {"SUANLI_DATABASE_URL": url, "SUANLI_SECRET_KEY": "bench",
+                   "SUANLI_DATA_DIR": tempfile.mkdtemp(), "SUANLI_LOG_LEVEL": "warning"}
+            with server("suanli.app:create_app", env) as (port, pid):
+                headers = {"Authorization": f"Bearer {token}",
+                           "Content-Type": "application/json"}
+                profile(pid, args.profile, f"{db}-{name}", args.seconds)
+                ours = load(port, ours_make, headers, args.connections, args.seconds)
+        with database(pg) as url, server("bench.http_baseline:create_app",
+                                         {"BASELINE_DB": url}) as (port, _):
+            headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+            base = load(port, base_make, headers, args.connections, args.seconds)
+        report(db, name, ours, base)
+
+
+def profile(pid: int, folder: str | None, label: str, seconds: float) -> None:
+    """py-spy samples the Suanli server through the measurement, after the warm-up
+    (--profile DIR; collapsed stacks, one file per database and scenario)."""
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        out = Path(folder) / f"{label}.txt"
+        subprocess.Popen(["sh", "-c", f"sleep 1.3; exec py-spy record --pid {pid} --duration "
+                          f"{int(seconds)} --format raw --nonblocking --output {out}"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def report(db: str, name: str, ours: Result, base: Result) -> None:
+    for who, r in (("suanli", ours), ("baseline", base)):
+        bad = {k: v for k, v in r.statuses.items() if not 200 <= k < 300}
+        ratio = f"{ours.rate / base.rate:.2f}x" if who == "suanli" else ""
+        over = sum(1 for x in r.latencies if x > 2)
+        print(f"{db:<10} {name:<10} {who:<9} {r.rate:>8.1f} {ratio:>6} {r.pct(0.5):>8.1f} "
+              f"{r.pct(0.99):>8.1f} {max(r.latencies, default=0) * 1000:>8.1f} {over:>5} "
+              f"{dict(bad) or '-'}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--pg", metavar="URL", help="also on this PostgreSQL server")
+    parser.add_argument("--only-pg", action="store_true")
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--scenarios", default="transfers,me")
+    parser.add_argument("--profile", metavar="DIR", help="py-spy raw profiles of Suanli")
+    args = parser.parse_args()
+    print(f"{os.cpu_count()} cores; {args.connections} connections, one worker, "
+          f"{args.seconds:g} s per measurement")
+    print(f"{'database':<10} {'scenario':<10} {'system':<9} {'req/s':>8} {'ratio':>6} "
+          f"{'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'>2s':>5} non-2xx")
+    if not args.only_pg:
+        run("sqlite", None, args)
+    if args.pg:
+        run("postgresql", args.pg, args)
+
+
+if __name__ == "__main__":
+    main()
