@@ -29,7 +29,8 @@ SETTINGS_FIELDS = (
     "max_contract_days", "contracts_signed_from", "tranches", "second_review_above_cny",
     "funders")
 CHECKBOXES = ("auto_approve", "forbid_other_subsidies", "partial_vouchers",
-              "subsidise_cancellation", "refuse_late_usage", "no_affiliated_providers")
+              "subsidise_cancellation", "refuse_late_usage", "no_affiliated_providers",
+              "credit_lines")
 # Names in API errors -> names of the form's inputs.
 FORM_NAME = {"rates.state": "rate_state", "rates.commercial": "rate_commercial",
              "window_opens_at": "window_opens", "window_closes_at": "window_closes"}
@@ -73,6 +74,7 @@ def values_of(program: Any) -> dict[str, Any]:
         "partial_vouchers": program.partial_vouchers,
         "subsidise_cancellation": program.subsidise_cancellation,
         "refuse_late_usage": program.refuse_late_usage,
+        "credit_lines": program.credit_lines,
         "eligibility_text": program.eligibility_text or "", "source": program.source or "",
         "tiers": json.dumps(program.tiers, ensure_ascii=False, indent=1)
         if program.tiers else "",

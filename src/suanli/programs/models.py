@@ -82,6 +82,9 @@ class Program(Base):
                                                          server_default=false())
     refuse_late_usage: Mapped[bool] = mapped_column(Boolean, default=False,
                                                     server_default=false())
+    # Buyers may be granted post-paid credit lines (see `credit`), off by default.
+    credit_lines: Mapped[bool] = mapped_column(Boolean, default=False,
+                                               server_default=false())
     eligibility_text: Mapped[str | None] = mapped_column(String(1000))
     source: Mapped[str | None] = mapped_column(String(500))
     # A made-up program (no city published one), or settings filled in for illustration

@@ -106,6 +106,9 @@ class ProgramFields(BaseModel):
     refuse_late_usage: bool | None = Field(
         default=None, description="Refuse usage reported after a contract's final "
                                   "settlement (default: billed as an adjustment)")
+    credit_lines: bool | None = Field(
+        default=None, description="Buyers may be granted post-paid credit lines: contracts "
+                                  "hold against the limit, billed monthly (default: no)")
     eligibility_text: Text | None = Field(default=None, max_length=1000)
     source: Text | None = Field(default=None, max_length=500)
 
@@ -207,6 +210,7 @@ class ProgramRead(BaseModel):
     partial_vouchers: bool
     subsidise_cancellation: bool
     refuse_late_usage: bool
+    credit_lines: bool = False
     eligibility_text: str | None
     source: str | None
     illustrative: bool

@@ -63,6 +63,7 @@ class ProgramSettings:
     partial_vouchers: bool = False
     subsidise_cancellation: bool = False
     refuse_late_usage: bool = False
+    credit_lines: bool = False
     eligibility_text: str | None = None
     source: str | None = None
     illustrative: bool = False

@@ -29,7 +29,8 @@ PLAIN = ("city", "name", "name_zh", "year", "provider_mode", "provider_slugs", "
          "max_contract_days", "contracts_signed_from", "no_affiliated_providers", "tranches",
          "funders",
          "forbid_other_subsidies", "redemption_mode", "partial_vouchers",
-         "subsidise_cancellation", "refuse_late_usage", "eligibility_text", "source")
+         "subsidise_cancellation", "refuse_late_usage", "credit_lines", "eligibility_text",
+         "source")
 
 
 def changes_from(body: ProgramFields) -> dict[str, Any]:
@@ -91,7 +92,8 @@ def program_read(program: Program, authority: str) -> ProgramRead:
         forbid_other_subsidies=program.forbid_other_subsidies,
         redemption_mode=program.redemption_mode, partial_vouchers=program.partial_vouchers,
         subsidise_cancellation=program.subsidise_cancellation,
-        refuse_late_usage=program.refuse_late_usage, eligibility_text=program.eligibility_text,
+        refuse_late_usage=program.refuse_late_usage, credit_lines=program.credit_lines,
+        eligibility_text=program.eligibility_text,
         source=program.source, illustrative=program.illustrative,
         illustrative_fields=list(program.illustrative_fields))
 
