@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from suanli.deps import CSRF_COOKIE, expected_csrf, session_secret
 from suanli.kit.money import format_cny_grouped
 from suanli.kit.timeutil import to_shanghai
+from suanli.web import flash
 from suanli.web.i18n import DEFAULT, LANG_COOKIE, catalogue, pick_language, translate
 from suanli.web.messages import VALIDATION
 
@@ -112,6 +113,12 @@ def csrf_value(request: Request) -> str:
     return str(new)
 
 
+def _here(request: Request) -> str:
+    """This page's path and query: where the language switch comes back to."""
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
 def render(request: Request, template: str, status_code: int = 200, **context: Any
            ) -> HTMLResponse:
     """A page in the caller's language, with the CSRF token and the caller at hand."""
@@ -121,6 +128,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         return translate(lang, key, **values)
 
     extra: dict[str, Any] = {
+        **flash.context(request),
         "tx": lambda key, fallback: translate_or(lang, key, fallback),
         "account_name": lambda name: account_name(lang, name),
         "reason": lambda text: reason_text(lang, text),
@@ -129,10 +137,12 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         extra.update(provide(request))
     _translate_errors(lang, context)
     html = env.get_template(template).render(
-        request=request, lang=lang, t=t, csrf_token=csrf_value(request),
+        request=request, lang=lang, t=t, csrf_token=csrf_value(request), here=_here(request),
         principal=getattr(request.state, "principal", None), **extra, **context,
     )
-    return HTMLResponse(html, status_code=status_code)
+    response = HTMLResponse(html, status_code=status_code)
+    flash.consume(request, response)
+    return response
 
 
 def _translate_errors(lang: str, context: dict[str, Any]) -> None:
