@@ -49,3 +49,13 @@ def test_a_money_error_on_a_chinese_page_is_chinese(
         assert page.status_code == 422
         error = re.search(r'id="e-amount_cny"[^>]*>([^<]*)<', page.text)
         assert error is not None and expected in error.group(1), page.text[-2000:]
+
+
+def test_a_422_page_says_its_message_in_chinese(client: TestClient,
+                                                member: Callable[..., Any]) -> None:
+    bureau = member(Role.PROGRAM_ADMIN)
+    client.cookies.set(LANG_COOKIE, "zh")
+    # A path id that is not an integer: FastAPI's own validation, shown as a page.
+    page = client.get("/programs/not-a-number", headers={**bureau.headers, "Accept": "text/html"})
+    assert page.status_code == 422
+    assert "请输入整数" in page.text, page.text[-1500:]

@@ -158,5 +158,15 @@ def _translate_errors(lang: str, context: dict[str, Any]) -> None:
         context["form_error"] = reason_text(lang, context["form_error"])
 
 
+_FIELD_MESSAGE = re.compile(r"(?P<field>[\w.-]+): (?P<message>.+)")
+
+
 def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
+    lang = language(request)
+    if lang != DEFAULT:  # a known message in the page's language; others as written
+        translated = reason_text(lang, detail)
+        named = _FIELD_MESSAGE.fullmatch(detail)
+        if translated == detail and named:  # "field: message", as 422 pages say it
+            translated = f"{named['field']}：{reason_text(lang, named['message'])}"
+        detail = translated
     return render(request, "error.html", status_code=status, status=status, detail=detail)
