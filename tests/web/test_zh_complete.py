@@ -273,3 +273,16 @@ def test_each_catalogue_has_both_languages(domain: str) -> None:
     # Same placeholders, or a page would raise KeyError (or drop a value) in one language.
     fields = re.compile(r"\{(\w+)\}")
     assert [k for k in en if set(fields.findall(en[k])) != set(fields.findall(zh[k]))] == []
+
+
+def test_ledger_accounts_are_named_by_their_owners(world_client: TestClient) -> None:
+    """Names, not codes: "Treasury of sh-eitc" reads as the commission's name, per language."""
+    from suanli.demo.build import DEMO_PASSWORD
+
+    world_client.cookies.clear()
+    login(world_client, "admin", DEMO_PASSWORD)
+    pages = {lang: "".join(_get(world_client, f"/ledger?offset={n}", lang) or ""
+                           for n in range(0, 500, 50)) for lang in ("zh", "en")}
+    assert "上海市经济和信息化委员会 财政资金" in pages["zh"]
+    assert "Treasury of Shanghai Economy and Informatisation Commission" in pages["en"]
+    assert "Treasury of sh-eitc" not in pages["en"]

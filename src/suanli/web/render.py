@@ -59,12 +59,17 @@ _ACCOUNT_NAMES = [
 ]
 
 
-def account_name(lang: str, name: str) -> str:
-    """A ledger account's name in `lang` (names of other shapes as they are)."""
+def account_name(lang: str, name: str, owner: Any = None) -> str:
+    """A ledger account's name in `lang` (names of other shapes as they are); the owning
+    organisation (with `slug`, `name`, `name_zh`), where given, by its name, not its slug."""
     for pattern, key in _ACCOUNT_NAMES:
         match = pattern.fullmatch(name)
         if match:
-            return translate(lang, key, **match.groupdict())
+            values = match.groupdict()
+            if owner is not None and values.get("org") in (owner.slug, owner.name):
+                values["org"] = (owner.name_zh if lang == "zh" and owner.name_zh
+                                 else owner.name)
+            return translate(lang, key, **values)
     return name
 
 
@@ -130,7 +135,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     extra: dict[str, Any] = {
         **flash.context(request),
         "tx": lambda key, fallback: translate_or(lang, key, fallback),
-        "account_name": lambda name: account_name(lang, name),
+        "account_name": lambda name, owner=None: account_name(lang, name, owner),
         "reason": lambda text: reason_text(lang, text),
     }
     for provide in PAGE_CONTEXT:
