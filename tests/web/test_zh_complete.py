@@ -35,6 +35,7 @@ FORMATS = {"JSON Lines", "Slurm sacct"}
 # Export-control classes (3A090.a, not-3A090) are codes, as on the regulation's own page.
 CODES = re.compile(r"\b(?:not-)?3A090(?:\.[ab](?:\.\d)?)?")
 PER_PATTERN = 2  # pages of one shape (ids aside) visited per role
+RUN = 3  # this many UI words in a row are an English phrase, whatever surrounds them
 
 
 class _Text(HTMLParser):
@@ -99,10 +100,20 @@ def english_ui(zh: list[str], en: list[str], content: set[str]) -> list[str]:
         for name in names:
             rest = rest.replace(name, " ")
         words = [w.lower() for w in re.findall(r"[A-Za-z]{2,}", CODES.sub(" ", rest))]
-        if words and all(w in UI_WORDS or w in SAME for w in words) \
-                and any(w in UI_WORDS for w in words):
+        ui = [w in UI_WORDS for w in words]
+        if (words and all(u or w in SAME for u, w in zip(ui, words, strict=True)) and any(ui)) \
+                or _run(ui) >= RUN:
             found.append(text)
     return found
+
+
+def _run(flags: list[bool]) -> int:
+    """The longest run of consecutive UI words: an English phrase inside other text."""
+    longest = current = 0
+    for flag in flags:
+        current = current + 1 if flag else 0
+        longest = max(longest, current)
+    return longest
 
 
 def _shape(url: str) -> str:

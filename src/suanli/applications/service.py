@@ -80,7 +80,7 @@ def choose_tier(program: Program, values: Mapping[str, Any], *,
 
 
 def tier_json(choice: tiers.TierChoice) -> dict[str, Any]:
-    return {**choice.as_json(), "why": tiers.why(choice)}
+    return {**choice.as_json(), "why": tiers.why(choice), "why_zh": tiers.why(choice, "zh")}
 
 
 def preview(program: Program, values: Mapping[str, Any], *,

@@ -220,20 +220,34 @@ def choose(base: RateTerms, tiers: tuple[Tier, ...], facts: Mapping[str, object]
     return TierChoice(base, tuple(tried), undecided)
 
 
+_WHY = {
+    "en": {"none": "no conditions", "base": "No tier applies; the program's own rates apply",
+           "tier": "The tier {name} applies",
+           "undecided": " (the tier {name} was passed over: a fact it reads is not given; a "
+                        "reviewer may set it)",
+           "pass": "pass", "fail": "fail", "needs_review": "needs_review",
+           "and": "; ", "then": ". ", "end": "."},
+    "zh": {"none": "无条件", "base": "不适用任何档位，按项目自身费率", "tier": "适用档位：{name}",
+           "undecided": "（档位 {name} 被跳过：其所需的信息未提供，审核人可补充）",
+           "pass": "通过", "fail": "未通过", "needs_review": "待审核",
+           "and": "；", "then": "。", "end": "。"},
+}
+
+
 def why(choice: TierChoice, lang: str = "en") -> str:
     """One sentence: which tier applies and why (for the application page and reviewers)."""
+    say = _WHY.get(lang, _WHY["en"])
     parts = []
     for tier, verdict in choice.tried:
-        said = "; ".join(c.text(lang) for c in verdict.checks) or "no conditions"
-        parts.append(f"{tier.name}: {verdict.outcome} ({said})")
+        said = say["and"].join(c.text(lang) for c in verdict.checks) or say["none"]
+        parts.append(f"{tier.name}: {say[str(verdict.outcome)]} ({said})")
     if choice.terms.tier is None:
-        head = "No tier applies; the program's own rates apply"
+        head = say["base"]
     else:
-        head = f"The tier {choice.tried[-1][0].name} applies"
+        head = say["tier"].format(name=choice.tried[-1][0].name)
     if choice.undecided is not None:
-        head += (f" (the tier {choice.undecided.name} was passed over: a fact it reads is not "
-                 "given; a reviewer may set it)")
-    return head + (". " + " | ".join(parts) if parts else ".")
+        head += say["undecided"].format(name=choice.undecided.name)
+    return head + (say["then"] + " | ".join(parts) if parts else say["end"])
 
 
 class HasRates(Protocol):
