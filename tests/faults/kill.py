@@ -20,28 +20,36 @@ def _env(url: str, tmp: Path) -> dict[str, str]:
             "SUANLI_SECRET_KEY": "test-secret-key-not-for-production"}
 
 
+# The child says "ready" on stderr once its imports are done, just before the command
+# runs: a kill's delay counts from there, not from the interpreter's noisy start.
+READY = ("import sys; from suanli.cli import main; "
+         "print('ready', file=sys.stderr, flush=True); main()")
+
+
 def start(url: str, tmp: Path, args: list[str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-c", "from suanli.cli import main; main()",
-                             *args], cwd=ROOT, env=_env(url, tmp), stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+    return subprocess.Popen([sys.executable, "-c", READY, *args], cwd=ROOT,
+                            env=_env(url, tmp), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
 
 
 def complete(url: str, tmp: Path, args: list[str]) -> float:
     """Run to the end (exit 0); the seconds it took."""
     began = time.monotonic()
     proc = start(url, tmp, args)
-    out, _ = proc.communicate(timeout=120)
-    assert proc.returncode == 0, f"suanli {' '.join(args)}: {out.decode()[-2000:]}"
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, f"suanli {' '.join(args)}: {err.decode()[-2000:]}"
     return time.monotonic() - began
 
 
 def kill_at(url: str, tmp: Path, args: list[str], delay: float) -> bool:
-    """Start the command and SIGKILL it after `delay` seconds; False when it had already
-    finished by then."""
+    """Start the command and SIGKILL it `delay` seconds after it is ready to run; False
+    when it had already finished by then."""
     proc = start(url, tmp, args)
+    assert proc.stderr is not None
+    assert proc.stderr.readline().strip() == b"ready"
     deadline = time.monotonic() + delay
     while time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.01)
+        time.sleep(0.005)
     alive = proc.poll() is None
     if alive:
         proc.send_signal(signal.SIGKILL)
@@ -49,8 +57,8 @@ def kill_at(url: str, tmp: Path, args: list[str], delay: float) -> bool:
     return alive
 
 
-def moments(seed: str, span: float) -> list[float]:
-    """KILLS seeded random delays within the first `span` seconds (a run's length: most
-    land while it works, some while it starts)."""
+def moments(seed: str, work: float) -> list[float]:
+    """KILLS seeded random delays after the start of a command whose work took `work`
+    seconds in a run never killed (most land while it works, a few after it ended)."""
     rng = random.Random(seed)
-    return [span * rng.uniform(0.3, 1.0) for _ in range(KILLS)]
+    return [(1.5 * work + 0.3) * rng.random() for _ in range(KILLS)]
