@@ -133,6 +133,8 @@ def _include_vouchers(app: FastAPI) -> None:
     from suanli.applications.review_pages import router as review_pages
     from suanli.documents.api import router as documents_api
     from suanli.programs.api import router as programs_api
+    from suanli.programs.credit_api import router as credit_api
+    from suanli.programs.credit_pages import router as credit_pages
     from suanli.programs.editor import router as programs_editor
     from suanli.programs.pages import router as programs_pages
     from suanli.vouchers.api import router as vouchers_api
@@ -140,11 +142,11 @@ def _include_vouchers(app: FastAPI) -> None:
     from suanli.vouchers.totals import register as register_voucher_totals
 
     register_voucher_totals()  # the budget views of programs read them
-    for api in (programs_api, applications_api, vouchers_api, documents_api):
+    for api in (programs_api, credit_api, applications_api, vouchers_api, documents_api):
         app.include_router(api, prefix="/api/v1")
     # The editor first: its /programs/new must win over /programs/{program_id}.
-    for pages in (programs_editor, programs_pages, applications_pages, review_pages,
-                  vouchers_pages):
+    for pages in (programs_editor, programs_pages, credit_pages, applications_pages,
+                  review_pages, vouchers_pages):
         app.include_router(pages)
 
 

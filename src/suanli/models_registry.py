@@ -19,6 +19,7 @@ MODELS = (
     "suanli.integrity.models",
     "suanli.documents.models",
     "suanli.programs.models",
+    "suanli.programs.credit_models",
     "suanli.applications.models",
     "suanli.vouchers.models",
     "suanli.providers.models",

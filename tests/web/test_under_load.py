@@ -9,6 +9,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -118,7 +119,9 @@ def test_the_gate_bounds_requests_in_flight_and_the_wait() -> None:
         got.append(await gate.enter())
         return got
 
-    assert asyncio.run(scenario()) == [True, True, False, True]
+    # A thread of its own: the browser tests' sync Playwright leaves this thread's loop running.
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(asyncio.run, scenario()).result() == [True, True, False, True]
 
 
 def test_the_writer_lane_serves_writers_in_arrival_order_and_bounds_the_wait() -> None:

@@ -11,10 +11,11 @@ from __future__ import annotations
 from suanli.kit.errors import ValidationFailed
 
 SYSTEM_PREFIXES = (
-    "buyer-cash:", "buyer-deposit:", "claim:", "contract:", "deposit:", "expire:", "program:",
-    "program-budget:", "program-fund:", "provider-payout:", "provider-receivable:",
-    "treasury:", "voucher:", "voucher-clawback:", "voucher-expire:", "voucher-issue:",
-    "voucher-return:",
+    "buyer-cash:", "buyer-credit:", "buyer-deposit:", "claim:", "contract:", "credit:",
+    "deposit:", "expire:", "program:", "program-budget:", "program-credit:", "program-fund:",
+    "program-funder:", "provider-payout:", "provider-receivable:", "treasury:", "voucher:",
+    "voucher-clawback:", "voucher-expire:", "voucher-issue:", "voucher-return:",
+    "voucher-tranche:",
 )
 
 

@@ -44,6 +44,8 @@ class AccountKind(StrEnum):
     PROVIDER_RECEIVABLE = "provider_receivable"
     PROVIDER_PAYOUT = "provider_payout"
     PLATFORM = "platform"
+    BUYER_CREDIT = "buyer_credit"  # a buyer's credit line: its credits are the limit
+    CREDIT_FACILITY = "credit_facility"  # a program's source of credit lines, may go negative
 
 
 class TransferKind(StrEnum):

@@ -1,8 +1,9 @@
 """Contracts: writing one with its two ledger holds, state moves, and cancellation.
 
 A contract holds its voucher share on ``voucher:<id>`` and the buyer's share on
-``buyer-cash:<slug>`` (in a ``buyer_reimbursed`` program the buyer's hold is the whole cost:
-the buyer pays the provider in full and is reimbursed afterwards), both towards
+``buyer-cash:<slug>`` (on ``buyer-credit:<slug>`` where the buyer has a credit line in
+force, see ``programs.credit``; in a ``buyer_reimbursed`` program the buyer's hold is the
+whole cost: the buyer pays the provider in full and is reimbursed afterwards), both towards
 ``provider-receivable:<provider>``, with the deterministic ids
 ``contract:<id>:voucher-hold`` and ``contract:<id>:buyer-hold``.
 Metered usage (settlement) later posts them; this module only voids them on a
@@ -22,16 +23,19 @@ from sqlalchemy.orm import Session
 from suanli import outbox
 from suanli.audit import service as audit
 from suanli.auth.models import Organisation
-from suanli.kit.errors import Conflict, NotFound
+from suanli.kit.errors import Conflict, InsufficientFunds, NotFound
+from suanli.kit.money import format_cny
 from suanli.kit.timeutil import utcnow
 from suanli.ledger import repository as ledger_repo
 from suanli.ledger import service as ledger
+from suanli.ledger.errors import ExceedsCredits
 from suanli.ledger.posting import HoldState
 from suanli.market import funds, repository, settlement_port
 from suanli.market.capacity import HOUR
 from suanli.market.matching import hold_amounts
 from suanli.market.models import Contract, ContractSource, ContractState, Offer
 from suanli.market.placement import place
+from suanli.programs import credit
 from suanli.programs import service as programs
 from suanli.programs.enums import RedemptionMode
 from suanli.vouchers.models import Voucher
@@ -96,15 +100,32 @@ def write_contract(session: Session, match: Match) -> Contract:
                     reason="contract voucher share", ref=ref, expires_at=expires)
     if buyer_fen > 0:
         contract.buyer_hold_id = f"{ref}:buyer-hold"
-        ledger.hold(session, id=contract.buyer_hold_id,
-                    debit=funds.ensure_buyer_cash(session, match.buyer), credit=receivable,
-                    amount=buyer_fen, reason="contract buyer share", ref=ref,
-                    expires_at=expires)
+        _buyer_hold(session, contract, match.buyer, receivable, buyer_fen, expires)
     session.flush()
     audit.record(session, action="contract.create", object_type="contract",
                  object_id=contract.id, after=snapshot(contract),
                  organisation_id=contract.buyer_org_id)
     return contract
+
+
+def _buyer_hold(session: Session, contract: Contract, buyer: Organisation, receivable: str,
+                amount: int, expires: datetime) -> None:
+    """Hold the buyer's share on its credit line where it has one in force (a line over
+    its limit is refused by the ledger: 409 naming `credit_limit_cny`), else on its cash."""
+    cash = funds.ensure_buyer_cash(session, buyer)  # reimbursements land there either way
+    line = credit.credit_account(session, buyer.id)
+    debit = line or cash
+    assert contract.buyer_hold_id is not None
+    try:
+        ledger.hold(session, id=contract.buyer_hold_id, debit=debit, credit=receivable,
+                    amount=amount, reason="contract buyer share", ref=f"contract:{contract.id}",
+                    expires_at=expires)
+    except ExceedsCredits as exc:
+        if line is None:
+            raise
+        raise InsufficientFunds(f"your share of {format_cny(amount)} CNY exceeds what is left "
+                                "of your credit line", field=credit.LIMIT_FIELD,
+                                account=line) from exc
 
 
 def buyer_pays_all(session: Session, contract: Contract) -> bool:

@@ -20,6 +20,7 @@ from suanli.market.matching import ZERO, split_cost, subsidy_rate
 from suanli.market.models import Contract, ContractSource, Offer, OfferStatus
 from suanli.market.orders_service import acting_buyer
 from suanli.market.schemas import InstantBuy
+from suanli.programs import credit
 from suanli.providers.models import ClusterStatus
 from suanli.vouchers.models import Voucher
 
@@ -80,6 +81,7 @@ def instant_buy(session: Session, *, data: InstantBuy, org_ids: Collection[int],
     """
     now = now or utcnow()
     buyer = acting_buyer(session, org_ids, data.organisation)
+    credit.check_standing(session, buyer.id, now=now)
     offer = offers_service.get_offer(session, data.offer_id, None, lock=True)
     _check_live(offer)
     start, end = _window(data, offer, now)
@@ -108,6 +110,8 @@ def instant_buy(session: Session, *, data: InstantBuy, org_ids: Collection[int],
             raise InsufficientFunds(f"voucher {voucher.id} has less left than the "
                                     f"{format_cny(subsidy)} CNY subsidy",
                                     field="voucher_id") from exc
+        if exc.field == credit.LIMIT_FIELD:
+            raise  # the buyer's share held against its credit line, over the limit
         # A buyer-reimbursed program's buyer holds the whole cost, reimbursed afterwards.
         held = cost if subsidy and reimbursed(session, voucher) else pays
         raise InsufficientFunds(f"your cash does not cover your {format_cny(held)} CNY share; "

@@ -22,6 +22,7 @@ from suanli.market.matching import Draft, Terms, Verdict, judge, why_not
 from suanli.market.models import Order, OrderStatus
 from suanli.market.schemas import OrderCreate, check_ident
 from suanli.market.search import resolve_models
+from suanli.programs import credit
 from suanli.vouchers.models import Voucher
 
 MAX_WINDOW = timedelta(days=366)
@@ -117,6 +118,7 @@ def place_order(session: Session, *, data: OrderCreate, org_ids: Collection[int]
     """Place an order; it rests until a clearing round matches it or it is cancelled."""
     now = now or utcnow()
     ok = check(session, data, org_ids=org_ids, now=now)
+    credit.check_standing(session, ok.org.id, now=now)  # no new orders while a bill is late
     order = Order(organisation_id=ok.org.id, placed_by_user_id=user_id,
                   accelerators=ok.models, min_memory_gb=data.min_memory_gb,
                   min_tflops=data.min_tflops, gpus=data.gpus,

@@ -23,9 +23,11 @@ from suanli.catalog import service as catalog
 from suanli.catalog.models import Accelerator
 from suanli.kit.money import format_cny
 from suanli.kit.timeutil import to_shanghai
+from suanli.ledger import service as ledger
 from suanli.market import funds, repository, vouchers_port
 from suanli.market.capacity import free_profile, layers, window_slots
 from suanli.market.models import Offer, Order
+from suanli.programs import credit
 from suanli.providers import service as providers
 from suanli.vouchers.models import Voucher
 
@@ -153,11 +155,14 @@ def _orders(session: Session, built: Built, h: Horizon, aliases: set[tuple[str, 
         if not ok:
             continue
         slug = order.organisation.slug
-        if slug not in cash:
-            cash[slug] = funds.cash_balance(session, slug).available
+        line = credit.credit_account(session, order.organisation_id)
+        if slug not in cash:  # a buyer with a credit line in force holds on it, not on cash
+            cash[slug] = (funds.cash_balance(session, slug) if line is None
+                          else ledger.balance(session, line)).available
         worst = order.limit_fen * order.gpus * order.duration_hours
         if worst > cash[slug]:
-            _leave_out(built, order, f"the buyer's cash ({format_cny(cash[slug])} CNY left) "
+            payer = "cash" if line is None else "credit line"
+            _leave_out(built, order, f"the buyer's {payer} ({format_cny(cash[slug])} CNY left) "
                                      f"does not cover {format_cny(worst)} CNY at the limit")
             continue
         cash[slug] -= worst

@@ -25,9 +25,11 @@ SETTINGS_FIELDS = (
     "default_value_cny", "rate_state", "rate_commercial", "domestic_bonus", "max_rate",
     "provider_mode", "provider_slugs", "cap_per_firm_cny", "validity_days", "window_opens",
     "window_closes", "redemption_mode", "eligibility_text", "source", "tiers",
-    "max_contract_days", "contracts_signed_from", "tranches", "second_review_above_cny")
+    "max_contract_days", "contracts_signed_from", "tranches", "second_review_above_cny",
+    "funders")
 CHECKBOXES = ("auto_approve", "forbid_other_subsidies", "partial_vouchers",
-              "subsidise_cancellation", "refuse_late_usage", "no_affiliated_providers")
+              "subsidise_cancellation", "refuse_late_usage", "no_affiliated_providers",
+              "credit_lines")
 # Names in API errors -> names of the form's inputs.
 FORM_NAME = {"rates.state": "rate_state", "rates.commercial": "rate_commercial",
              "window_opens_at": "window_opens", "window_closes_at": "window_closes"}
@@ -37,7 +39,7 @@ ROW_PATH = re.compile(r"^rules\.(?:all|any)\[(\d+)\](?:\.not)?(?:\.(field|op|val
 
 def form_name(api_field: str | None) -> str:
     name = api_field or "form"
-    for prefix in ("provider_slugs", "tiers", "tranches"):
+    for prefix in ("provider_slugs", "tiers", "tranches", "funders"):
         if name.startswith(prefix):
             return prefix
     return FORM_NAME.get(name, name)
@@ -71,6 +73,7 @@ def values_of(program: Any) -> dict[str, Any]:
         "partial_vouchers": program.partial_vouchers,
         "subsidise_cancellation": program.subsidise_cancellation,
         "refuse_late_usage": program.refuse_late_usage,
+        "credit_lines": program.credit_lines,
         "eligibility_text": program.eligibility_text or "", "source": program.source or "",
         "tiers": json.dumps(program.tiers, ensure_ascii=False, indent=1)
         if program.tiers else "",
@@ -83,12 +86,14 @@ def values_of(program: Any) -> dict[str, Any]:
         if program.tranches else "",
         "second_review_above_cny": "" if program.second_review_above_fen is None
         else format_cny(program.second_review_above_fen),
+        "funders": json.dumps(program.funders, ensure_ascii=False)
+        if getattr(program, "funders", None) else "",
     }
 
 
 def error_text(api_field: str | None, detail: str) -> str:
     """A save error as the form shows it: inside the tiers' JSON, the path says where."""
-    if api_field and api_field.startswith(("tiers[", "tranches[")):
+    if api_field and api_field.startswith(("tiers[", "tranches[", "funders[")):
         return f"{api_field}: {detail}"
     return detail
 
@@ -145,6 +150,7 @@ def body_of(fields: Mapping[str, str]) -> dict[str, Any]:
         "max_contract_days": get["max_contract_days"] or None,
         "contracts_signed_from": _day(get["contracts_signed_from"]),
         "tranches": _tiers(get["tranches"]),
+        "funders": _tiers(get["funders"]),
         "second_review_above_cny": get["second_review_above_cny"] or None,
     }
     for name in CHECKBOXES:

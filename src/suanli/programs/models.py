@@ -64,6 +64,9 @@ class Program(Base):
     tranches: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc, default=list)
     # Above this value an approval needs a second reviewer's agreement; None: one suffices.
     second_review_above_fen: Mapped[int | None] = mapped_column(BigInteger)
+    # Co-funding: funders sharing the budget by fixed shares, each with its own budget
+    # account `program-funder:<id>:<n>` (programs/funders.py); empty: one budget account.
+    funders: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc, default=list)
     # Rates by applicant tier, first match applies (programs/tiers.py, canonical JSON).
     tiers: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc, default=list)
     auto_approve: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -79,6 +82,9 @@ class Program(Base):
                                                          server_default=false())
     refuse_late_usage: Mapped[bool] = mapped_column(Boolean, default=False,
                                                     server_default=false())
+    # Buyers may be granted post-paid credit lines (see `credit`), off by default.
+    credit_lines: Mapped[bool] = mapped_column(Boolean, default=False,
+                                               server_default=false())
     eligibility_text: Mapped[str | None] = mapped_column(String(1000))
     source: Mapped[str | None] = mapped_column(String(500))
     # A made-up program (no city published one), or settings filled in for illustration

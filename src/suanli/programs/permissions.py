@@ -15,3 +15,7 @@ PROGRAMS_BUDGET = define("programs.budget", {PGA, PA, AUD})
 # A startup's buyers apply to programs (the applications domain's routes ask for it; the
 # program page asks too, to show its Apply button).
 APPLICATIONS_APPLY = define("applications.apply", {BUY})
+# Post-paid credit lines: program admins grant them (own programs, PROGRAMS_MANAGE); buyers
+# read and pay their bills from cash; the platform records bank payments and reads all.
+CREDIT_BILLS_READ = define("credit.bills.read", {BUY, PA, AUD})
+CREDIT_BILLS_PAY = define("credit.bills.pay", {BUY, PA})

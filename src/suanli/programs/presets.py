@@ -102,7 +102,14 @@ INTERPRETATION: dict[str, dict[str, Any]] = {
                            "cap_per_firm_cny": "1500000.00"}],
                 # an SME read as at most 300 staff
                 "illustrative": ["rules"]},
-    "henan": {"rules": {"all": [CREDIT_OK]}},
+    # "province and city share cost 1:1": two funders, half each, exact. The city is the
+    # one the firm is in; the preset's city (the capital) names it, illustrative.
+    "henan": {"rules": {"all": [CREDIT_OK]},
+              "funders": [{"name": "Henan Province", "label": "province", "share": "0.5",
+                           "source": "source"},
+                          {"name": "Zhengzhou City", "label": "city", "share": "0.5",
+                           "source": "source"}],
+              "illustrative": ["funders.name"]},
     "langfang": {"rules": {"any": [_city("langfang"),
                                    {"field": "research_project_member", "op": "eq",
                                     "value": True}]},
@@ -196,6 +203,8 @@ def _values(row: dict[str, str], published: bool) -> dict[str, Any]:
         made_up.append("rules")
     extra.pop("domestic_bonus_bp", None)
     values["tiers"] = _tiers(row, extra)
+    values["funders"] = [{**f, "source": f"{row['source']}: {row['eligibility']}"[:500]}
+                         for f in extra.pop("funders", [])]
     values.update(extra)
     values["illustrative"] = not published
     values["illustrative_fields"] = sorted(set(made_up))

@@ -89,6 +89,11 @@ class ProgramFields(BaseModel):
                     "when a reviewer confirms its milestone; shares sum to 1; []: all at once")
     second_review_above_cny: Cny | None = Field(
         default=None, description="Approvals above this value need a second reviewer")
+    funders: list[dict[str, Any]] | None = Field(
+        default=None, max_length=10,
+        description="Co-funding: [{name, label?, share}], shares decimal fractions summing to "
+                    "exactly 1; each funder has its own budget account and every movement "
+                    "splits by share; fixed once the program is created; []: one budget")
     auto_approve: bool | None = None
     forbid_other_subsidies: bool | None = None
     redemption_mode: RedemptionMode | None = None
@@ -101,6 +106,9 @@ class ProgramFields(BaseModel):
     refuse_late_usage: bool | None = Field(
         default=None, description="Refuse usage reported after a contract's final "
                                   "settlement (default: billed as an adjustment)")
+    credit_lines: bool | None = Field(
+        default=None, description="Buyers may be granted post-paid credit lines: contracts "
+                                  "hold against the limit, billed monthly (default: no)")
     eligibility_text: Text | None = Field(default=None, max_length=1000)
     source: Text | None = Field(default=None, max_length=500)
 
@@ -194,6 +202,7 @@ class ProgramRead(BaseModel):
     contracts_signed_from: datetime | None
     no_affiliated_providers: bool
     tranches: list[dict[str, Any]]
+    funders: list[dict[str, Any]] = Field(default_factory=list)
     second_review_above_cny: str | None
     auto_approve: bool
     forbid_other_subsidies: bool
@@ -201,10 +210,22 @@ class ProgramRead(BaseModel):
     partial_vouchers: bool
     subsidise_cancellation: bool
     refuse_late_usage: bool
+    credit_lines: bool = False
     eligibility_text: str | None
     source: str | None
     illustrative: bool
     illustrative_fields: list[str]
+
+
+class FunderBudgetRead(BaseModel):
+    name: str
+    label: str
+    share: str = Field(description="Decimal fraction of every movement this funder bears")
+    account: str = Field(description="The funder's budget account in the ledger")
+    funded_cny: str = Field(description="Moved in from the treasury, less what went back")
+    unissued_cny: str = Field(description="Left in the funder's account (available)")
+    committed_cny: str = Field(description="On vouchers: issued less returned")
+    paid_cny: str = Field(description="Its share of what the program's vouchers spent")
 
 
 class BudgetRead(BaseModel):
@@ -219,6 +240,8 @@ class BudgetRead(BaseModel):
     awaiting_cny: str = Field(default="0.00", description="Later tranches of issued vouchers, "
                               "held on the budget until their milestones are confirmed")
     vouchers: int
+    funders: list[FunderBudgetRead] = Field(
+        default_factory=list, description="Co-funded programs: each funder's part")
 
 
 class PresetRead(BaseModel):

@@ -20,7 +20,7 @@ from suanli.auth.roles import OrgKind
 from suanli.kit.errors import Conflict, NotFound, ValidationFailed
 from suanli.ledger import service as ledger
 from suanli.ledger.errors import ExceedsCredits
-from suanli.programs import presets, repository, settings
+from suanli.programs import cofund, presets, repository, settings
 from suanli.programs.errors import BudgetExhausted
 from suanli.programs.models import Program, ProgramFunding, ProgramStatus
 from suanli.programs.settings import ProgramSettings
@@ -94,6 +94,7 @@ def create(session: Session, *, authority_org_id: int, data: ProgramSettings,
                         kind=ledger.AccountKind.PROGRAM_BUDGET, owner_org_id=authority.id,
                         name=f"Budget of program {program.id}",
                         debits_must_not_exceed_credits=True)
+    cofund.open_accounts(session, program)
     audit.record(session, action="program.create", object_type="program",
                  object_id=program.id, after=snapshot(program), organisation_id=authority.id)
     _move(session, program, authority, data.budget_fen, user_id, "initial budget")
@@ -116,6 +117,7 @@ def update(session: Session, *, program: Program, changes: Mapping[str, Any],
     for name, value in changes.items():
         setattr(merged, name, value)
     canonical = settings.check(merged, known_cities=known_cities())
+    _check_funders_kept(program, merged.funders)
     before = snapshot(program)
     delta = merged.budget_fen - program.budget_fen
     for name, value in merged.columns().items():
@@ -131,6 +133,14 @@ def update(session: Session, *, program: Program, changes: Mapping[str, Any],
                  before={k: v for k, v in before.items() if after[k] != v},
                  after={k: v for k, v in after.items() if before[k] != v})
     return program
+
+
+def _check_funders_kept(program: Program, funders: list[dict[str, Any]]) -> None:
+    """Funders and their shares are fixed once the program exists (its money already sits
+    in their accounts); their names and labels may change."""
+    if [f["share"] for f in funders] != [f["share"] for f in program.funders or []]:
+        raise Conflict("funders and their shares are fixed once the program is created",
+                       field="funders")
 
 
 def set_rules(session: Session, *, program: Program, tree: Any,
@@ -188,10 +198,14 @@ def _move(session: Session, program: Program, authority: Organisation, amount: i
         reason=reason[:200], created_by=user_id))
     treasury, budget = treasury_code(authority), program.budget_account
     try:
-        ledger.transfer(session, id=transfer_id, debit=treasury if amount > 0 else budget,
-                        credit=budget if amount > 0 else treasury, amount=abs(amount),
-                        reason="program-fund" if amount > 0 else "program-defund",
-                        ref=f"program:{program.id}")
+        if program.funders:
+            cofund.fund(session, program, treasury=treasury, amount=amount,
+                        transfer_id=transfer_id)
+        else:
+                ledger.transfer(session, id=transfer_id, debit=treasury if amount > 0 else budget,
+                            credit=budget if amount > 0 else treasury, amount=abs(amount),
+                            reason="program-fund" if amount > 0 else "program-defund",
+                            ref=f"program:{program.id}")
     except ExceedsCredits as exc:
         raise BudgetExhausted("the budget has less left than this would take back",
                               field="budget_cny") from exc
@@ -224,5 +238,8 @@ def create_from_preset(session: Session, *, authority_org_id: int, key: str,
 
 
 def available_fen(session: Session, program: Program) -> int:
-    """What the budget can still issue (the ledger's available balance)."""
+    """What the budget can still issue (the ledger's available balance; co-funded: the sum
+    over the funders' accounts)."""
+    if program.funders:
+        return sum(cofund.available(session, program))
     return ledger.balance(session, program.budget_account).available

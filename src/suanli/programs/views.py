@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from suanli.kit.errors import ValidationFailed
 from suanli.kit.money import MoneyError, format_cny, parse_cny
-from suanli.programs import repository, rules
+from suanli.programs import cofund, repository, rules
 from suanli.programs import service as programs
 from suanli.programs.models import Program
 from suanli.programs.rates import format_rate, parse_rate
-from suanli.programs.schemas import BudgetRead, ProgramFields, ProgramRead
+from suanli.programs.schemas import BudgetRead, FunderBudgetRead, ProgramFields, ProgramRead
 from suanli.programs.vouchers_port import ProgramTotals, program_totals
 
 MONEY = {"budget_cny": "budget_fen", "voucher_min_cny": "voucher_min_fen",
@@ -27,8 +27,10 @@ EDGE = {**{c: e for e, c in MONEY.items()}, **{c: e for e, c in RATES.items()}}
 PLAIN = ("city", "name", "name_zh", "year", "provider_mode", "provider_slugs", "validity_days",
          "window_opens_at", "window_closes_at", "rules", "tiers", "auto_approve",
          "max_contract_days", "contracts_signed_from", "no_affiliated_providers", "tranches",
+         "funders",
          "forbid_other_subsidies", "redemption_mode", "partial_vouchers",
-         "subsidise_cancellation", "refuse_late_usage", "eligibility_text", "source")
+         "subsidise_cancellation", "refuse_late_usage", "credit_lines", "eligibility_text",
+         "source")
 
 
 def changes_from(body: ProgramFields) -> dict[str, Any]:
@@ -45,7 +47,7 @@ def changes_from(body: ProgramFields) -> dict[str, Any]:
     if "rates" in given and body.rates is not None:
         out["rate_state_bp"] = parse_rate(body.rates.state)
         out["rate_commercial_bp"] = parse_rate(body.rates.commercial)
-    for name in ("provider_slugs", "tiers", "tranches"):
+    for name in ("provider_slugs", "tiers", "tranches", "funders"):
         if name in out and out[name] is None:
             out[name] = []
     for name, value in out.items():
@@ -83,14 +85,15 @@ def program_read(program: Program, authority: str) -> ProgramRead:
         tiers=list(program.tiers or []), max_contract_days=program.max_contract_days,
         contracts_signed_from=program.contracts_signed_from,
         no_affiliated_providers=program.no_affiliated_providers,
-        tranches=list(program.tranches or []),
+        tranches=list(program.tranches or []), funders=list(program.funders or []),
         second_review_above_cny=None if program.second_review_above_fen is None
         else format_cny(program.second_review_above_fen),
         auto_approve=program.auto_approve,
         forbid_other_subsidies=program.forbid_other_subsidies,
         redemption_mode=program.redemption_mode, partial_vouchers=program.partial_vouchers,
         subsidise_cancellation=program.subsidise_cancellation,
-        refuse_late_usage=program.refuse_late_usage, eligibility_text=program.eligibility_text,
+        refuse_late_usage=program.refuse_late_usage, credit_lines=program.credit_lines,
+        eligibility_text=program.eligibility_text,
         source=program.source, illustrative=program.illustrative,
         illustrative_fields=list(program.illustrative_fields))
 
@@ -117,13 +120,23 @@ class BudgetView:
     budget: int
     unissued: int
     totals: ProgramTotals
+    funders: list[cofund.FunderShare] = field(default_factory=list)
 
 
 def budgets(session: Session, rows: list[Program]) -> list[BudgetView]:
-    """Each program's money: its budget and what happened to it, from the ledger."""
+    """Each program's money: its budget and what happened to it, from the ledger (and, for
+    a co-funded program, each funder's part)."""
     totals = program_totals(session, [p.id for p in rows])
-    return [BudgetView(p, p.budget_fen, programs.available_fen(session, p), totals[p.id])
-            for p in rows]
+    return [BudgetView(p, p.budget_fen, programs.available_fen(session, p), totals[p.id],
+                       _funders(session, p, totals[p.id])) for p in rows]
+
+
+def _funders(session: Session, program: Program,
+             totals: ProgramTotals) -> list[cofund.FunderShare]:
+    if not program.funders:
+        return []
+    fundings = [f.amount_fen for f in repository.fundings(session, program.id)]
+    return cofund.shares_of(session, program, fundings=fundings, spent=totals.spent)
 
 
 def budget_read(view: BudgetView) -> BudgetRead:
@@ -133,4 +146,8 @@ def budget_read(view: BudgetView) -> BudgetRead:
                       outstanding_cny=format_cny(t.outstanding), held_cny=format_cny(t.held),
                       spent_cny=format_cny(t.spent), returned_cny=format_cny(t.returned),
                       awaiting_cny=format_cny(t.awaiting),
-                      vouchers=t.vouchers)
+                      vouchers=t.vouchers, funders=[FunderBudgetRead(
+                          name=f.name, label=f.label, share=f.share, account=f.account,
+                          funded_cny=format_cny(f.funded), unissued_cny=format_cny(f.unissued),
+                          committed_cny=format_cny(f.committed), paid_cny=format_cny(f.paid))
+                          for f in view.funders])

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from suanli.auth.models import Organisation
 from suanli.kit.errors import NotFound
 from suanli.ledger import service as ledger
+from suanli.programs import credit
 
 
 def _org(session: Session, org_id: int) -> Organisation:
@@ -31,6 +32,12 @@ def payout_account(session: Session, provider_org_id: int) -> str:
 def buyer_cash(session: Session, buyer_org_id: int) -> str:
     """The buyer's cash account `buyer-cash:<slug>`, which the market opens."""
     return f"buyer-cash:{_org(session, buyer_org_id).slug}"
+
+
+def buyer_payer(session: Session, buyer_org_id: int) -> str:
+    """What pays the buyer's part beyond its holds (late usage, a reimbursed program's
+    excess): its credit line where one is in force (`programs.credit`), else its cash."""
+    return credit.credit_account(session, buyer_org_id) or buyer_cash(session, buyer_org_id)
 
 
 def receivable_account(session: Session, provider_org_id: int) -> str:

@@ -33,7 +33,7 @@ from suanli.metering import service as metering
 from suanli.programs.models import Program
 from suanli.settlement import billing, chains, claims
 from suanli.settlement import repository as repo
-from suanli.settlement.accounts import buyer_cash
+from suanli.settlement.accounts import buyer_payer
 from suanli.settlement.charges import Shares, running, split
 from suanli.settlement.models import ContractSettlement, HoldChain, Kind, Side
 from suanli.vouchers import service as vouchers
@@ -101,7 +101,7 @@ def _shares(session: Session, contract: Contract, program: Program | None, charg
             subsidy: int, rate: Decimal) -> Shares:
     """Who pays what of the late charge from what each payer has now; all of the buyer's
     part comes straight from its cash (`direct`)."""
-    cash = _available(session, buyer_cash(session, contract.buyer_org_id))
+    cash = _available(session, buyer_payer(session, contract.buyer_org_id))
     voucher = 0
     if program is not None and contract.voucher_id is not None:
         voucher = vouchers.balance(session, vouchers.get(session, contract.voucher_id)

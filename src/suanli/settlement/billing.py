@@ -14,7 +14,7 @@ from suanli.programs import service as programs
 from suanli.programs.enums import RedemptionMode
 from suanli.programs.models import Program
 from suanli.settlement import repository as repo
-from suanli.settlement.accounts import buyer_cash, payout_account, receivable_account
+from suanli.settlement.accounts import buyer_payer, payout_account, receivable_account
 from suanli.settlement.charges import Shares
 from suanli.settlement.models import ContractSettlement, Invoice
 from suanli.vouchers import service as vouchers
@@ -37,7 +37,8 @@ def payments(session: Session, contract: Contract, shares: Shares, tag: str, per
     specs = []
     if shares.direct:
         specs.append(TransferSpec.transfer(
-            id=f"{tag}:buyer-direct:{period}", debit=buyer_cash(session, contract.buyer_org_id),
+            id=f"{tag}:buyer-direct:{period}",
+            debit=buyer_payer(session, contract.buyer_org_id),
             credit=receivable, amount=shares.direct, reason="settlement", ref=tag))
     if shares.buyer:
         specs.append(TransferSpec.transfer(

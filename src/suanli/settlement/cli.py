@@ -1,7 +1,8 @@
 """``suanli settlement``: settle a day by hand, or the day just ended (the worker's job).
 
 ``settle --period-end 2026-12-01`` settles that day (Asia/Shanghai) for every contract;
-``due`` settles yesterday, and is what a scheduler runs each night. Both are safe to repeat:
+``due`` settles yesterday, and is what a scheduler runs each night. ``bill-credit --month
+2026-03`` bills every credit line for a month that has ended. All are safe to repeat:
 a day already settled changes nothing. A day that has not ended is refused (exit 2).
 """
 
@@ -57,3 +58,26 @@ def due() -> None:
     from suanli.settlement.charges import period_of
 
     _run(period_of(utcnow()) - timedelta(days=1))
+
+
+@settlement_app.command("bill-credit")
+def bill_credit(month: Annotated[str, typer.Option(
+        "--month", help="The month to bill, YYYY-MM (Asia/Shanghai)")]) -> None:
+    """Bill every credit line for a month that has ended (running it again changes nothing)."""
+    from suanli.kit.cli import fail, sessions
+    from suanli.kit.db import unit_of_work
+    from suanli.kit.errors import ValidationFailed
+    from suanli.programs import credit_bills
+    from suanli.programs.credit_terms import parse_month
+
+    try:
+        first = parse_month(month)
+        with unit_of_work(sessions()) as session:
+            bills = credit_bills.bill_month(session, month=first)
+            lines = [f"bill {b.id}: organisation {b.buyer_org_id}, "
+                     f"{format_cny_grouped(b.amount_fen)} CNY, due {b.due_on}" for b in bills]
+    except ValidationFailed as exc:
+        raise fail(f"--month: {exc.detail}", 2) from exc
+    for line in lines:
+        out.print(line, markup=False, highlight=False)
+    out.print(f"{month}: {len(lines)} credit bills issued", markup=False, highlight=False)

@@ -43,7 +43,7 @@ from suanli.programs import service as programs
 from suanli.programs.models import Program
 from suanli.settlement import adjustments, billing, chains, claims
 from suanli.settlement import repository as repo
-from suanli.settlement.accounts import buyer_cash
+from suanli.settlement.accounts import buyer_payer
 from suanli.settlement.charges import (
     Shares,
     period_bounds,
@@ -220,7 +220,7 @@ def _shares(session: Session, contract: Contract, program: Program | None,
     cash = 0
     if reimbursed:
         try:
-            cash = ledger.balance(session, buyer_cash(session, contract.buyer_org_id)).available
+            cash = ledger.balance(session, buyer_payer(session, contract.buyer_org_id)).available
         except NotFound:
             cash = 0
     return split(charge, rate=rate, voucher_room=room, subsidy=subsidy,

@@ -63,6 +63,7 @@ def settle_yesterday(factory: sessionmaker[Session], *, now: datetime | None = N
     """The nightly settlement (Asia/Shanghai yesterday); nothing to do after the first pass
     of the day, so it runs on every tick. Returns how many contract-days it settled."""
     # Imported here: settlement builds on the market, not the other way round.
+    from suanli.programs import credit_bills
     from suanli.settlement import service as settlement
 
     try:
@@ -73,7 +74,10 @@ def settle_yesterday(factory: sessionmaker[Session], *, now: datetime | None = N
                             payload={"error": "; ".join(report.failed.values())[:500]},
                             dedup_key=f"settlement.run_failed:{(now or utcnow()).date()}")
                 log.error("settlement: %s", "; ".join(report.failed.values()))
-            return report.settled
+            settled = report.settled
+        with unit_of_work(factory) as session:  # last month's credit-line bills, once
+            credit_bills.bill_due(session, now=now)
+        return settled
     except Exception as exc:  # rolled back: say so in a transaction of its own
         with unit_of_work(factory) as session:
             outbox.emit(session, "settlement.run_failed", subject=("settlement", "due"),

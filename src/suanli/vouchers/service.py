@@ -22,7 +22,7 @@ from suanli.kit.money import format_cny_grouped
 from suanli.kit.timeutil import utcnow
 from suanli.ledger import service as ledger
 from suanli.ledger.errors import ExceedsCredits
-from suanli.programs import tiers
+from suanli.programs import cofund, tiers
 from suanli.programs import tranches as tranche_plan
 from suanli.programs.enums import ProgramStatus
 from suanli.programs.errors import BudgetExhausted
@@ -67,7 +67,10 @@ def check_value(program: Program, value_fen: int, *, field: str = "value_cny") -
 
 
 def can_issue(session: Session, program: Program, value_fen: int) -> bool:
-    """Whether the program's budget has `value_fen` left now (a hint: `issue` decides)."""
+    """Whether the program's budget has `value_fen` left now (a hint: `issue` decides);
+    co-funded: whether every funder has its part left."""
+    if program.funders:
+        return cofund.can_cover(session, program, value_fen)
     return ledger.balance(session, program.budget_account).available >= value_fen
 
 
@@ -101,9 +104,7 @@ def issue(session: Session, *, program: Program, holder_org_id: int, value_fen: 
     repository.add(session, voucher)
     parts = tranche_plan.split(value_fen, list(program.tranches or []))
     try:
-        ledger.transfer(session, id=f"voucher-issue:{voucher.id}", debit=program.budget_account,
-                        credit=_open_account(session, voucher), amount=parts[0],
-                        reason="voucher-issue", ref=f"program:{program.id}", now=now)
+        _move_in(session, program, voucher, parts[0], now)
         tranches.hold_rest(session, voucher, program, parts, now=now)
     except ExceedsCredits as exc:  # a concurrent issue took the budget first
         raise BudgetExhausted("the program's budget has less left than this voucher's value",
@@ -114,6 +115,19 @@ def issue(session: Session, *, program: Program, holder_org_id: int, value_fen: 
                 orgs={"buyer": holder_org_id}, payload={"voucher_id": voucher.id, "program_id":
                 program.id, "value_fen": value_fen, "valid_until": voucher.valid_until})
     return voucher
+
+
+def _move_in(session: Session, program: Program, voucher: Voucher, amount: int,
+             now: datetime) -> None:
+    """The voucher's first part from the program's budget (co-funded: from each funder)."""
+    code, transfer_id = _open_account(session, voucher), f"voucher-issue:{voucher.id}"
+    if program.funders:
+        cofund.issue(session, program, voucher_account=code, amount=amount,
+                     transfer_id=transfer_id, now=now)
+        return
+    ledger.transfer(session, id=transfer_id, debit=program.budget_account, credit=code,
+                    amount=amount, reason="voucher-issue", ref=f"program:{program.id}",
+                    now=now)
 
 
 def _open_account(session: Session, voucher: Voucher) -> str:
@@ -152,12 +166,22 @@ def _give_back(session: Session, voucher: Voucher, program_account: str, *, kind
     amount = totals.available
     if amount <= 0:
         return 0
+    program = session.get(Program, voucher.program_id)
+    cofunded = program is not None and bool(program.funders)
+    earlier = [r.amount_fen for r in repository.returns_of(session, voucher.id)] \
+        if cofunded else []
     repository.add(session, VoucherReturn(voucher_id=voucher.id, kind=kind, amount_fen=amount,
                                           transfer_id=transfer_id, reason=reason[:MAX_REASON],
                                           created_by=user_id, created_at=now))
-    ledger.transfer(session, id=transfer_id, debit=voucher.account_code,
-                    credit=program_account, amount=amount, reason=f"voucher-{kind}",
-                    ref=f"voucher:{voucher.id}", now=now)
+    if cofunded and program is not None:
+        cofund.give_back(session, program, voucher_account=voucher.account_code,
+                         face_value=voucher.face_value_fen, earlier=earlier, amount=amount,
+                         transfer_id=transfer_id, reason=f"voucher-{kind}",
+                         ref=f"voucher:{voucher.id}", now=now)
+    else:
+        ledger.transfer(session, id=transfer_id, debit=voucher.account_code,
+                        credit=program_account, amount=amount, reason=f"voucher-{kind}",
+                        ref=f"voucher:{voucher.id}", now=now)
     return amount
 
 

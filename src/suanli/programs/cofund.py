@@ -1,0 +1,133 @@
+"""Co-funded programs in the ledger: each funder's budget account, and movements split.
+
+A program with funders keeps its money in the funders' accounts `program-funder:P:<n>`, not
+in `program-budget:P` (opened, left at zero). Funding moves each funder's part from the
+authority's treasury (`program-fund:P:<seq>:f<n>`), issuing moves each part to the voucher
+(`voucher-issue:V:f<n>`), and a return by expiry or clawback gives each funder back at most
+what it put into that voucher. Parts come from `funders.allocate`; all the parts of one
+movement go in one linked ledger batch, so they move together or not at all. A program
+without funders never reaches this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from suanli.ledger import service as ledger
+from suanli.ledger.posting import TransferSpec
+from suanli.programs import funders
+from suanli.programs.models import Program
+
+
+def accounts(program: Program) -> list[str]:
+    return [funders.account(program.id, i) for i in range(len(program.funders))]
+
+
+def open_accounts(session: Session, program: Program) -> None:
+    for code, funder in zip(accounts(program), program.funders, strict=True):
+        ledger.open_account(session, code=code, kind=ledger.AccountKind.PROGRAM_BUDGET,
+                            owner_org_id=program.authority_org_id,
+                            name=f"Budget of program {program.id}: {funder['name']}"[:200],
+                            debits_must_not_exceed_credits=True)
+
+
+def parts(program: Program, amount: int) -> list[int]:
+    return funders.allocate(amount, funders.shares_bp(program.funders))
+
+
+def available(session: Session, program: Program) -> list[int]:
+    """Each funder's unissued budget (the ledger's available balance)."""
+    return [ledger.balance(session, code).available for code in accounts(program)]
+
+
+def can_cover(session: Session, program: Program, amount: int) -> bool:
+    """Whether every funder has its part of `amount` left."""
+    return all(have >= need for have, need in
+               zip(available(session, program), parts(program, amount), strict=True))
+
+
+def _split(program: Program, *, transfer_id: str, amounts: list[int], outward: bool,
+           other: str, reason: str, ref: str) -> list[TransferSpec]:
+    """One transfer per funder with a non-zero part: from the funder to `other` when
+    `outward`, else from `other` to the funder."""
+    specs = []
+    for n, (code, amount) in enumerate(zip(accounts(program), amounts, strict=True), 1):
+        if amount:
+            debit, credit = (code, other) if outward else (other, code)
+            specs.append(TransferSpec.transfer(id=f"{transfer_id}:f{n}", debit=debit,
+                                               credit=credit, amount=amount, reason=reason,
+                                               ref=ref))
+    return specs
+
+
+def fund(session: Session, program: Program, *, treasury: str, amount: int,
+         transfer_id: str) -> None:
+    """Fund (positive) or give back to the treasury (negative), split by share
+    (ExceedsCredits when a funder has less left than its part of a return)."""
+    specs = _split(program, transfer_id=transfer_id, amounts=parts(program, abs(amount)),
+                   outward=amount < 0, other=treasury,
+                   reason="program-fund" if amount > 0 else "program-defund",
+                   ref=f"program:{program.id}")
+    ledger.batch(session, specs)
+
+
+def issue(session: Session, program: Program, *, voucher_account: str, amount: int,
+          transfer_id: str, now: datetime | None = None) -> None:
+    """Move a voucher's value from the funders' accounts, split by share."""
+    specs = _split(program, transfer_id=transfer_id, amounts=parts(program, amount),
+                   outward=True, other=voucher_account, reason="voucher-issue",
+                   ref=f"program:{program.id}")
+    ledger.batch(session, specs, now=now)
+
+
+def give_back(session: Session, program: Program, *, voucher_account: str, face_value: int,
+              earlier: list[int], amount: int, transfer_id: str, reason: str, ref: str,
+              now: datetime | None = None) -> None:
+    """Return `amount` of a voucher to the funders: split by share, none getting back more
+    than it put in (its part of the face value less its parts of the `earlier` returns)."""
+    shares = funders.shares_bp(program.funders)
+    room = funders.allocate(face_value, shares)
+    for back in earlier:
+        done = funders.allocate_within(back, shares, room)
+        room = [r - d for r, d in zip(room, done, strict=True)]
+    amounts = funders.allocate_within(amount, shares, room)
+    specs = _split(program, transfer_id=transfer_id, amounts=amounts, outward=False,
+                   other=voucher_account, reason=reason, ref=ref)
+    ledger.batch(session, specs, now=now)
+
+
+@dataclass(frozen=True)
+class FunderShare:
+    """One funder's part of a program's money."""
+
+    index: int
+    name: str
+    label: str
+    share: str
+    account: str
+    funded: int  # moved in from the treasury, less what went back
+    unissued: int  # left in its account
+    committed: int  # on vouchers: issued less returned (funded - unissued)
+    paid: int  # its share of what vouchers spent
+
+
+def shares_of(session: Session, program: Program, *, fundings: list[int],
+              spent: int) -> list[FunderShare]:
+    """Each funder's funded, unissued, committed and paid money (empty: no funders).
+    `fundings` are the program's fundings (negative: given back), split as they were moved;
+    the unissued money is read from each funder's account, so committed (funded less
+    unissued) is what the ledger holds on vouchers for the funder; `spent`, what the
+    program's vouchers spent, is split by share."""
+    if not program.funders:
+        return []
+    left = available(session, program)
+    gave = [sum(col) for col in zip(*(parts(program, a) for a in fundings), strict=True)] \
+        if fundings else [0] * len(program.funders)
+    paid = parts(program, spent)
+    return [FunderShare(i, f["name"], f.get("label", ""), f["share"], code, gave[i], left[i],
+                        gave[i] - left[i], paid[i])
+            for i, (f, code) in enumerate(zip(program.funders, accounts(program),
+                                              strict=True))]
