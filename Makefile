@@ -46,7 +46,7 @@ test: lint
 FLOORS ?= .venv-floors
 FLOORS_TESTS ?= tests/kit tests/auth tests/catalog tests/cli tests/providers tests/agent \
 	tests/test_migrations.py tests/market/clearing tests/ledger/test_service.py \
-	tests/reports tests/dashboards tests/simulate/test_engine.py
+	tests/reports tests/dashboards tests/simulate/test_engine.py tests/web/test_docs.py
 test-floors:
 	[ -x $(FLOORS)/bin/uv ] || { $(PYTHON) -m venv $(FLOORS) && $(FLOORS)/bin/python -m pip install --quiet uv; }
 	$(FLOORS)/bin/uv pip install --quiet --python $(FLOORS)/bin/python --resolution lowest-direct \

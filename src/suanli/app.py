@@ -12,11 +12,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from suanli import __version__, migrate
 from suanli.config import get_settings
-from suanli.deps import csrf_protect
+from suanli.deps import bounded_ids, csrf_protect
 from suanli.kit import logs
 from suanli.kit.db import make_engine, make_sessionmaker
 from suanli.kit.waits import Waits
 from suanli.models_registry import load_all_models
+from suanli.web import docs as api_docs
+from suanli.web.flash import FlashMiddleware
 from suanli.web.http import install_error_handlers, install_middleware
 
 log = logging.getLogger("suanli.app")
@@ -52,6 +54,7 @@ def include_domains(app: FastAPI) -> None:
     from suanli.providers.compliance_pages import router as compliance_pages
     from suanli.providers.pages import router as providers_pages
     from suanli.web.auth_api import router as auth_api
+    from suanli.web.confirm import router as confirm_pages
     from suanli.web.ops import router as ops
     from suanli.web.pages import router as core_pages
 
@@ -59,8 +62,8 @@ def include_domains(app: FastAPI) -> None:
     for api in (auth_api, audit_api, catalog_api, providers_api, compliance_api, ledger_api,
                 integrity_api):
         app.include_router(api, prefix="/api/v1")
-    for pages in (core_pages, audit_pages, catalog_pages, providers_pages, compliance_pages,
-                  ledger_pages, integrity_pages):
+    for pages in (core_pages, confirm_pages, audit_pages, catalog_pages, providers_pages,
+                  compliance_pages, ledger_pages, integrity_pages):
         app.include_router(pages)
     _include_vouchers(app)
     _include_market(app)
@@ -169,11 +172,14 @@ def create_app(
         summary="Compute-voucher programs and a GPU-compute exchange",
         description="JSON API of Suanli. Authenticate with `Authorization: Bearer <token>`; "
         "money is a decimal string of CNY; errors are RFC 9457 problem+json.",
-        dependencies=[Depends(csrf_protect)],
+        dependencies=[Depends(csrf_protect), Depends(bounded_ids)],
+        docs_url=None, redoc_url=None,  # web/docs.py serves them under our CSP
     )
     app.state.sessions = sessions
     install_middleware(app, waits)
+    app.add_middleware(FlashMiddleware)
     install_error_handlers(app)
     include_domains(app)
+    api_docs.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -25,7 +25,7 @@ from suanli.auth.roles import Perm
 from suanli.config import get_settings
 from suanli.kit import idempotency
 from suanli.kit.db import writes_begin
-from suanli.kit.errors import Forbidden, NotAuthenticated
+from suanli.kit.errors import Forbidden, NotAuthenticated, NotFound, ValidationFailed
 
 SESSION_COOKIE = "suanli_session"
 CSRF_COOKIE = "suanli_csrf"
@@ -194,3 +194,42 @@ def claim_idempotency(
 
 
 Idempotent = Annotated[str | None, Depends(claim_idempotency)]
+
+
+BIGINT_MAX = 2**63 - 1  # every id column is a BIGINT; PostgreSQL refuses to compare past it
+
+
+def _int_params(request: Request, kind: str) -> list[str]:
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return []
+    params = dependant.path_params if kind == "path" else dependant.query_params
+    return [p.name for p in params if p.field_info.annotation in (int, int | None)]
+
+
+async def bounded_ids(request: Request) -> None:
+    """An integer path or query parameter no BIGINT can hold is refused before any query
+    runs: a path id as 404 (no such row can exist), a query value as 422; both name it."""
+    for name in _int_params(request, "path"):
+        value = request.path_params.get(name, "")
+        if _beyond_bigint(value) or _not_positive(value):
+            raise NotFound(f"no such {name.removesuffix('_id')} {value[:24]}", field=name)
+    for name in _int_params(request, "query"):
+        if any(_beyond_bigint(v) for v in request.query_params.getlist(name)):
+            raise ValidationFailed(f"must be between {-BIGINT_MAX} and {BIGINT_MAX}",
+                                   field=name)
+
+
+def _beyond_bigint(value: str) -> bool:
+    text = value.strip()
+    digits = text[1:] if text[:1] in "+-" else text
+    # Only plain decimal integers (what pydantic would accept); others fail validation.
+    if not (digits.isascii() and digits.isdigit()):
+        return False
+    return len(digits.lstrip("0")) > 19 or int(digits) > BIGINT_MAX
+
+
+def _not_positive(value: str) -> bool:
+    text = value.strip()
+    return text.startswith("-") or (text.isascii() and text.isdigit() and int(text) == 0)

@@ -204,9 +204,13 @@ def test_batch_review_decides_each_on_its_own(client: TestClient, world: World,
     assert got[one]["status"] == "voucher_issued" and got[999_999]["error"]["status"] == 404
     app = client.get(f"/api/v1/applications/{one}", headers=world.reviewer.headers).json()
     assert app["value_cny"] == "1500000.00"  # what it asked for
+    unconfirmed = client.post("/review/batch", headers=world.reviewer.headers,
+                              data={"application_ids": [str(two)], "decision": "reject",
+                                    "reason": "outside the call's focus"})
+    assert unconfirmed.status_code == 422 and "confirm" in unconfirmed.text
     page = client.post("/review/batch", headers=world.reviewer.headers,
                        data={"application_ids": [str(two)], "decision": "reject",
-                             "reason": "outside the call's focus"})
+                             "reason": "outside the call's focus", "confirm": "yes"})
     assert page.status_code == 200
     assert f'data-application="{two}" data-status="rejected"' in page.text
     assert client.post("/review/batch", headers=world.reviewer.headers,

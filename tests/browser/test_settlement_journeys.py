@@ -23,10 +23,12 @@ def test_bureau_decides_claims(page: Any) -> None:
     queue.locator("tbody tr a").first.click()
     expect(page.get_by_role("heading", name=translate("en", "claims.evidence"))).to_be_visible()
     assert "INV-" in page.locator("main").inner_text()
-    # A rejection needs a reason: the form says so in place.
+    # A rejection needs a reason (the form says so in place) and the ticked confirmation.
+    page.locator("[data-testid=decide] #f-confirm").check()
     page.locator("[data-testid=reject]").click()
     expect(page.locator("#e-reason")).to_be_visible()
     page.locator("#f-reason").fill("The invoice does not match the contract's GPU count.")
+    page.locator("[data-testid=decide] #f-confirm").check()
     page.locator("[data-testid=reject]").click()
     expect(page.locator("[data-testid=claim-done]")).to_be_visible()
     assert page.locator("[data-testid=claim-status]").inner_text() == translate(

@@ -149,8 +149,11 @@ def test_auditor_queue_case_page_and_decision_form(client: TestClient,
     empty = _post(client, f"/compliance/cases/{case_id}/decision",
                   {"decision": "approve", "reason": " "})
     assert empty.status_code == 422 and 'role="alert"' in empty.text
+    unconfirmed = _post(client, f"/compliance/cases/{case_id}/decision",
+                        {"decision": "reject", "reason": "H100s sold as H20"})
+    assert unconfirmed.status_code == 422 and "confirm" in unconfirmed.text
     done = _post(client, f"/compliance/cases/{case_id}/decision",
-                 {"decision": "reject", "reason": "H100s sold as H20"})
+                 {"decision": "reject", "reason": "H100s sold as H20", "confirm": "yes"})
     assert done.status_code == 303
     closed = client.get(done.headers["location"]).text
     assert 'data-testid="decision"' in closed and "H100s sold as H20" in closed

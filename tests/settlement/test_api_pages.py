@@ -124,10 +124,11 @@ def test_claims_on_pages(client: TestClient, world: World, member: Callable[...,
     page = client.get(f"/claims/{claim_id}")
     assert page.status_code == 200 and 'data-testid="decide"' in page.text
     csrf = client.cookies.get("suanli_csrf")
-    refused = client.post(f"/claims/{claim_id}/reject", data={"csrf_token": csrf, "reason": ""})
+    refused = client.post(f"/claims/{claim_id}/reject", data={"csrf_token": csrf, "reason": "",
+                                                               "confirm": "yes"})
     assert refused.status_code == 422 and 'id="e-reason"' in refused.text
     done = client.post(f"/claims/{claim_id}/reject", follow_redirects=False,
-                       data={"csrf_token": csrf, "reason": "logs missing"})
+                       data={"csrf_token": csrf, "reason": "logs missing", "confirm": "yes"})
     assert done.status_code == 303
     shown = client.get(done.headers["location"])
     assert "logs missing" in shown.text and 'data-testid="claim-done"' in shown.text

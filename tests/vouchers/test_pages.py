@@ -36,10 +36,15 @@ def test_wallet_detail_and_clawback(client: TestClient, world: World, db: Sessio
     assert client.get(url, headers=world.rival.headers).status_code == 404
     page = client.get(url, headers=world.bureau.headers)
     assert 'id="clawback"' in page.text
-    blank = client.post(url + "/clawback", headers=world.bureau.headers, data={"reason": ""})
+    unconfirmed = client.post(url + "/clawback", headers=world.bureau.headers,
+                              data={"reason": "forged invoices"})
+    assert unconfirmed.status_code == 422 and "confirm" in unconfirmed.text
+    blank = client.post(url + "/clawback", headers=world.bureau.headers,
+                        data={"reason": "", "confirm": "yes"})
     assert blank.status_code == 422 and 'id="e-reason"' in blank.text
     done = client.post(url + "/clawback", headers=world.bureau.headers,
-                       data={"reason": "forged invoices"}, follow_redirects=False)
+                       data={"reason": "forged invoices", "confirm": "yes"},
+                       follow_redirects=False)
     assert done.status_code == 303
     after = client.get(url, headers=world.buyer.headers)
     assert "forged invoices" in after.text and "clawed back" in after.text

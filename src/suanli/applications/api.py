@@ -95,7 +95,8 @@ def create_application(body: ApplicationCreate, session: DbSession, principal: A
                        _key: Idempotent) -> ApplicationRead:
     org = views.startup_for(principal, body.organisation_id)
     program = visible_program(session, principal, body.program_id)
-    requested = None if body.requested_value_cny is None else parse_cny(body.requested_value_cny)
+    requested = None if body.requested_value_cny is None else parse_cny(body.requested_value_cny,
+                                                                      field="requested_value_cny")
     application = service.create(session, program=program, organisation_id=org,
                                  user_id=principal.user_id, requested_value_fen=requested,
                                  call_id=body.call_id)
@@ -150,7 +151,7 @@ def decide_batch(body: BatchDecisionIn, session: DbSession, principal: Reviewer,
                      "or reject; a reason either way")
 def decide(application_id: int, body: DecisionIn, session: DbSession, principal: Reviewer,
            _key: Idempotent) -> ApplicationRead:
-    value = None if body.value_cny is None else parse_cny(body.value_cny)
+    value = None if body.value_cny is None else parse_cny(body.value_cny, field="value_cny")
     review.decide(session, application_id=application_id, approve=body.decision == "approve",
                   reason=body.reason, value_fen=value, user_id=principal.user_id,
                   authority_ids=access.reviewed_ids(principal), tier=body.tier)

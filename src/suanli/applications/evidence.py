@@ -1,8 +1,8 @@
 """Evidence files on applications, through the documents domain.
 
 A buyer of the applying startup may attach files while the application is a draft or needs
-review; the owning startup, the reviewers of the program's authority and auditors may read
-them (documents.service.can_read), nobody else.
+review; the owning startup, the reviewers and program admins of the program's authority and
+auditors may read them (documents.service.can_read), nobody else.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def _readers(session: Session, document: Document) -> documents.Readers:
         return documents.Readers()
     program = programs.get(session, application.program_id)
     return documents.Readers(org_ids=frozenset({program.authority_org_id}),
-                             roles=frozenset({Role.REVIEWER}))
+                             roles=frozenset({Role.REVIEWER, Role.PROGRAM_ADMIN}))
 
 
 documents.register(OBJECT_TYPE, attach=_attach, readers=_readers)

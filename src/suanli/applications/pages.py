@@ -175,14 +175,15 @@ def new_application_submit(request: Request, session: DbSession, principal: Appl
         return _new_page(request, session, program, fields, {})
     requested_text = (fields.get("requested_value_cny") or "").strip()
     try:
-        requested = parse_cny(requested_text) if requested_text else None
+        requested = (parse_cny(requested_text, field="requested_value_cny") if requested_text
+                     else None)
         _save_profile(session, principal, fields)
         application = service.create(session, program=program,
                                      organisation_id=views.startup_for(principal, None),
                                      user_id=principal.user_id, requested_value_fen=requested)
     except MoneyError as exc:
         return _new_page(request, session, program, fields, status=422,
-                         errors={"requested_value_cny": str(exc).split(": ", 1)[-1]})
+                         errors={exc.field or "requested_value_cny": exc.detail})
     except ValidationError as exc:
         return _new_page(request, session, program, fields, pydantic_errors(exc), 422)
     except AppError as exc:

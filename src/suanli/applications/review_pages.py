@@ -19,6 +19,7 @@ from suanli.kit.errors import AppError
 from suanli.kit.money import MoneyError, parse_cny
 from suanli.programs import access
 from suanli.programs import repository as program_repo
+from suanli.web.confirm import RejectConfirmed
 from suanli.web.listing import Listing, ListQuery, paginate
 from suanli.web.render import render
 
@@ -77,7 +78,7 @@ def _queue(request: Request, session: DbSession, principal: Principal, *,
 
 @router.post("/review/batch", response_class=HTMLResponse)
 async def batch_submit(request: Request, session: DbSession,
-                       principal: Reviewer) -> Response:
+                       principal: Reviewer, _confirmed: RejectConfirmed) -> Response:
     """Batch review from the queue: the ticked applications, one decision and reason."""
     form = await request.form()
     ids = [int(v) for v in form.getlist("application_ids") if isinstance(v, str) and v.isdigit()]
@@ -99,7 +100,8 @@ async def batch_submit(request: Request, session: DbSession,
 
 @router.post("/applications/{application_id}/decision", response_class=HTMLResponse)
 def decision_submit(application_id: int, request: Request, session: DbSession,
-                    principal: Reviewer, fields: FormFields) -> Response:
+                    principal: Reviewer, _confirmed: RejectConfirmed,
+                    fields: FormFields) -> Response:
     decision = fields.get("decision")
     if decision not in ("approve", "reject"):
         return detail(request, session, principal, application_id, status=422,

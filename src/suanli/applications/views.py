@@ -45,7 +45,7 @@ def profile_columns(body: ProfileIn) -> dict[str, Any]:
     return {
         "registered_city": city,
         "annual_revenue_fen": None if body.annual_revenue_cny is None
-        else parse_cny(body.annual_revenue_cny),
+        else parse_cny(body.annual_revenue_cny, field="annual_revenue_cny"),
         "research_project_member": body.research_project_member,
         "research_project_number": number, "headcount": body.headcount,
         "founded_on": body.founded_on, "model_filings": body.model_filings,

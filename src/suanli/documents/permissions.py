@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from suanli.auth.roles import AUD, BUY, PRO, REV, define
+from suanli.auth.roles import AUD, BUY, PA, PGA, PRO, REV, define
 
 # Startups upload application evidence; providers upload provenance documents.
 DOCUMENTS_UPLOAD = define("documents.upload", {BUY, PRO})
-# Owners, the reviewers of the object's program and auditors; `service.can_read` decides
-# for each document (everyone else gets 404).
-DOCUMENTS_READ = define("documents.read", {BUY, PRO, REV, AUD})
+# Owners, the reviewers and program admins of the object's program, the platform admin
+# (provenance of the clusters it screens) and auditors; `service.can_read` decides for
+# each document (everyone else gets 404).
+DOCUMENTS_READ = define("documents.read", {BUY, PRO, REV, PGA, PA, AUD})

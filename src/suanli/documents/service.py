@@ -25,10 +25,12 @@ from suanli.kit.errors import NotFound, ValidationFailed
 
 @dataclass(frozen=True)
 class Readers:
-    """Who else may read: holders of one of `roles` in one of `org_ids`."""
+    """Who else may read: holders of one of `roles` in one of `org_ids`, and holders of
+    one of `anywhere` in any organisation (a platform-wide role such as the admin's)."""
 
     org_ids: frozenset[int] = frozenset()
     roles: frozenset[Role] = field(default_factory=lambda: frozenset({Role.REVIEWER}))
+    anywhere: frozenset[Role] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,9 @@ def can_read(principal: Principal, document: Document, *,
     if any(principal.has_role(Role.REVIEWER, org) for org in reviewer_org_ids):
         return True
     return extra is not None and any(
-        g.role in extra.roles and g.organisation_id in extra.org_ids for g in principal.grants)
+        g.role in extra.anywhere
+        or (g.role in extra.roles and g.organisation_id in extra.org_ids)
+        for g in principal.grants)
 
 
 def readers_of(session: Session, document: Document) -> Readers | None:

@@ -36,6 +36,7 @@ from suanli.market.models import OrderStatus
 from suanli.market.offers_api import money_query
 from suanli.market.schemas import Id, InstantBuy, OrderCreate
 from suanli.web import charts
+from suanli.web.confirm import Confirmed
 from suanli.web.i18n import translate
 from suanli.web.listing import Listing, Pager, known
 from suanli.web.render import language, render
@@ -191,7 +192,8 @@ def orders_page(request: Request, session: DbSession,
 
 
 @router.post("/market/orders/{order_id}/cancel")
-def order_cancel(order_id: Id, session: DbSession, principal: Buyer) -> Response:
+def order_cancel(order_id: Id, session: DbSession, principal: Buyer,
+                 _confirmed: Confirmed) -> Response:
     orders_service.cancel_order(session, order_id=order_id,
                                 org_ids=principal.org_ids_with(perms.ORDERS_PLACE))
     return RedirectResponse(f"/market/orders#o-{order_id}", status_code=303)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from suanli.audit import service as audit
 from suanli.auth.principal import Principal
 from suanli.catalog.forms import FormFields
 from suanli.deps import DbSession, Guard
@@ -20,6 +21,7 @@ from suanli.market.forms import blanks_to_none, default_window, errors_of, from_
 from suanli.market.models import ContractState, OfferStatus, RoundStatus
 from suanli.market.schemas import Id, OfferCreate
 from suanli.providers import repository as providers_repo
+from suanli.web.confirm import Confirmed
 from suanli.web.listing import Listing, ListQuery, Pager, known
 from suanli.web.render import render
 
@@ -77,7 +79,8 @@ def provider_offer_submit(request: Request, session: DbSession,
 
 @router.post("/market/offers/{offer_id}/withdraw")
 def offer_withdraw(offer_id: Id, session: DbSession,
-                   principal: Annotated[Principal, Guard(perms.OFFERS_MANAGE)]) -> Response:
+                   principal: Annotated[Principal, Guard(perms.OFFERS_MANAGE)],
+                   _confirmed: Confirmed) -> Response:
     offers_service.withdraw_offer(session, org_ids=principal.org_ids_with(perms.OFFERS_MANAGE),
                                   offer_id=offer_id)
     return RedirectResponse(f"/market/provider/offers#of-{offer_id}", status_code=303)
@@ -98,15 +101,32 @@ def contracts_page(request: Request, session: DbSession,
     return render(request, "market/contracts.html", as_buyer=as_buyer, as_provider=as_provider,
                   everyone=everyone, total=total, statuses=list(ContractState),
                   pager=Pager(query, total, "/market/contracts"),
-                  can_cancel=principal.can(perms.CONTRACTS_CANCEL))
+                  can_cancel=bool(principal.org_ids_with(perms.ORDERS_PLACE)),
+                  on_behalf=principal.can(perms.CONTRACTS_CANCEL_ON_BEHALF))
 
 
 @router.post("/market/contracts/{contract_id}/cancel")
 def contract_cancel(contract_id: Id, session: DbSession,
-                    principal: Annotated[Principal, Guard(perms.CONTRACTS_CANCEL)]) -> Response:
-    scope = None if principal.can(perms.ROUNDS_RUN) else principal.org_ids_with(
-        perms.ORDERS_PLACE)
-    contracts.cancel_contract(session, contract_id=contract_id, buyer_ids=scope)
+                    principal: Annotated[Principal, Guard(perms.CONTRACTS_CANCEL)],
+                    _confirmed: Confirmed) -> Response:
+    """A party cancels its own contract; the platform admin uses cancel-on-behalf."""
+    contracts.cancel_contract(session, contract_id=contract_id,
+                              buyer_ids=principal.org_ids_with(perms.ORDERS_PLACE))
+    return RedirectResponse(f"/market/contracts#c-{contract_id}", status_code=303)
+
+
+@router.post("/market/contracts/{contract_id}/cancel-on-behalf")
+def contract_cancel_on_behalf(
+        contract_id: Id, session: DbSession,
+        principal: Annotated[Principal, Guard(perms.CONTRACTS_CANCEL_ON_BEHALF)],
+        _confirmed: Confirmed, reason: Annotated[str, Form()] = "") -> Response:
+    """The platform admin cancels a contract for its parties, with a reason for the audit."""
+    if not reason.strip() or len(reason) > 2000:
+        raise ValidationFailed("a reason of 1 to 2000 characters is required", field="reason")
+    contract = contracts.cancel_contract(session, contract_id=contract_id, buyer_ids=None)
+    audit.record(session, action="contract.cancel_on_behalf", object_type="contract",
+                 object_id=contract.id, after={"reason": reason.strip(),
+                                               "by": principal.username})
     return RedirectResponse(f"/market/contracts#c-{contract_id}", status_code=303)
 
 

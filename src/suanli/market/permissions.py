@@ -17,6 +17,8 @@ ORDERS_READ = define("market.orders.read", {BUY, PA, AUD})
 # Contracts: buyers see theirs, providers theirs, the platform and the regulator all.
 CONTRACTS_READ = define("market.contracts.read", {BUY, PRO, PA, AUD})
 CONTRACTS_CANCEL = define("market.contracts.cancel", {BUY, PA})
+# The platform admin cancels for the parties only through the audited "cancel on behalf".
+CONTRACTS_CANCEL_ON_BEHALF = define("market.contracts.cancel_on_behalf", {PA})
 # Providers place their contracts on GPUs (which hardware serves which contract).
 CONTRACTS_PLACE = define("market.contracts.place", {PRO})
 # Clearing rounds: the platform runs them; the regulator reads and re-runs them.

@@ -174,7 +174,9 @@ def list_alerts(session: DbSession, principal: Own) -> list[WatchedRead]:
 
 
 def _fen(body: ThresholdIn) -> int | None:
-    return None if body.threshold_cny is None else parse_cny(body.threshold_cny)
+    if body.threshold_cny is None:
+        return None
+    return parse_cny(body.threshold_cny, field="threshold_cny")
 
 
 @router.put("/notifications/alerts/vouchers/{voucher_id}", response_model=ThresholdIn,

@@ -17,6 +17,7 @@ from typing import Any
 from suanli.kit.errors import ValidationFailed
 from suanli.kit.money import format_cny
 from suanli.kit.timeutil import SHANGHAI, to_shanghai
+from suanli.programs import rules
 from suanli.programs.criteria import FIELDS, LIST_VALUE, NO_VALUE, Kind
 from suanli.programs.rates import format_rate
 
@@ -105,7 +106,7 @@ def _tiers(text: str) -> object:
         return []
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested too deeply: the schema refuses the text
         return text
 
 
@@ -258,6 +259,8 @@ def json_of(fields: Mapping[str, str]) -> tuple[dict[str, Any] | None, str | Non
         tree = json.loads(text)
     except json.JSONDecodeError as exc:
         return None, f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+    except RecursionError:
+        return None, f"nested too deeply (rules nest at most {rules.MAX_DEPTH} levels)"
     if not isinstance(tree, dict):
         return None, "must be a JSON object"
     return tree, None

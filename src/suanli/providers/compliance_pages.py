@@ -15,6 +15,7 @@ from suanli.providers import compliance, overview, provenance, service
 from suanli.providers import permissions as perms
 from suanli.providers.pages import cluster_page_context
 from suanli.providers.screening import Reason
+from suanli.web.confirm import RejectConfirmed
 from suanli.web.listing import Listing, paginate
 from suanli.web.render import render
 
@@ -59,7 +60,7 @@ def case_page(case_id: int, request: Request, session: DbSession,
 
 @router.post("/compliance/cases/{case_id}/decision", response_class=HTMLResponse)
 def decision_submit(case_id: int, request: Request, session: DbSession, principal: Decider,
-                    fields: FormFields) -> Response:
+                    _confirmed: RejectConfirmed, fields: FormFields) -> Response:
     values = {"decision": fields.get("decision", ""), "reason": fields.get("reason", "")}
     try:
         case = compliance.decide(session, case_id=case_id, decision=values["decision"],

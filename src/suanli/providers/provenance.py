@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from suanli.audit import service as audit
 from suanli.auth.principal import Principal
+from suanli.auth.roles import Role
 from suanli.documents import service as documents
 from suanli.documents.models import Document, Purpose
 from suanli.kit.errors import Conflict, ValidationFailed
@@ -122,4 +123,10 @@ def _attach(session: Session, principal: Principal, object_id: str) -> documents
     return documents.Attachment(cluster.organisation_id, Purpose.PROVENANCE)
 
 
-documents.register(OBJECT_TYPE, attach=_attach)
+def _readers(session: Session, document: Document) -> documents.Readers:
+    """The platform admin screens clusters (compliance cases), so it reads their
+    provenance; the owning provider and auditors read it anyway."""
+    return documents.Readers(anywhere=frozenset({Role.PLATFORM_ADMIN}))
+
+
+documents.register(OBJECT_TYPE, attach=_attach, readers=_readers)

@@ -16,6 +16,7 @@ from suanli.settlement import permissions as perms
 from suanli.settlement import repository as repo
 from suanli.settlement import views
 from suanli.settlement.models import ClaimStatus
+from suanli.web.confirm import Confirmed
 from suanli.web.downloads import download
 from suanli.web.i18n import translate
 from suanli.web.render import language, render
@@ -43,7 +44,11 @@ def invoices_page(request: Request, session: DbSession, principal: InvoiceReader
 def invoice_page(invoice_id: int, request: Request, session: DbSession,
                  principal: InvoiceReader) -> Response:
     view = views.invoice_view(session, invoice_id, views.invoice_scope(principal))
-    return render(request, "settlement/invoice.html", view=view)
+    # Link only the claims the viewer may open (a buyer sees the status, not the claim).
+    scope = views.claim_scope(principal)
+    openable = {c.id for c in view.claims.values()
+                if scope is None or {c.claimant_org_id, c.authority_org_id} & scope}
+    return render(request, "settlement/invoice.html", view=view, openable=openable)
 
 
 @router.get("/invoices/{invoice_id}/download")
@@ -123,7 +128,7 @@ def claim_approve(claim_id: int, session: DbSession, principal: Decider) -> Resp
 
 @router.post("/claims/{claim_id}/reject", response_class=HTMLResponse)
 def claim_reject(claim_id: int, request: Request, session: DbSession, principal: Decider,
-                 reason: Annotated[str, Form()] = "") -> Response:
+                 _confirmed: Confirmed, reason: Annotated[str, Form()] = "") -> Response:
     try:
         claims_service.decide(session, claim_id=claim_id, approve=False, reason=reason,
                               authority_ids=principal.org_ids_with(perms.CLAIMS_DECIDE),

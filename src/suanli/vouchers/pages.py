@@ -18,6 +18,7 @@ from suanli.programs.rates import percent
 from suanli.vouchers import permissions as perms
 from suanli.vouchers import repository, service, tranches, views
 from suanli.vouchers.models import Voucher
+from suanli.web.confirm import Confirmed
 from suanli.web.render import env, render
 
 router = APIRouter(include_in_schema=False)
@@ -64,7 +65,7 @@ def voucher_page(voucher_id: int, request: Request, session: DbSession,
 @router.post("/vouchers/{voucher_id}/clawback", response_class=HTMLResponse)
 def clawback_submit(voucher_id: int, request: Request, session: DbSession,
                     principal: Annotated[Principal, Guard(perms.VOUCHERS_CLAWBACK)],
-                    fields: FormFields) -> Response:
+                    _confirmed: Confirmed, fields: FormFields) -> Response:
     voucher = views.clawable(session, principal, voucher_id)
     try:
         with session.begin_nested():

@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -39,6 +39,9 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 PROBLEM_JSON = "application/problem+json"
+BODY_UNREADABLE = "There was an error parsing the body"
+OUT_OF_RANGE = "a number is larger than any stored value can be"
+BODY_RULE = "the body could not be read (malformed, or JSON nested too deeply)"
 
 
 class Metrics:
@@ -126,6 +129,14 @@ def _failure(exc: Exception, rid: str) -> Response:
     if is_busy(exc):
         return busy_response(f"{type(exc).__name__}: {exc}".splitlines()[0],
                              f"the database could not be reached or was busy (request id {rid})")
+    if isinstance(exc, (DataError, OverflowError)):
+        # The last line of defence: a number past what its column holds (an id beyond
+        # BIGINT in a JSON body, say) that no validation caught; nothing was saved.
+        log.warning("value out of range", extra={"fields": {"error": str(exc)[:200]}})
+        return problem_response(422, {
+            "type": PROBLEM_BASE + "validation-failed", "title": "Validation failed",
+            "status": 422, "field": "body", "detail": f"body: {OUT_OF_RANGE}",
+            "errors": [{"field": "body", "message": OUT_OF_RANGE}]})
     log.exception("unhandled error", exc_info=exc)
     return problem_response(500, {
         "type": PROBLEM_BASE + "internal", "title": "Internal error",
@@ -293,6 +304,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 400 and exc.detail == BODY_UNREADABLE:
+            # FastAPI's answer to a body its parser gave up on (nested too deeply).
+            return problem_response(422, {
+                "type": PROBLEM_BASE + "validation-failed", "title": "Validation failed",
+                "status": 422, "field": "body", "detail": f"body: {BODY_RULE}",
+                "errors": [{"field": "body", "message": BODY_RULE}]})
         if wants_page(request) and exc.status_code == 404:
             return error_page(request, 404, "page not found")
         return problem_response(exc.status_code, {

@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from suanli.deps import CSRF_COOKIE, expected_csrf, session_secret
 from suanli.kit.money import format_cny_grouped
 from suanli.kit.timeutil import to_shanghai
+from suanli.web import flash
 from suanli.web.i18n import LANG_COOKIE, pick_language, translate
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -59,6 +60,12 @@ def csrf_value(request: Request) -> str:
     return str(new)
 
 
+def _here(request: Request) -> str:
+    """This page's path and query: where the language switch comes back to."""
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
 def render(request: Request, template: str, status_code: int = 200, **context: Any
            ) -> HTMLResponse:
     """A page in the caller's language, with the CSRF token and the caller at hand."""
@@ -67,14 +74,16 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     def t(key: str, **values: Any) -> str:
         return translate(lang, key, **values)
 
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = flash.context(request)
     for provide in PAGE_CONTEXT:
         extra.update(provide(request))
     html = env.get_template(template).render(
-        request=request, lang=lang, t=t, csrf_token=csrf_value(request),
+        request=request, lang=lang, t=t, csrf_token=csrf_value(request), here=_here(request),
         principal=getattr(request.state, "principal", None), **extra, **context,
     )
-    return HTMLResponse(html, status_code=status_code)
+    response = HTMLResponse(html, status_code=status_code)
+    flash.consume(request, response)
+    return response
 
 
 def error_page(request: Request, status: int, detail: str) -> HTMLResponse:
