@@ -7,13 +7,13 @@ session already holds: same transaction, same BEGIN IMMEDIATE, same locks.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
-from contextlib import nullcontext
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from functools import cache
 from typing import Any
 
 from sqlalchemy import Dialect
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from suanli.kit.db import UTCDateTime
@@ -29,6 +29,7 @@ class Raw:
         self.pg = conn.dialect.name == "postgresql"
         self.dbapi = conn.connection
         self.integrity_error: type[Exception] = conn.dialect.loaded_dbapi.IntegrityError
+        self.dbapi_error: type[Exception] = conn.dialect.loaded_dbapi.Error
         self.time_in, self.time_out = _time_processors(conn.dialect)
 
     def any_of(self, column: str, values: Collection[Any], cast: str) -> tuple[str, list[Any]]:
@@ -39,11 +40,23 @@ class Raw:
         mark = "%s" if self.pg else "?"
         return f"{column} IN ({', '.join([mark] * len(values))})", list(values)
 
+    @contextmanager
+    def _translated(self, text: str) -> Iterator[None]:
+        """The driver's errors as SQLAlchemy's statements raise them (an OperationalError
+        for a dropped connection, hence a 503), its cause kept in `.orig`."""
+        try:
+            yield
+        except self.integrity_error as exc:
+            raise IntegrityError(text, None, exc) from exc
+        except self.dbapi_error as exc:
+            raise DBAPIError.instance(text, None, exc, self.dbapi_error) from exc
+
     def query(self, text: str, params: Sequence[Any]) -> list[Any]:
         cursor = self.dbapi.cursor()
         try:
-            cursor.execute(text, params)
-            return list(cursor.fetchall())
+            with self._translated(text):
+                cursor.execute(text, params)
+                return list(cursor.fetchall())
         finally:
             cursor.close()
 
@@ -55,10 +68,11 @@ class Raw:
         assert driver is not None
         cursors = [self.dbapi.cursor() for _ in statements]
         try:
-            with driver.pipeline():
-                for cursor, (text, params) in zip(cursors, statements, strict=True):
-                    cursor.execute(text, params)
-            return [list(cursor.fetchall()) for cursor in cursors]
+            with self._translated(statements[0][0]):
+                with driver.pipeline():
+                    for cursor, (text, params) in zip(cursors, statements, strict=True):
+                        cursor.execute(text, params)
+                return [list(cursor.fetchall()) for cursor in cursors]
         finally:
             for cursor in cursors:
                 cursor.close()
@@ -66,9 +80,8 @@ class Raw:
     def execute(self, text: str, params: Sequence[Any]) -> None:
         cursor = self.dbapi.cursor()
         try:
-            cursor.execute(text, params)
-        except self.integrity_error as exc:
-            raise IntegrityError(text, None, exc) from exc
+            with self._translated(text):
+                cursor.execute(text, params)
         finally:
             cursor.close()
 
@@ -77,11 +90,10 @@ class Raw:
         cursor = self.dbapi.cursor()
         driver = self.dbapi.driver_connection
         try:
-            with driver.pipeline() if self.pg and driver is not None else nullcontext():
+            with self._translated(statements[0][0] if statements else ""), (
+                    driver.pipeline() if self.pg and driver is not None else nullcontext()):
                 for text, rows in statements:
                     cursor.executemany(text.replace("?", "%s") if self.pg else text, rows)
-        except self.integrity_error as exc:
-            raise IntegrityError(statements[0][0], None, exc) from exc
         finally:
             cursor.close()
 

@@ -86,7 +86,10 @@ async def _finish(request: Request, session: Session, response: Response) -> Res
     """Commit when the handler succeeded (storing the idempotent answer), else roll back;
     the session is closed afterwards either way."""
     if response.status_code >= 400:
-        await run_in_threadpool(lambda: _end(session, commit=False))
+        try:
+            await run_in_threadpool(lambda: _end(session, commit=False))
+        except OperationalError as exc:  # the connection was cut; its transaction went too
+            log.warning("rollback failed", extra={"fields": {"error": str(exc.orig)}})
         return response
     claim = getattr(request.state, "idempotency_claim", None)
     stored = None
