@@ -25,8 +25,12 @@ def _violations(page: Any) -> list[str]:
     return found
 
 
+# One user per role: a second user of a role sees the same pages (and each page costs seconds).
+ONE_PER_ROLE = list({role: name for name, _display, _org, role in reversed(USERS)}.values())
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
-@pytest.mark.parametrize("username", [user[0] for user in USERS if user[0] != "founder"])
+@pytest.mark.parametrize("username", ONE_PER_ROLE)
 def test_main_pages_have_no_serious_violations(page: Any, username: str, lang: str) -> None:
     login_as(page, username)
     page.goto(f"/lang/{lang}?next=/")

@@ -61,4 +61,6 @@ def moments(seed: str, work: float) -> list[float]:
     """KILLS seeded random delays after the start of a command whose work took `work`
     seconds in a run never killed (most land while it works, a few after it ended)."""
     rng = random.Random(seed)
-    return [(1.5 * work + 0.3) * rng.random() for _ in range(KILLS)]
+    # The first kill comes as soon as the command is ready, so at least one lands while it
+    # runs however fast the machine; the others fall anywhere in and after its work.
+    return [0.0, *((1.5 * work + 0.3) * rng.random() for _ in range(KILLS - 1))]
