@@ -26,18 +26,16 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.scratch import scratch_database  # noqa: E402
 
 Request = Callable[[int, int], tuple[str, str, str | None]]  # (thread, n) -> method, path, body
 
@@ -123,24 +121,6 @@ def server(app: str, env: dict[str, str]) -> Iterator[tuple[int, int]]:
         proc.wait(30)
 
 
-@contextmanager
-def database(pg: str | None) -> Iterator[str]:
-    if pg is None:
-        with tempfile.TemporaryDirectory() as folder:
-            yield f"sqlite:///{Path(folder) / f'bench-{uuid.uuid4().hex[:6]}.db'}"
-        return
-    name = f"suanli_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(pg, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(pg).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def suanli_world(url: str) -> str:
     """Migrate, open two ledger accounts, make a platform operator; its bearer token."""
     from suanli import migrate
@@ -187,7 +167,7 @@ def run(db: str, pg: str | None, args: argparse.Namespace) -> None:
 
     for name in args.scenarios.split(","):
         ours_make, base_make = SCENARIOS[name]
-        with database(pg) as url:
+        with scratch_database(pg) as url:
             token = suanli_world(url)
             env = {"SUANLI_DATABASE_URL": url, "SUANLI_SECRET_KEY": "bench",
                    "SUANLI_DATA_DIR": tempfile.mkdtemp(), "SUANLI_LOG_LEVEL": "warning"}
@@ -196,7 +176,7 @@ def run(db: str, pg: str | None, args: argparse.Namespace) -> None:
                            "Content-Type": "application/json"}
                 profile(pid, args.profile, f"{db}-{name}", args.seconds)
                 ours = load(port, ours_make, headers, args.connections, args.seconds)
-        with database(pg) as url, server("bench.http_baseline:create_app",
+        with scratch_database(pg) as url, server("bench.http_baseline:create_app",
                                          {"BASELINE_DB": url}) as (port, _):
             headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
             base = load(port, base_make, headers, args.connections, args.seconds)

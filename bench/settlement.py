@@ -19,19 +19,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' world builder
 
-from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import make_url
+from bench.scratch import scratch_database
+from sqlalchemy import insert, text
 from tests.settlement.committed import committed_world
 
 from suanli import migrate
@@ -102,24 +99,6 @@ def run(url: str, n: int) -> dict[str, float]:
     return {"insert": inserted, "settle": settled, **spent}
 
 
-@contextmanager
-def database(pg: str | None) -> Iterator[str]:
-    if pg is None:
-        with tempfile.TemporaryDirectory() as folder:
-            yield f"sqlite:///{Path(folder) / 'bench.db'}"
-        return
-    name = f"suanli_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(pg, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(pg).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=20_000)
@@ -131,7 +110,7 @@ def main() -> None:
     print(f"{'database':<11} {'records':>9} {'insert s':>9} {'settle s':>9} "
           f"{'settle/insert':>13} {'mark_settled s':>14}")
     for name, pg in backends:
-        with database(pg) as url:
+        with scratch_database(pg) as url:
             got = run(url, args.records)
         print(f"{name:<11} {args.records:>9,} {got['insert']:>9.2f} {got['settle']:>9.2f} "
               f"{got['settle'] / got['insert']:>13.2f} {got['mark_settled']:>14.2f}")

@@ -4,9 +4,23 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import Protocol
 
 BP = 10_000
 OPERATORS = ("state", "commercial")  # operator types of data centres, as in clearing.md
+
+
+class HasRateFields(Protocol):
+    """The four rate fields a program, a tier's terms and a voucher carry alike."""
+
+    @property
+    def rate_state_bp(self) -> int: ...
+    @property
+    def rate_commercial_bp(self) -> int: ...
+    @property
+    def domestic_bonus_bp(self) -> int: ...
+    @property
+    def max_rate_bp(self) -> int: ...
 
 
 class RateError(ValueError):

@@ -25,7 +25,14 @@ from suanli.kit.errors import ValidationFailed
 from suanli.kit.money import format_cny, format_cny_grouped, parse_cny
 from suanli.programs import rules
 from suanli.programs.criteria import Names
-from suanli.programs.rates import BP, RateError, format_rate, parse_rate, percent
+from suanli.programs.rates import (
+    BP,
+    HasRateFields,
+    RateError,
+    format_rate,
+    parse_rate,
+    percent,
+)
 from suanli.programs.text import has_control
 
 MAX_TIERS = 20
@@ -250,17 +257,9 @@ def why(choice: TierChoice, lang: str = "en") -> str:
     return head + (say["then"] + " | ".join(parts) if parts else say["end"])
 
 
-class HasRates(Protocol):
+class HasRates(HasRateFields, Protocol):
     """What `program_terms` reads (a Program row, or the simulator's policy as settings)."""
 
-    @property
-    def rate_state_bp(self) -> int: ...
-    @property
-    def rate_commercial_bp(self) -> int: ...
-    @property
-    def domestic_bonus_bp(self) -> int: ...
-    @property
-    def max_rate_bp(self) -> int: ...
     @property
     def cap_per_firm_fen(self) -> int | None: ...
     @property

@@ -13,22 +13,14 @@ from typing import Any, Protocol
 
 from suanli.kit.money import format_cny
 from suanli.programs.enums import ProviderMode
-from suanli.programs.rates import format_rate
+from suanli.programs.rates import HasRateFields, format_rate
 
 
-class Terms(Protocol):
+class Terms(HasRateFields, Protocol):
     """What `voucher_terms` reads (a Voucher row has it)."""
 
     @property
     def id(self) -> int: ...
-    @property
-    def rate_state_bp(self) -> int: ...
-    @property
-    def rate_commercial_bp(self) -> int: ...
-    @property
-    def domestic_bonus_bp(self) -> int: ...
-    @property
-    def max_rate_bp(self) -> int: ...
     @property
     def provider_mode(self) -> str: ...
     @property
