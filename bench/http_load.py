@@ -5,14 +5,19 @@
     .venv/bin/python bench/http.py --pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres
     .venv/bin/python bench/http.py --seconds 10 --connections 32 --scenarios transfers
 
-Scenarios: `transfers` (a platform operator's correcting ledger transfer, a unique id per
-request: POST /api/v1/ledger/transfers, bearer token; the baseline POST /transfers inserts
-a transfer and updates two balances in one transaction) and `me` (GET /api/v1/me; the
-baseline reads the token's user). The baseline is bench/http_baseline.py: FastAPI + uvicorn
-+ SQLAlchemy Core, sync handlers, the same SQLite pragmas. Each server runs in its own
-process (`uvicorn --workers 1`), the load from threads of this one (http.client, one
-connection each), after one second of warm-up. Printed: requests/s, Suanli / baseline,
-p50, p99, max, requests over 2 s, non-2xx answers (by status). Asserts nothing.
+Scenarios (the worlds and requests: bench/http_worlds.py): `transfers` (a platform
+operator's correcting ledger transfer, a unique id per request: POST
+/api/v1/ledger/transfers), `me` (GET /api/v1/me), `orders` (a buyer's one-GPU order, POST
+/api/v1/market/orders), `buys` (a buyer's one-GPU-hour instant buy of one live offer,
+round-robin over its hours, POST /api/v1/market/instant-buys) and `usage` (a provider's
+one-record usage report of a past contract, POST /api/v1/metering/usage), all with a bearer
+token. The baseline is bench/http_baseline.py: FastAPI + uvicorn + SQLAlchemy Core, sync
+handlers, the same SQLite pragmas; for every write scenario POST /transfers (insert a
+transfer, update two balances, one transaction), for `me` GET /me (read the token's user).
+Each server runs in its own process (`uvicorn --workers N`, default 1, `--workers`), the
+load from threads of this one (http.client, one connection each), after one second of
+warm-up; the baseline is measured right after Suanli for each scenario. Printed: requests/s,
+Suanli / baseline, p50, p99, max, requests over 2 s, non-2xx answers (by status). Asserts nothing.
 """
 
 from __future__ import annotations
@@ -96,15 +101,16 @@ def load(port: int, make: Request, headers: dict[str, str], connections: int,
 
 
 @contextmanager
-def server(app: str, env: dict[str, str]) -> Iterator[tuple[int, int]]:
-    """(port, pid) of `uvicorn APP --factory --workers 1` in a process of its own."""
+def server(app: str, env: dict[str, str], workers: int = 1) -> Iterator[tuple[int, int]]:
+    """(port, pid) of `uvicorn APP --factory --workers N` in a process of its own."""
     import socket
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", app, "--factory", "--port",
-                             str(port), "--log-level", "warning", "--no-access-log"],
+                             str(port), "--workers", str(workers), "--log-level", "warning",
+                             "--no-access-log"],
                             cwd=ROOT, env={**os.environ, **env}, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
@@ -121,63 +127,33 @@ def server(app: str, env: dict[str, str]) -> Iterator[tuple[int, int]]:
         proc.wait(30)
 
 
-def suanli_world(url: str) -> str:
-    """Migrate, open two ledger accounts, make a platform operator; its bearer token."""
-    from suanli import migrate
-    from suanli.auth import service as auth_service
-    from suanli.auth.roles import OrgKind, Role
-    from suanli.kit.db import make_engine, make_sessionmaker, unit_of_work
-    from suanli.ledger import service as ledger
-    from suanli.ledger.posting import AccountKind
-
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    with unit_of_work(make_sessionmaker(engine)) as s:
-        auth_service.create_organisation(s, slug="ops", name="Ops", kind=OrgKind.PLATFORM)
-        user = auth_service.create_user(s, username="ops", display_name="Ops",
-                                        password="correct horse battery",
-                                        memberships=[("ops", Role.PLATFORM_ADMIN)])
-        token = auth_service.issue_token(s, user=user, name="bench").secret
-        ledger.open_account(s, code="treasury:bench", kind=AccountKind.TREASURY,
-                            owner_org_id=None, name="Treasury")
-        ledger.open_account(s, code="buyer-cash:bench", kind=AccountKind.BUYER_CASH,
-                            owner_org_id=None, name="Sink")
-    engine.dispose()
-    return token
-
-
-def transfer_body(prefix: str, debit: str, credit: str) -> Request:
-    def make(t: int, n: int) -> tuple[str, str, str | None]:
-        return "POST", prefix, json.dumps({"id": f"bench-{t}-{n}", "debit": debit,
-                                           "credit": credit, "amount": "1.00",
-                                           "reason": "bench"})
-    return make
-
-
-SCENARIOS: dict[str, tuple[Request, Request]] = {
-    "transfers": (transfer_body("/api/v1/ledger/transfers", "treasury:bench",
-                                "buyer-cash:bench"),
-                  transfer_body("/transfers", "treasury", "sink")),
-    "me": (lambda t, n: ("GET", "/api/v1/me", None), lambda t, n: ("GET", "/me", None)),
+BASELINE: dict[str, Request] = {
+    "me": lambda t, n: ("GET", "/me", None),
+    "write": lambda t, n: ("POST", "/transfers", json.dumps({
+        "id": f"bench-{t}-{n}", "debit": "treasury", "credit": "sink", "amount": "1.00",
+        "reason": "bench"})),
 }
+SCENARIOS = ("transfers", "me", "orders", "buys", "usage")
 
 
 def run(db: str, pg: str | None, args: argparse.Namespace) -> None:
     from bench.http_baseline import TOKEN
+    from bench.http_worlds import build, requests
 
     for name in args.scenarios.split(","):
-        ours_make, base_make = SCENARIOS[name]
         with scratch_database(pg) as url:
-            token = suanli_world(url)
+            world = build(url)
+            role, ours_make = requests(world)[name]
             env = {"SUANLI_DATABASE_URL": url, "SUANLI_SECRET_KEY": "bench",
                    "SUANLI_DATA_DIR": tempfile.mkdtemp(), "SUANLI_LOG_LEVEL": "warning"}
-            with server("suanli.app:create_app", env) as (port, pid):
-                headers = {"Authorization": f"Bearer {token}",
+            with server("suanli.app:create_app", env, args.workers) as (port, pid):
+                headers = {"Authorization": f"Bearer {world.tokens[role]}",
                            "Content-Type": "application/json"}
                 profile(pid, args.profile, f"{db}-{name}", args.seconds)
                 ours = load(port, ours_make, headers, args.connections, args.seconds)
+        base_make = BASELINE["me" if name == "me" else "write"]
         with scratch_database(pg) as url, server("bench.http_baseline:create_app",
-                                         {"BASELINE_DB": url}) as (port, _):
+                                         {"BASELINE_DB": url}, args.workers) as (port, _):
             headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
             base = load(port, base_make, headers, args.connections, args.seconds)
         report(db, name, ours, base)
@@ -210,10 +186,13 @@ def main() -> None:
     parser.add_argument("--only-pg", action="store_true")
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--scenarios", default="transfers,me")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS))
+    parser.add_argument("--workers", type=int, default=1,
+                        help="uvicorn workers of each server (the baseline's too)")
     parser.add_argument("--profile", metavar="DIR", help="py-spy raw profiles of Suanli")
     args = parser.parse_args()
-    print(f"{os.cpu_count()} cores; {args.connections} connections, one worker, "
+    print(f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; {args.connections} "
+          f"connections, {args.workers} worker(s), "
           f"{args.seconds:g} s per measurement")
     print(f"{'database':<10} {'scenario':<10} {'system':<9} {'req/s':>8} {'ratio':>6} "
           f"{'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'>2s':>5} non-2xx")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from contextvars import ContextVar
 from typing import Any
 
@@ -29,8 +30,10 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(doc, ensure_ascii=False, default=str)
 
 
-def configure(level: str = "INFO") -> None:
-    """Send the platform's logs to stderr as JSON lines (idempotent)."""
+def configure(level: str | None = None) -> None:
+    """Send the platform's logs to stderr as JSON lines (idempotent), from `level` or
+    SUANLI_LOG_LEVEL (default INFO: one line per request)."""
+    level = (level or os.environ.get("SUANLI_LOG_LEVEL") or "INFO").upper()
     logger = logging.getLogger("suanli")
     if any(isinstance(h.formatter, JsonFormatter) for h in logger.handlers):
         return
