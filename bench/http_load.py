@@ -165,7 +165,9 @@ def profile(pid: int, folder: str | None, label: str, seconds: float) -> None:
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         out = Path(folder) / f"{label}.txt"
-        subprocess.Popen(["sh", "-c", f"sleep 1.3; exec py-spy record --pid {pid} --duration "
+        beside = Path(sys.executable).with_name("py-spy")  # the virtual environment's
+        spy = str(beside) if beside.exists() else "py-spy"
+        subprocess.Popen(["sh", "-c", f"sleep 1.3; exec {spy} record --pid {pid} --duration "
                           f"{int(seconds)} --format raw --nonblocking --output {out}"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

@@ -18,6 +18,7 @@ from suanli.kit.db import make_engine, make_sessionmaker
 from suanli.kit.waits import Waits
 from suanli.models_registry import load_all_models
 from suanli.web import docs as api_docs
+from suanli.web import onehop as one_hop
 from suanli.web.flash import FlashMiddleware
 from suanli.web.http import install_error_handlers, install_middleware
 
@@ -180,6 +181,7 @@ def create_app(
     app.add_middleware(FlashMiddleware)
     install_error_handlers(app)
     include_domains(app)
+    one_hop.install(app)
     api_docs.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -7,13 +7,14 @@ succeeded and rolls it back otherwise (see `suanli.app`). Services only flush.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from itsdangerous import BadSignature, TimestampSigner
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from suanli.audit.service import _PENDING as AUDIT_PENDING
 from suanli.audit.service import Actor, set_actor
@@ -36,7 +37,9 @@ UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _bearer = HTTPBearer(auto_error=False, description="An API token from `suanli tokens create`")
 
 
-def get_session(request: Request) -> Session:
+# Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency on a
+# worker thread, a round trip through the event loop per dependency per request.
+async def get_session(request: Request) -> Session:
     session: Session = request.state.db
     return session
 
@@ -92,7 +95,7 @@ def optional_principal(
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 
 
-def current_principal(principal: OptionalPrincipal) -> Principal:
+async def current_principal(principal: OptionalPrincipal) -> Principal:
     if principal is None:
         raise NotAuthenticated("log in or send `Authorization: Bearer <token>`")
     return principal
@@ -100,10 +103,10 @@ def current_principal(principal: OptionalPrincipal) -> Principal:
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
-_guards: dict[Perm, Callable[..., Principal]] = {}
+_guards: dict[Perm, Callable[..., Awaitable[Principal]]] = {}
 
 
-def requires(perm: Perm) -> Callable[..., Principal]:
+def requires(perm: Perm) -> Callable[..., Awaitable[Principal]]:
     """A dependency that admits callers holding `perm` and refuses everyone else with 403.
 
     The returned callable carries `.permission`, which the role-matrix test reads.
@@ -111,7 +114,7 @@ def requires(perm: Perm) -> Callable[..., Principal]:
     if perm in _guards:
         return _guards[perm]
 
-    def guard(principal: CurrentPrincipal) -> Principal:
+    async def guard(principal: CurrentPrincipal) -> Principal:
         if not principal.can(perm):
             raise Forbidden(f"this needs the permission {perm}, which your roles do not grant")
         return principal
@@ -176,20 +179,20 @@ async def _idempotency_header(
     return key, idempotency.request_fingerprint(request.method, request.url.path, body)
 
 
-def claim_idempotency(
+async def claim_idempotency(
     request: Request,
     session: DbSession,
     principal: OptionalPrincipal,
     pending: Annotated[tuple[str, str] | None, Depends(_idempotency_header)],
 ) -> str | None:
-    """Claims the Idempotency-Key for this request (replays answer from the store)."""
+    """Claims the Idempotency-Key for this request (replays answer from the store); a
+    worker-thread hop only when a key was sent."""
     if pending is None:
         return None
     key, fingerprint = pending
     scope = f"user:{principal.user_id}" if principal else "anonymous"
-    request.state.idempotency_claim = idempotency.claim(
-        session, scope=scope, key=key, fingerprint=fingerprint
-    )
+    request.state.idempotency_claim = await run_in_threadpool(
+        idempotency.claim, session, scope=scope, key=key, fingerprint=fingerprint)
     return key
 
 

@@ -15,7 +15,7 @@ class PageParams(BaseModel):
     offset: int = 0
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=500, description="Items per page (1-500)")] = 50,
     offset: Annotated[int, Query(ge=0, le=10**9, description="Items to skip (0-10^9)")] = 0,
 ) -> PageParams:

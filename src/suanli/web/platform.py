@@ -28,6 +28,7 @@ from suanli.deps import CSRF_COOKIE
 from suanli.kit import idempotency
 from suanli.kit.errors import PROBLEM_BASE
 from suanli.kit.logs import request_id_var
+from suanli.web import onehop
 from suanli.web.http import (
     SECURITY_HEADERS,
     Metrics,
@@ -236,6 +237,7 @@ class PlatformMiddleware:
         state["db"] = session
         state["db_factory_bind"] = factory.kw.get("bind")
         transaction = _Transaction(session, state, client)
+        bound = onehop.bind(state)
         try:
             try:
                 await self.app(scope, receive, transaction.send)
@@ -245,6 +247,7 @@ class PlatformMiddleware:
                 await transaction.rollback()
                 await client.respond(failure_response(exc, client.rid))
         finally:
+            onehop.unbind(bound)
             if session.in_transaction():  # cancelled, or failed mid-answer
                 await run_in_threadpool(session.close)
             close_session(scope)
