@@ -116,7 +116,10 @@ def server(app: str, env: dict[str, str], workers: int = 1) -> Iterator[tuple[in
         deadline = time.monotonic() + 60
         while True:
             try:
-                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/x")
+                probe = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                probe.request("GET", "/x")  # a 404 matches every route: all are built
+                probe.getresponse().read()
+                probe.close()
                 break
             except OSError:
                 assert proc.poll() is None and time.monotonic() < deadline, "no server"
@@ -161,14 +164,15 @@ def run(db: str, pg: str | None, args: argparse.Namespace) -> None:
 
 def profile(pid: int, folder: str | None, label: str, seconds: float) -> None:
     """py-spy samples the Suanli server through the measurement, after the warm-up
-    (--profile DIR; collapsed stacks, one file per database and scenario)."""
+    (--profile DIR; collapsed stacks of every thread, idle ones too: wall-clock, so
+    waits for locks and the database show; one file per database and scenario)."""
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         out = Path(folder) / f"{label}.txt"
         beside = Path(sys.executable).with_name("py-spy")  # the virtual environment's
         spy = str(beside) if beside.exists() else "py-spy"
         subprocess.Popen(["sh", "-c", f"sleep 1.3; exec {spy} record --pid {pid} --duration "
-                          f"{int(seconds)} --format raw --nonblocking --output {out}"],
+                          f"{int(seconds)} --format raw --nonblocking --idle --output {out}"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 

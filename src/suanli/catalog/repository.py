@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,9 +22,12 @@ def accelerator(session: Session, model: str) -> Accelerator | None:
     return session.get(Accelerator, model) if _usable(model) else None
 
 
-def accelerators(session: Session) -> list[Accelerator]:
-    """Every model, by vendor then model id."""
+def accelerators(session: Session, models: Collection[str] | None = None
+                 ) -> list[Accelerator]:
+    """Every model (or those of `models`), by vendor then model id."""
     stmt = select(Accelerator).order_by(Accelerator.vendor, Accelerator.model)
+    if models is not None:
+        stmt = stmt.where(Accelerator.model.in_(list(models)))
     return list(session.execute(stmt).scalars())
 
 

