@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
@@ -157,14 +154,6 @@ def _include_vouchers(app: FastAPI) -> None:
         app.include_router(pages)
 
 
-@asynccontextmanager
-async def _warm_routes(app: FastAPI) -> AsyncIterator[None]:
-    """At server start: build the routes on a thread of their own (see `onehop.warm`), so
-    that the first requests find them built and the server starts no later than before."""
-    threading.Thread(target=one_hop.warm, args=(app,), name="warm-routes", daemon=True).start()
-    yield
-
-
 def create_app(
     *, sessions: sessionmaker[Session] | None = None, check_migrations: bool = True
 ) -> FastAPI:
@@ -185,7 +174,6 @@ def create_app(
         description="JSON API of Suanli. Authenticate with `Authorization: Bearer <token>`; "
         "money is a decimal string of CNY; errors are RFC 9457 problem+json.",
         dependencies=[Depends(csrf_protect), Depends(bounded_ids)],
-        lifespan=_warm_routes,
         docs_url=None, redoc_url=None,  # web/docs.py serves them under our CSP
     )
     app.state.sessions = sessions

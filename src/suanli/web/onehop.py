@@ -56,22 +56,6 @@ def install(app: FastAPI) -> None:
             route.endpoint = _one_hop(call, route.response_model)
 
 
-def warm(app: FastAPI) -> int:
-    """Build the routes FastAPI (>= 0.165) builds lazily on first match: each included
-    router's effective routes (dependency analysis, response fields: about 20 ms a route
-    on a loaded 2-core machine). Run at startup so that no request waits for it: the
-    first requests of a fresh server stood behind seconds of it. Returns the routes built."""
-    built = 0
-    for route in app.router.routes:
-        contexts = getattr(route, "effective_route_contexts", None)
-        if contexts is not None:
-            built += sum(1 for _ in contexts())
-            low = getattr(route, "effective_low_priority_routes", None)
-            if low is not None:
-                low()
-    return built
-
-
 def _api_routes(routes: list[Any]) -> Iterator[APIRoute]:
     for route in routes:
         if isinstance(route, APIRoute):
