@@ -174,11 +174,13 @@ def settle_contract(session: Session, *, contract: Contract, period: date, final
         return existing, False
     if final and repo.has_final(session, contract.id):
         return None, False
-    records = metering.unsettled(session, contract_id=contract.id, until=until)
+    # Read before the totals: a record reported meanwhile is then neither counted here nor
+    # marked, and a later settlement bills it.
+    pending = metering.unsettled(session, contract_id=contract.id, until=until)
     billed = repo.billed(session, contract.id)
-    delivered, spanning = repo.delivered(session, contract.id, until)
+    delivered, spanning = repo.delivered(session, contract.id, until, pending.through)
     gpu_seconds = max(0, delivered - billed.gpu_seconds)
-    if not records and not gpu_seconds and not final:
+    if not pending.records and not gpu_seconds and not final:
         return None, False
     program = billing.program_of(session, contract)
     rate = contract.subsidy_rate if program is not None else Decimal(0)
@@ -194,16 +196,18 @@ def settle_contract(session: Session, *, contract: Contract, period: date, final
         contract_id=contract.id, period=period, final=final, invoice_id=invoice.id,
         buyer_org_id=contract.buyer_org_id, provider_org_id=contract.provider_org_id,
         program_id=program.id if program else None, voucher_id=contract.voucher_id,
-        mode=str(program.redemption_mode) if program else None, records=len(records),
+        mode=str(program.redemption_mode) if program else None, records=pending.records,
         kind=Kind.USAGE if bill is None else bill.kind,
         gpu_seconds=gpu_seconds, unit_price_fen=contract.unit_price_fen,
         subsidy_rate=contract.subsidy_rate, charge_fen=shares.charge, voucher_fen=shares.voucher,
         buyer_fen=shares.buyer, uncovered_fen=shares.uncovered, transfer_ids=[s.id for s in specs])
     repo.add(session, row)
-    metering.mark_settled(session, record_ids=[r.id for r in records], settlement_id=row.id)
+    metering.mark_settled(session, contract_id=contract.id, pending=pending, until=until,
+                          settlement_id=row.id)
     if program is not None and shares.voucher > 0:
         claims.open_claim(session, settlement=row, contract=contract, program=program,
-                          invoice=invoice, record_ids=[r.id for r in records] + spanning,
+                          invoice=invoice, records=pending.records + len(spanning),
+                          record_ids=pending.first_ids + spanning,
                           extra=None if bill is None else bill.evidence)
     audit.record(session, action="settlement.settle", object_type="contract_settlement",
                  object_id=row.id, after=billing.snapshot(row),

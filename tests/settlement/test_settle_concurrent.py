@@ -1,0 +1,78 @@
+"""Requests are served while a settlement is in the middle of its transaction: reads do
+not stand behind it (SQLite: the settlement holds the write lock; GETs read a WAL snapshot)
+and see none of it until it commits (issue 14: 38 of 150 requests sent during a long
+settlement answered 500)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import event
+
+from suanli.app import create_app
+from suanli.auth import service as auth_service
+from suanli.auth.roles import Role
+from suanli.kit.db import make_engine, make_sessionmaker, unit_of_work
+from suanli.settlement import service
+from tests.settlement.committed import committed_world
+from tests.settlement.usage import use
+
+BOUND_S = 10.0  # generous: the point is that no request waits for the settlement's end
+
+
+def test_requests_are_served_while_a_settlement_runs(fresh_database: str) -> None:
+    world = committed_world(fresh_database)
+    engine = make_engine(fresh_database)
+    factory = make_sessionmaker(engine)
+    with unit_of_work(factory) as s:
+        use(s, world, *[(m / 60, (m + 1) / 60, 1) for m in range(300)])
+        user = auth_service.create_user(s, username="reader", display_name="Reader",
+                                        password="correct horse battery",
+                                        memberships=[(world.buyer.org_slug, Role.BUYER)])
+        headers = {"Authorization": "Bearer "
+                   + auth_service.issue_token(s, user=user, name="t").secret}
+    inside, release, outcome = threading.Event(), threading.Event(), list[Any]()
+
+    def pause(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO USAGE_SETTLED"):
+            inside.set()  # the day is priced, its holds moved: the transaction is open
+            release.wait(60)
+
+    def settle() -> None:
+        try:
+            with unit_of_work(factory) as s:
+                outcome.append(service.settle_period(s, period_end=world.day1))
+        except BaseException as exc:  # reported by the test, not lost in the thread
+            outcome.append(exc)
+
+    event.listen(engine, "before_cursor_execute", pause)
+    job = threading.Thread(target=settle)
+    job.start()
+    app = create_app(sessions=make_sessionmaker(make_engine(fresh_database)))
+    try:
+        assert inside.wait(60), outcome
+        with TestClient(app) as client:
+            for path in ("/api/v1/me", "/api/v1/settlement/invoices",
+                         f"/api/v1/metering/contracts/{world.contract.id}/usage"):
+                began = time.monotonic()
+                response = client.get(path, headers=headers)
+                assert response.status_code == 200, (path, response.text)
+                assert time.monotonic() - began < BOUND_S, path
+            invoices = client.get("/api/v1/settlement/invoices", headers=headers).json()
+            assert invoices["total"] == 0  # nothing of the open settlement is seen
+            assert job.is_alive()  # it was really in the middle all along
+            release.set()
+            job.join(60)
+            (report,) = outcome
+            assert not isinstance(report, BaseException), report
+            assert report.settled == 1
+            invoices = client.get("/api/v1/settlement/invoices", headers=headers).json()
+            assert invoices["total"] == 1
+    finally:
+        release.set()
+        job.join(60)
+        event.remove(engine, "before_cursor_execute", pause)
+        engine.dispose()
