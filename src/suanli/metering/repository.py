@@ -159,10 +159,14 @@ def usage_barrier(session: Session, contract_id: int) -> int:
     if session.get_bind().dialect.name != "postgresql":
         return int(session.execute(newest).scalar_one())
     key = {"k": USAGE_LOCK, "c": contract_id}
+    # Held only while reading (a session-level lock: a transaction-level one would keep
+    # the contract's imports waiting for the whole run); the read sits in a savepoint so
+    # that the unlock still runs if it fails (a statement timeout, say).
     session.execute(text("SELECT pg_advisory_lock(:k, :c)"), key)
     try:
-        return int(session.execute(newest).scalar_one())
-    finally:  # held only while reading: a session-level lock, so always released here
+        with session.begin_nested():
+            return int(session.execute(newest).scalar_one())
+    finally:
         session.execute(text("SELECT pg_advisory_unlock(:k, :c)"), key)
 
 
