@@ -10,13 +10,16 @@ import time
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
 from suanli.app import create_app
 from suanli.auth import service as auth_service
 from suanli.auth.roles import Role
 from suanli.kit.db import make_engine, make_sessionmaker, unit_of_work
+from suanli.metering import service as metering
+from suanli.metering.models import UsageRecord
 from suanli.settlement import service
+from suanli.settlement.models import ContractSettlement
 from tests.settlement.committed import committed_world
 from tests.settlement.usage import use
 
@@ -76,3 +79,55 @@ def test_requests_are_served_while_a_settlement_runs(fresh_database: str) -> Non
         job.join(60)
         event.remove(engine, "before_cursor_execute", pause)
         engine.dispose()
+
+
+def test_usage_imported_while_a_day_settles_is_billed_once_never_lost(
+        fresh_database: str) -> None:
+    """An import still open when the settlement starts: the settlement waits for it (the
+    per-contract barrier on PostgreSQL, the write lock on SQLite) and bills its record, even
+    where a later import of the same contract, with larger ids, committed first."""
+    world = committed_world(fresh_database)
+    engine = make_engine(fresh_database)
+    factory = make_sessionmaker(engine)
+    with unit_of_work(factory) as s:
+        use(s, world, (1, 2, 8), ref="before")
+    imported, go, outcome = threading.Event(), threading.Event(), list[Any]()
+
+    def slow_import() -> None:
+        with unit_of_work(factory) as s:
+            use(s, world, (3, 4, 8), ref="open")  # ids taken, not committed yet
+            imported.set()
+            go.wait(60)
+
+    def settle() -> None:
+        try:
+            with unit_of_work(factory) as s:
+                outcome.append(service.settle_period(s, period_end=world.day1))
+        except BaseException as exc:
+            outcome.append(exc)
+
+    importer, job = threading.Thread(target=slow_import), threading.Thread(target=settle)
+    importer.start()
+    try:
+        assert imported.wait(60)
+        expected = 2
+        if engine.dialect.name == "postgresql":  # SQLite has one writer: no such race
+            with unit_of_work(factory) as s:
+                use(s, world, (5, 6, 8), ref="later")  # larger ids, committed first
+            expected = 3
+        job.start()
+        time.sleep(1.0)
+        assert job.is_alive() and not outcome  # waiting for the open import
+    finally:
+        go.set()
+        importer.join(60)
+    job.join(60)
+    (report,) = outcome
+    assert not isinstance(report, BaseException), report
+    with unit_of_work(factory) as s:
+        (row,) = s.query(ContractSettlement).all()
+        billable = s.execute(select(func.sum(UsageRecord.billable_gpu_seconds))).scalar_one()
+        assert (row.records, row.gpu_seconds) == (expected, billable)
+        left = metering.unsettled(s, contract_id=world.contract.id, until=None)
+        assert left.records == 0
+    engine.dispose()
