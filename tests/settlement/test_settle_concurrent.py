@@ -15,10 +15,10 @@ from sqlalchemy import event, func, select
 from suanli.app import create_app
 from suanli.auth import service as auth_service
 from suanli.auth.roles import Role
-from suanli.kit.db import make_engine, make_sessionmaker, unit_of_work
+from suanli.kit.db import make_engine, make_sessionmaker, reader, unit_of_work
 from suanli.metering import service as metering
 from suanli.metering.models import UsageRecord
-from suanli.settlement import service
+from suanli.settlement import service, worker
 from suanli.settlement.models import ContractSettlement
 from tests.settlement.committed import committed_world
 from tests.settlement.usage import use
@@ -131,3 +131,33 @@ def test_usage_imported_while_a_day_settles_is_billed_once_never_lost(
         left = metering.unsettled(s, contract_id=world.contract.id, until=None)
         assert left.records == 0
     engine.dispose()
+
+
+def test_a_run_commits_each_contract_on_its_own(fresh_database: str) -> None:
+    """While the second contract settles, the first one's settlement is committed already:
+    no writer waits for the whole run (`worker.settle_in_batches`)."""
+    first, second = committed_world(fresh_database), committed_world(fresh_database)
+    engine = make_engine(fresh_database)
+    factory = make_sessionmaker(engine)
+    with unit_of_work(factory) as s:
+        use(s, first, (1, 2, 8))
+        use(s, second, (1, 2, 8))
+    marks, seen = list[int](), list[int]()
+
+    def look(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO USAGE_SETTLED"):
+            marks.append(1)
+            if len(marks) == 2:  # the second contract, before its mark: what is committed?
+                other = make_engine(fresh_database)
+                with reader(other).connect() as conn:  # a read: no write lock wanted
+                    seen.extend(conn.execute(select(ContractSettlement.contract_id)).scalars())
+                other.dispose()
+
+    event.listen(engine, "before_cursor_execute", look)
+    try:
+        report = worker.settle_in_batches(factory, period_end=first.day1)
+    finally:
+        event.remove(engine, "before_cursor_execute", look)
+        engine.dispose()
+    assert report.settled == 2 and not report.failed
+    assert seen == [first.contract.id]

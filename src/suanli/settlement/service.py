@@ -67,13 +67,33 @@ class RunReport:
     # Contracts not settled because a lapsed hold could not be held again: id -> why.
     failed: dict[int, str] = field(default_factory=dict)
 
+    def add(self, other: RunReport) -> None:
+        """Count in the report of another part of the same run."""
+        self.settled += other.settled
+        self.final += other.final
+        self.unchanged += other.unchanged
+        self.charge_fen += other.charge_fen
+        self.adjusted += other.adjusted
+        self.failed.update(other.failed)
 
-def settle_period(session: Session, *, period_end: date, now: datetime | None = None
+
+def contracts_due(session: Session, *, period_end: date) -> list[int]:
+    """The ids of the contracts `settle_period` settles for the day `period_end`."""
+    return [c.id for c in repo.contracts_to_settle(session, period_bounds(period_end)[1])]
+
+
+def settle_period(session: Session, *, period_end: date, now: datetime | None = None,
+                  contract_ids: Collection[int] | None = None, late: bool = True
                   ) -> RunReport:
-    """Settle every contract for the day `period_end`; running it again changes nothing."""
+    """Settle every contract (or those of `contract_ids` among them) for the day
+    `period_end`, then, when `late`, bill usage reported after contracts' ends; running it
+    again changes nothing. A command may settle one contract per transaction this way
+    (`worker.settle_in_batches`) so that no writer waits for the whole run."""
     _, until = period_bounds(period_end)
     report = RunReport(period_end)
     for contract in repo.contracts_to_settle(session, until):
+        if contract_ids is not None and contract.id not in contract_ids:
+            continue
         final = contract.end_at <= until
         # A contract that ended earlier is settled on its last day (settlement lagged).
         period = min(period_end, last_day(contract)) if final else period_end
@@ -93,7 +113,7 @@ def settle_period(session: Session, *, period_end: date, now: datetime | None = 
             report.settled += 1
             report.final += done.final
             report.charge_fen += done.charge_fen
-    for row in adjustments.settle_late(session, period=period_end, now=now):
+    for row in adjustments.settle_late(session, period=period_end, now=now) if late else ():
         report.settled += 1
         report.adjusted += 1
         report.charge_fen += row.charge_fen
