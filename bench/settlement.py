@@ -181,7 +181,9 @@ def run(url: str, n: int, probe: bool) -> dict[str, Any]:
     with server("suanli.app:create_app", env) as (port, _):
         client = Probe(port, token)
         client.thread.start()
-        time.sleep(1.0)  # warm-up
+        deadline = time.monotonic() + 120
+        while len(client.seen) < 20 and time.monotonic() < deadline:  # warm-up
+            time.sleep(0.1)
         idle_from = time.perf_counter()
         time.sleep(3.0)
         began = time.perf_counter()
