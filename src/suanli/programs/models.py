@@ -67,6 +67,9 @@ class Program(Base):
     # Co-funding: funders sharing the budget by fixed shares, each with its own budget
     # account `program-funder:<id>:<n>` (programs/funders.py); empty: one budget account.
     funders: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc, default=list)
+    # What its vouchers pay for: GPU-hours on the market, or model-service tokens.
+    voucher_unit: Mapped[str] = mapped_column(String(16), default="gpu_hours",
+                                              server_default="gpu_hours")
     # Rates by applicant tier, first match applies (programs/tiers.py, canonical JSON).
     tiers: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc, default=list)
     auto_approve: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -7,7 +7,7 @@ it was funded. Funding moves money from the authority's treasury (`treasury:<slu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -32,10 +32,22 @@ _budget_added: list[BudgetAdded] = []
 
 
 def when_budget_added(hook: BudgetAdded) -> None:
-    """Call ``hook`` after budget is added to a program, in the same transaction (the
-    applications domain issues the vouchers that waited for budget)."""
+    """Call ``hook`` after budget is added to a program, or money comes back to it (a
+    voucher expired or clawed back), in the same transaction (the applications domain
+    issues the vouchers that waited for budget)."""
     if hook not in _budget_added:
         _budget_added.append(hook)
+
+
+def budget_returned(session: Session, program_ids: Iterable[int]) -> None:
+    """Money came back to these programs' budgets (expiry, clawback, a release after
+    closing): let the hooks issue what waited for it."""
+    for program_id in sorted(set(program_ids)):
+        program = repository.get(session, program_id)
+        if program is None or program.status == ProgramStatus.CLOSED:
+            continue
+        for hook in _budget_added:
+            hook(session, program)
 
 
 @cache
