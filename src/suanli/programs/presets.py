@@ -36,7 +36,8 @@ CITY_OF = {"beijing-etown": "beijing", "henan": "zhengzhou",  # provincial: its 
 NAMES_ZH = {
     "beijing": "北京市算力券", "beijing-etown": "北京经开区算力券", "shanghai": "上海市算力券",
     "hangzhou": "杭州市算力券", "shanghai-models": "上海市模型券",
-    "hangzhou-models": "杭州市模型券（MaaS）", "shenzhen": "深圳市训力券", "chengdu": "成都市算力券",
+    "hangzhou-models": "杭州市模型券（MaaS）", "shenzhen": "深圳市训力券",
+    "chengdu": "成都市算力券",
     "henan": "河南省算力券", "langfang": "廊坊市算力券", "yangzhou": "扬州市算力券",
     "qingyang": "庆阳市算力券", "suzhou": "苏州市算力券（示例）",
     "guangzhou": "广州市算力券（示例）", "wuhan": "武汉市算力券（示例）",
