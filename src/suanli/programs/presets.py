@@ -91,7 +91,7 @@ INTERPRETATION: dict[str, dict[str, Any]] = {
                                               "value": 100}]},
                             "rate": "startup_rate", "funder_shares": ["0.3", "0.7"],
                             "max_days": 365},
-                           {"key": "city-30", "name": "The city's 30 %",
+                           {"key": "city-30", "name": "Other Shanghai firms (city 30 %)",
                             "rule": {"all": []}, "rate": "subsidy_rate",
                             "funder_shares": ["1", "0"]}],
                  "illustrative": ["rules", "tiers.rule", "funders.share", "funders.name"]},
