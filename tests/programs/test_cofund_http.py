@@ -108,4 +108,13 @@ def test_a_tier_split_and_the_voucher_unit_through_the_api(client: TestClient, w
     assert program["voucher_unit"] == "tokens"
     assert (program["tiers"][0]["funder_shares"], program["tiers"][0]["max_days"]) == (
         ["0.30", "0.70"], 365)
+    url = f"/api/v1/programs/{program['id']}/funding"
+    topped = client.post(url, headers=world.bureau.headers,
+                         json={"amount_cny": "1000000.00", "funder": 2})
+    assert topped.status_code == 201, topped.text
+    assert [f["funded_cny"] for f in topped.json()["funders"]] == [
+        "10000000.00", "11000000.00"]
+    bad = client.post(url, headers=world.bureau.headers,
+                      json={"amount_cny": "1.00", "funder": 3})
+    assert bad.status_code == 422 and bad.json()["field"] == "funder"
     assert verify(db).ok

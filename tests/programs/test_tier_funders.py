@@ -20,6 +20,7 @@ from suanli.programs import views
 from suanli.programs.errors import BudgetExhausted
 from suanli.vouchers import service as vouchers
 from suanli.vouchers import totals
+from suanli.vouchers import views as voucher_views
 from tests.programs.factory import MILLION, make_program
 
 FUNDERS: list[dict[str, Any]] = [
@@ -80,6 +81,8 @@ def test_each_tier_splits_issue_returns_and_payouts_its_own_way(
     city = vouchers.issue(db, program=program, holder_org_id=startup.id, value_fen=MILLION,
                           application_id=None, user_id=None, tier_key="city-30")
     assert early.funder_shares == [3000, 7000] and city.funder_shares == [10_000, 0]
+    (read,) = voucher_views.reads(db, [early])
+    assert (read.funder_shares, read.unit) == (["0.30", "0.70"], "gpu_hours")
     # 1,000,000.01: 300,000.00 (+0.003) and 700,000.01 (the odd fen to the larger remainder)
     assert balances(db, program.id) == [5 * MILLION - 30_000_000 - MILLION,
                                         5 * MILLION - 70_000_001]
@@ -146,3 +149,26 @@ def test_a_split_needs_funders(db: Session, authority: Organisation) -> None:
         make_program(db, authority.id, tiers=[{**EARLY, "funder_shares": ["1"]}],
                      domestic_bonus_bp=0)
     assert caught.value.field == "tiers[0].funder_shares"
+
+
+def test_one_funder_tops_up_or_takes_back_its_own_account(
+        db: Session, authority: Organisation, startup: Organisation) -> None:
+    from suanli.programs import service
+
+    program = shanghai(db, authority, budget_fen=2 * MILLION)
+    service.fund(db, program=program, amount_fen=3 * MILLION + 1, user_id=None,
+                 reason="district top-up", funder=2)
+    assert balances(db, program.id) == [MILLION, 4 * MILLION + 1]
+    service.fund(db, program=program, amount_fen=-MILLION, user_id=None, reason="back",
+                 funder=1)
+    assert balances(db, program.id) == [0, 4 * MILLION + 1]
+    with pytest.raises(BudgetExhausted), db.begin_nested():
+        service.fund(db, program=program, amount_fen=-1, user_id=None, reason="x", funder=1)
+    for bad in (0, 3):
+        with pytest.raises(ValidationFailed) as caught, db.begin_nested():
+            service.fund(db, program=program, amount_fen=1, user_id=None, funder=bad)
+        assert caught.value.field == "funder"
+    (view,) = views.budgets(db, [program])
+    assert [f.funded for f in view.funders] == [0, 4 * MILLION + 1]
+    assert program.budget_fen == 4 * MILLION + 1
+    assert verify(db).ok

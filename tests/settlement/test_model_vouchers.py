@@ -111,6 +111,8 @@ def test_model_voucher_pays_its_rate_of_tokens_times_price(
     listed = client.get("/api/v1/models/subscriptions", headers=buyer.headers).json()
     assert [(s["tokens_in"], s["billed_cny"], s["subsidy_cny"]) for s in listed] == [
         (2_234_567, "12.94", "6.47")]
+    shown = client.get(f"/api/v1/vouchers/{parties['voucher'].id}", headers=buyer.headers)
+    assert (shown.json()["unit"], shown.json()["available_cny"]) == ("tokens", "999993.53")
     page = client.get("/models", headers=buyer.headers)
     assert page.status_code == 200 and f'data-testid="model-subscription-{sub}"' in page.text
     assert "12.94" in page.text and "6.47" in page.text

@@ -71,11 +71,20 @@ def _split(program: Program, *, transfer_id: str, amounts: list[int], outward: b
     return specs
 
 
+def funding_parts(program: Program, amount: int, funder: int | None) -> list[int]:
+    """Each funder's part of a funding: by share, or all of it to one funder (0-based)."""
+    if funder is None:
+        return parts(program, amount)
+    return [amount if i == funder else 0 for i in range(len(program.funders))]
+
+
 def fund(session: Session, program: Program, *, treasury: str, amount: int,
-         transfer_id: str) -> None:
-    """Fund (positive) or give back to the treasury (negative), split by share
-    (ExceedsCredits when a funder has less left than its part of a return)."""
-    specs = _split(program, transfer_id=transfer_id, amounts=parts(program, abs(amount)),
+         transfer_id: str, funder: int | None = None) -> None:
+    """Fund (positive) or give back to the treasury (negative), split by share or to and
+    from one funder alone (ExceedsCredits when a funder has less left than its part of a
+    return)."""
+    specs = _split(program, transfer_id=transfer_id,
+                   amounts=funding_parts(program, abs(amount), funder),
                    outward=amount < 0, other=treasury,
                    reason="program-fund" if amount > 0 else "program-defund",
                    ref=f"program:{program.id}")
@@ -125,10 +134,11 @@ class FunderShare:
     paid: int  # its share of what vouchers spent
 
 
-def shares_of(session: Session, program: Program, *, fundings: list[int],
+def shares_of(session: Session, program: Program, *, fundings: list[tuple[int, int | None]],
               spent: Sequence[tuple[tuple[int, ...], int]]) -> list[FunderShare]:
     """Each funder's funded, unissued, committed and paid money (empty: no funders).
-    `fundings` are the program's fundings (negative: given back), split as they were moved;
+    `fundings` are the program's fundings (amount, negative: given back; and the one
+    funder it moved for, or None), split as they were moved;
     the unissued money is read from each funder's account, so committed (funded less
     unissued) is what the ledger holds on vouchers for the funder; `spent`, what the
     program's vouchers spent, by the split they were issued with (`()`: the program's
@@ -136,8 +146,8 @@ def shares_of(session: Session, program: Program, *, fundings: list[int],
     if not program.funders:
         return []
     left = available(session, program)
-    gave = [sum(col) for col in zip(*(parts(program, a) for a in fundings), strict=True)] \
-        if fundings else [0] * len(program.funders)
+    gave = [sum(col) for col in zip(*(funding_parts(program, a, f) for a, f in fundings),
+                                    strict=True)] if fundings else [0] * len(program.funders)
     paid = [0] * len(program.funders)
     for split, amount in spent:
         paid = [p + q for p, q in zip(paid, parts(program, amount, split), strict=True)]

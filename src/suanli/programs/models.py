@@ -112,6 +112,8 @@ class ProgramFunding(Base):
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
+    # Co-funded: the funder (0-based) whose account alone this moved; None: split by share.
+    funder_index: Mapped[int | None] = mapped_column(Integer)
     transfer_id: Mapped[str] = mapped_column(String(128), unique=True)
     reason: Mapped[str] = mapped_column(String(200))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

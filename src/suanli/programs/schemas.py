@@ -150,6 +150,10 @@ class FundingIn(BaseModel):
 
     amount_cny: Annotated[str, Field(examples=["5000000.00", "-1000000.00"], max_length=24)]
     reason: Text = Field(default="top-up", min_length=1, max_length=200)
+    funder: int | None = Field(default=None, ge=1, le=10,
+                               description="Co-funded: the funder (1 = the first) whose "
+                                           "account alone this funds or returns; null: every "
+                                           "funder by its share")
 
 
 class CallIn(BaseModel):

@@ -180,17 +180,23 @@ def set_status(session: Session, *, program: Program, status: ProgramStatus) -> 
 
 
 def fund(session: Session, *, program: Program, amount_fen: int, user_id: int | None,
-         reason: str = "top-up") -> ProgramFunding:
+         reason: str = "top-up", funder: int | None = None) -> ProgramFunding:
     """Add (positive) or return (negative) budget; a return beyond what is left is refused.
-    Concurrent fundings of one program queue on its row and are all kept."""
+    Co-funded: split by share, or to and from one funder's account alone (`funder`, 1 for
+    the first). Concurrent fundings of one program queue on its row and are all kept."""
     program = _locked(session, program)
     if amount_fen == 0:
         raise ValidationFailed("must not be zero", field="amount_cny")
+    if funder is not None and not 1 <= funder <= len(program.funders or []):
+        raise ValidationFailed(f"the program has {len(program.funders or [])} funders; name "
+                               "one of them (1 = the first)" if program.funders else
+                               "only a co-funded program funds one funder", field="funder")
     if program.status == ProgramStatus.CLOSED and amount_fen > 0:
         raise Conflict("a closed program takes no new funds", field="amount_cny")
     authority = _authority(session, program.authority_org_id)
     text = clean(reason, field="reason", limit=200)
-    return _move(session, program, authority, amount_fen, user_id, text)
+    return _move(session, program, authority, amount_fen, user_id, text,
+                 None if funder is None else funder - 1)
 
 
 def _locked(session: Session, program: Program) -> Program:
@@ -201,18 +207,18 @@ def _locked(session: Session, program: Program) -> Program:
 
 
 def _move(session: Session, program: Program, authority: Organisation, amount: int,
-          user_id: int | None, reason: str) -> ProgramFunding:
+          user_id: int | None, reason: str, funder: int | None = None) -> ProgramFunding:
     seq = repository.next_funding_seq(session, program.id)
     transfer_id = f"program-fund:{program.id}:{seq}"
     # The row first: its unique transfer id stops a concurrent twin before the ledger moves.
     funding = repository.add_funding(session, ProgramFunding(
         program_id=program.id, seq=seq, amount_fen=amount, transfer_id=transfer_id,
-        reason=reason[:200], created_by=user_id))
+        reason=reason[:200], created_by=user_id, funder_index=funder))
     treasury, budget = treasury_code(authority), program.budget_account
     try:
         if program.funders:
             cofund.fund(session, program, treasury=treasury, amount=amount,
-                        transfer_id=transfer_id)
+                        transfer_id=transfer_id, funder=funder)
         else:
                 ledger.transfer(session, id=transfer_id, debit=treasury if amount > 0 else budget,
                             credit=budget if amount > 0 else treasury, amount=abs(amount),
@@ -228,7 +234,7 @@ def _move(session: Session, program: Program, authority: Organisation, amount: i
                  organisation_id=program.authority_org_id,
                  before={"budget_fen": before},
                  after={"budget_fen": program.budget_fen, "transfer": transfer_id,
-                        "reason": reason})
+                        "reason": reason, "funder": funder})
     if amount > 0:
         for hook in _budget_added:
             hook(session, program)

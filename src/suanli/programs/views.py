@@ -136,7 +136,8 @@ def _funders(session: Session, program: Program,
              totals: ProgramTotals) -> list[cofund.FunderShare]:
     if not program.funders:
         return []
-    fundings = [f.amount_fen for f in repository.fundings(session, program.id)]
+    fundings = [(f.amount_fen, f.funder_index)
+                for f in repository.fundings(session, program.id)]
     return cofund.shares_of(session, program, fundings=fundings,
                              spent=totals.spent_by_split)
 
