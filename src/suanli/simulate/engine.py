@@ -2,8 +2,9 @@
 
 Each week: startups that arrive apply and the real eligibility evaluator decides
 (``needs_review`` goes to a reviewer who approves the policy's share of them); eligible
-startups get a voucher while the budget lasts (the rest wait, first come first served,
-for budget that expired vouchers give back); active startups place their orders, with
+startups get a voucher while the budget lasts (the rest wait, tried oldest first, for
+budget that expired vouchers give back; co-funded, each funder's part of the voucher's
+split must be there); active startups place their orders, with
 their voucher when it has money left; one round is cleared by the real ``clear()`` (or
 the greedy broker); every contract is settled by the real settlement arithmetic on the
 delivered share of its GPU-hours; unmatched orders wait up to ``patience_weeks`` more
