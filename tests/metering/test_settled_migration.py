@@ -43,7 +43,7 @@ def test_which_settlement_billed_each_record_survives_down_and_up(fresh_database
     assert len(set(before.values())) == 2 and before["a-1"] == before["late-0"]
     assert ends == [False, True]
 
-    migrate.downgrade(fresh_database, "metering_i13_usage_1")
+    migrate.downgrade(fresh_database, "metering_i18_model_1")
     with engine.connect() as conn:
         column = {ref: sid for ref, sid in conn.execute(text(
             "SELECT source_ref, settlement_id FROM usage_records"))}

@@ -1,7 +1,7 @@
 """metering: settled usage as one mark per settlement, not a column rewritten on every record
 
 Revision ID: metering_i14_settle_1
-Revises: metering_i13_usage_1
+Revises: metering_i18_model_1
 
 Each settlement's records become one `usage_settled` row: the contract's records up to the
 largest id it billed that ended by its day's end (none for a settlement to the end or an
@@ -19,7 +19,7 @@ from alembic import op
 from suanli.kit.db import UTCDateTime
 
 revision = "metering_i14_settle_1"
-down_revision = "metering_i13_usage_1"
+down_revision = "metering_i18_model_1"
 branch_labels = None
 depends_on = ("settlement_i13_money2_1",)
 
