@@ -78,3 +78,9 @@ def test_the_etown_preset_encodes_the_grant_with_its_source() -> None:
     assert (grant["share"], grant["cap_cny"]) == ("0.10", "10000000.00")
     assert "t20250303_4024044" in grant["source"] and "10%" in grant["source"]
     assert "capacity_grant.listing_days" in preset.values["illustrative_fields"]
+
+
+def test_the_qingyang_preset_pays_the_supplier_first() -> None:
+    preset = get("qingyang")
+    assert preset is not None
+    assert preset.values["redemption_mode"] == "supplier_first"

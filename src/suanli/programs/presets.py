@@ -129,7 +129,9 @@ INTERPRETATION: dict[str, dict[str, Any]] = {
                             "rate": "startup_rate"}]},
     "yangzhou": {"rules": {"all": [_city("yangzhou")]}, "forbid_other_subsidies": True,
                  "redemption_mode": RedemptionMode.BUYER_REIMBURSED},
-    "qingyang": {"rules": {"all": []}},
+    # "finance bureau pays buyer or supplier directly; supplier has priority; both cannot
+    # claim": the supplier is paid the subsidy and bills the buyer net, exact.
+    "qingyang": {"rules": {"all": []}, "redemption_mode": RedemptionMode.SUPPLIER_FIRST},
 }
 
 
