@@ -144,14 +144,18 @@ def _include_vouchers(app: FastAPI) -> None:
     from suanli.programs.pages import router as programs_pages
     from suanli.vouchers.api import router as vouchers_api
     from suanli.vouchers.pages import router as vouchers_pages
+    from suanli.vouchers.paired import api as paired_api
+    from suanli.vouchers.paired import pages as paired_pages
     from suanli.vouchers.totals import register as register_voucher_totals
 
     register_voucher_totals()  # the budget views of programs read them
-    for api in (programs_api, credit_api, applications_api, vouchers_api, documents_api):
+    # /vouchers/paired before /vouchers/{voucher_id}.
+    for api in (programs_api, credit_api, applications_api, paired_api, vouchers_api,
+                documents_api):
         app.include_router(api, prefix="/api/v1")
     # The editor first: its /programs/new must win over /programs/{program_id}.
     for pages in (programs_editor, programs_pages, credit_pages, applications_pages,
-                  review_pages, vouchers_pages):
+                  review_pages, paired_pages, vouchers_pages):
         app.include_router(pages)
 
 

@@ -30,7 +30,7 @@ SETTINGS_FIELDS = (
     "funders", "capacity_grant")
 CHECKBOXES = ("auto_approve", "forbid_other_subsidies", "partial_vouchers",
               "subsidise_cancellation", "refuse_late_usage", "no_affiliated_providers",
-              "credit_lines")
+              "credit_lines", "paired_vouchers")
 # Names in API errors -> names of the form's inputs.
 FORM_NAME = {"rates.state": "rate_state", "rates.commercial": "rate_commercial",
              "window_opens_at": "window_opens", "window_closes_at": "window_closes"}
@@ -75,6 +75,7 @@ def values_of(program: Any) -> dict[str, Any]:
         "subsidise_cancellation": program.subsidise_cancellation,
         "refuse_late_usage": program.refuse_late_usage,
         "credit_lines": program.credit_lines,
+        "paired_vouchers": getattr(program, "paired_vouchers", False),
         "eligibility_text": program.eligibility_text or "", "source": program.source or "",
         "tiers": json.dumps(program.tiers, ensure_ascii=False, indent=1)
         if program.tiers else "",

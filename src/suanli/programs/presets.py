@@ -121,6 +121,8 @@ INTERPRETATION: dict[str, dict[str, Any]] = {
                                    {"field": "research_project_member", "op": "eq",
                                     "value": True}]},
                  "redemption_mode": RedemptionMode.BUYER_REIMBURSED,
+                 # "electronic voucher to buyer and provider": paired vouchers, exact
+                 "paired_vouchers": True,
                  # "60% for leads of national or provincial projects", exact
                  "tiers": [{"key": "project-lead",
                             "name": "Leads of national or provincial projects",

@@ -109,6 +109,10 @@ class ProgramFields(BaseModel):
     credit_lines: bool | None = Field(
         default=None, description="Buyers may be granted post-paid credit lines: contracts "
                                   "hold against the limit, billed monthly (default: no)")
+    paired_vouchers: bool | None = Field(
+        default=None, description="Approving an application issues the buyer's voucher and "
+                                  "a linked one to the provider the applicant names "
+                                  "(`paired_provider`); the voucher pays that provider only")
     capacity_grant: dict[str, Any] | None = Field(
         default=None,
         description="Capacity grants to providers: {share, cap_cny, listing_days, source?}, "
@@ -218,6 +222,7 @@ class ProgramRead(BaseModel):
     refuse_late_usage: bool
     credit_lines: bool = False
     capacity_grant: dict[str, Any] | None = None
+    paired_vouchers: bool = False
     eligibility_text: str | None
     source: str | None
     illustrative: bool

@@ -65,6 +65,7 @@ class ProgramSettings:
     refuse_late_usage: bool = False
     credit_lines: bool = False
     capacity_grant: dict[str, Any] | None = None
+    paired_vouchers: bool = False
     eligibility_text: str | None = None
     source: str | None = None
     illustrative: bool = False

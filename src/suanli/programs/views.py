@@ -31,7 +31,7 @@ PLAIN = ("city", "name", "name_zh", "year", "provider_mode", "provider_slugs", "
          "funders",
          "forbid_other_subsidies", "redemption_mode", "partial_vouchers",
          "subsidise_cancellation", "refuse_late_usage", "credit_lines", "eligibility_text",
-         "source", "capacity_grant")
+         "source", "capacity_grant", "paired_vouchers")
 
 
 def changes_from(body: ProgramFields) -> dict[str, Any]:
@@ -94,7 +94,7 @@ def program_read(program: Program, authority: str) -> ProgramRead:
         redemption_mode=program.redemption_mode, partial_vouchers=program.partial_vouchers,
         subsidise_cancellation=program.subsidise_cancellation,
         refuse_late_usage=program.refuse_late_usage, credit_lines=program.credit_lines,
-        capacity_grant=program.capacity_grant,
+        capacity_grant=program.capacity_grant, paired_vouchers=program.paired_vouchers,
         eligibility_text=program.eligibility_text,
         source=program.source, illustrative=program.illustrative,
         illustrative_fields=list(program.illustrative_fields))
