@@ -80,3 +80,33 @@ def test_the_langfang_preset_pairs_vouchers() -> None:
     assert preset is not None
     assert preset.values["paired_vouchers"] is True
     assert preset.values["redemption_mode"] == "buyer_reimbursed"
+
+
+def test_the_pair_is_spent_by_contracts_with_its_provider_only(
+        client: TestClient, world: World, db: Session, paired: tuple[Any, Any, Any],
+        reference_data: None) -> None:
+    from tests.market.helpers import deposit, hour, iso, listable_cluster, post_offer
+
+    program, provider, rival = paired
+    created = client.post(APPS, headers=world.buyer.headers,
+                          json={"program_id": program.id, "paired_provider": "lf-gpu"}).json()
+    voucher_id = client.post(f"{APPS}/{created['id']}/submit",
+                             headers=world.buyer.headers).json()["voucher_id"]
+    offers = {}
+    for who in (provider, rival):
+        cluster = listable_cluster(client, who.headers, name=f"c-{who.org_slug}")
+        offers[who.org_slug] = post_offer(client, who.headers, cluster["id"],
+                                          start_at=iso(hour(0)), end_at=iso(hour(48)))
+    deposit(client, world.admin.headers, "acme", "10000.00")
+    bought = {}
+    for slug, offer in offers.items():
+        response = client.post("/api/v1/market/instant-buys", headers=world.buyer.headers,
+                               json={"offer_id": offer["id"], "gpus": 2, "hours": 10,
+                                     "voucher_id": voucher_id})
+        assert response.status_code == 201, response.text
+        bought[slug] = response.json()
+    assert bought["lf-rival"]["subsidy_cny"] == "0.00"  # the voucher does not pay the rival
+    assert bought["lf-gpu"]["subsidy_cny"] == "100.00"  # 2 x 10 h x 10.00 at 50 %
+    half = client.get("/api/v1/vouchers/paired", headers=provider.headers).json()[0]
+    assert half["voucher"]["held_cny"] == "100.00"
+    assert verify(db).ok
