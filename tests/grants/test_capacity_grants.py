@@ -199,3 +199,25 @@ def test_the_pages_apply_decide_and_show_the_state(client: TestClient, gw: Grant
     assert ("上架中" if lang == "zh" else ">listed<") in after.text
     assert "80,000.00" in after.text
     assert verify(db).ok
+
+
+def test_a_grant_the_budget_cannot_cover_is_refused_and_nothing_moves(
+        client: TestClient, gw: GrantWorld, db: Session) -> None:
+    from tests.programs.factory import make_program
+
+    uncapped = make_program(db, gw.w.bureau.org_id, capacity_grant={
+        "share": "0.10", "cap_cny": None, "listing_days": 30})
+    db.commit()
+    before = available(db, uncapped.budget_account)
+    doc = upload(client, gw.provider, gw.cluster["id"])
+    grant = client.post(URL, headers=gw.provider.headers, json=body(
+        gw, [doc], program_id=uncapped.id, purchase_cny="200000000.00")).json()
+    assert grant["grant_cny"] == "20000000.00"  # 10 %, no cap; the budget is 10 m
+    refused = decide(client, gw, grant["id"])
+    assert refused.status_code == 409, refused.text
+    assert (refused.json()["type"].rsplit("/", 1)[1], refused.json()["field"]) == (
+        "budget-exhausted", "amount_cny")
+    assert available(db, uncapped.budget_account) == before
+    assert client.get(f"{URL}/{grant['id']}", headers=gw.provider.headers).json()[
+        "status"] == "submitted"
+    assert verify(db).ok
