@@ -20,6 +20,7 @@ from suanli.grants.models import CapacityGrant, GrantStatus
 from suanli.kit.errors import NotFound
 from suanli.kit.money import format_cny, parse_cny
 from suanli.kit.timeutil import utcnow
+from suanli.market.schemas import MAX_ID
 from suanli.programs import repository as programs_repo
 from suanli.programs.rates import format_rate
 
@@ -32,13 +33,13 @@ Sweeper = Annotated[Principal, Guard(perms.GRANTS_SWEEP)]
 
 class GrantIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    program_id: int
-    cluster_id: int = Field(description="Your cluster of domestic-chip servers")
+    program_id: int = Field(ge=1, le=MAX_ID)
+    cluster_id: int = Field(ge=1, le=MAX_ID, description="Your cluster of domestic-chip servers")
     purchase_cny: str = Field(max_length=24, examples=["80000000.00"],
                               description="What the servers cost")
     grant_cny: str | None = Field(default=None, max_length=24,
                                   description="Default: the most the terms allow")
-    evidence_document_ids: list[int] = Field(
+    evidence_document_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
         default_factory=list, max_length=service.MAX_EVIDENCE,
         description="Uploads with object_type=grant_evidence, object_id=<cluster id> "
                     "(the purchase invoice)")

@@ -19,6 +19,7 @@ from suanli.grants.api import money, one, visible
 from suanli.grants.models import CapacityGrant, GrantStatus
 from suanli.kit.errors import AppError, ValidationFailed
 from suanli.kit.timeutil import utcnow
+from suanli.market.schemas import MAX_ID
 from suanli.programs import grant_terms
 from suanli.programs import repository as programs_repo
 from suanli.programs.enums import ProgramStatus
@@ -86,7 +87,7 @@ def grants_page(request: Request, session: DbSession, principal: Reader) -> Resp
 
 
 def _int(text: str, field: str) -> int:
-    if not text.strip().isdigit():
+    if not text.strip().isdigit() or not 1 <= int(text.strip()) <= MAX_ID:
         raise ValidationFailed("choose one", field=field)
     return int(text.strip())
 
