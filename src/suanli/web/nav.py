@@ -49,6 +49,8 @@ LINKS: list[Link] = [
          frozenset({Role.PLATFORM_ADMIN, Role.AUDITOR}), top=True),
     Link("nav.invoices", "/invoices",
          frozenset({Role.BUYER, Role.PLATFORM_ADMIN, Role.AUDITOR}), top=True),
+    Link("nav.models", "/models",
+         frozenset({Role.BUYER, Role.PROVIDER, Role.PLATFORM_ADMIN, Role.AUDITOR}), top=False),
     Link("nav.paired_vouchers", "/vouchers/paired", frozenset({Role.PROVIDER}), top=False),
     Link("nav.grants", "/capacity-grants", frozenset({Role.PROVIDER, Role.REVIEWER,
                                                       Role.PROGRAM_ADMIN, Role.PLATFORM_ADMIN,

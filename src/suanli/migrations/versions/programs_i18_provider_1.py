@@ -1,7 +1,7 @@
 """programs: capacity grants to providers (terms per program), paired vouchers
 
 Revision ID: programs_i18_provider_1
-Revises: programs_i18_credit_1
+Revises: programs_i18_model_1
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "programs_i18_provider_1"
-down_revision = "programs_i18_credit_1"
+down_revision = "programs_i18_model_1"
 branch_labels = None
 depends_on = None
 

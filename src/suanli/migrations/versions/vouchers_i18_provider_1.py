@@ -1,7 +1,7 @@
 """vouchers: the provider halves of paired vouchers
 
 Revision ID: vouchers_i18_provider_1
-Revises: vouchers_i18_programs2_3
+Revises: vouchers_i18_model_1
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "vouchers_i18_provider_1"
-down_revision = "vouchers_i18_programs2_3"
+down_revision = "vouchers_i18_model_1"
 branch_labels = None
 depends_on = None
 
