@@ -12,8 +12,8 @@ from suanli.kit.errors import ValidationFailed
 
 SYSTEM_PREFIXES = (
     "buyer-cash:", "buyer-credit:", "buyer-deposit:", "capacity-grant:", "claim:", "contract:",
-    "credit:",
-    "deposit:", "expire:", "program:", "program-budget:", "program-credit:", "program-fund:",
+    "credit:", "deposit:", "expire:", "model-sub:", "program:", "program-budget:",
+    "program-credit:", "program-fund:",
     "program-funder:", "provider-payout:", "provider-receivable:", "treasury:", "voucher:",
     "voucher-clawback:", "voucher-expire:", "voucher-issue:", "voucher-return:",
     "voucher-tranche:",
