@@ -29,9 +29,10 @@ from suanli.kit.timeutil import utcnow
 from suanli.market.models import Contract, ContractState
 from suanli.metering import late_port, locate, repository, tokens
 from suanli.metering.attribution import Unattributed
-from suanli.metering.models import Channel, UsageBatch, UsageRecord
+from suanli.metering.models import Channel, UsageBatch
 from suanli.metering.parse_json import UsageRecordIn, to_rows
 from suanli.metering.reconcile import Accepted, Terms, Verdict, reconcile
+from suanli.metering.repository import Pending
 from suanli.metering.rows import STAMP, RowError, Source, UsageRow
 from suanli.providers import service as providers
 
@@ -236,23 +237,23 @@ def _record(batch_id: int, contract: Contract, row: UsageRow, verdict: Verdict,
         "started_at": row.started_at, "ended_at": row.ended_at,
         "gpu_seconds": row.gpu_seconds, "billable_gpu_seconds": verdict.billable_gpu_seconds,
         "utilisation_pct": util, "hostname": row.hostname, "line": row.line,
-        "flags": [str(f) for f in verdict.flags], "settlement_id": None, "created_at": now,
+        "flags": [str(f) for f in verdict.flags], "created_at": now,
     }
 
 
-def unsettled(session: Session, *, contract_id: int, until: datetime | None
-              ) -> list[UsageRecord]:
-    """Records of a contract that no settlement billed yet, ended by `until` (None: all)."""
+def unsettled(session: Session, *, contract_id: int, until: datetime | None) -> Pending:
+    """The records of a contract that no settlement billed yet, ended by `until` (None:
+    all): how many, the first ids, and the record id they run up to (for `mark_settled`).
+    Nothing is loaded per record, whatever their number."""
     return repository.unsettled(session, contract_id, until)
 
 
-def mark_settled(session: Session, *, record_ids: Sequence[int], settlement_id: int) -> None:
-    """Note which settlement billed these records (each is billed once)."""
-    repository.mark_settled(session, record_ids, settlement_id)
-
-
-def records_of_settlement(session: Session, settlement_id: int) -> list[UsageRecord]:
-    return repository.records_of_settlement(session, settlement_id)
+def mark_settled(session: Session, *, contract_id: int, pending: Pending,
+                 until: datetime | None, settlement_id: int) -> None:
+    """Note that `settlement_id` billed the records `pending` counted (each is billed once):
+    one row per settlement, no record rewritten."""
+    repository.mark_settled(session, contract_id=contract_id, pending=pending, until=until,
+                            settlement_id=settlement_id)
 
 
 def report_usage(session: Session, *, records: Sequence[UsageRecordIn], reporter: Reporter,
