@@ -93,6 +93,8 @@ def _include_dashboards(app: FastAPI) -> None:
 
 def _include_settlement(app: FastAPI) -> None:
     """Metering, settlement and reports (issue 7)."""
+    from suanli.grants.api import router as grants_api
+    from suanli.grants.pages import router as grants_pages
     from suanli.metering.api import router as metering_api
     from suanli.metering.model_api import router as models_api
     from suanli.reports.api import router as reports_api
@@ -102,9 +104,9 @@ def _include_settlement(app: FastAPI) -> None:
     from suanli.settlement.token_api import router as tokens_api
     from suanli.settlement.token_pages import router as tokens_pages
 
-    for api in (metering_api, models_api, settlement_api, tokens_api, reports_api):
+    for api in (metering_api, models_api, settlement_api, tokens_api, reports_api, grants_api):
         app.include_router(api, prefix="/api/v1")
-    for pages in (settlement_pages, tokens_pages, reports_pages):
+    for pages in (settlement_pages, tokens_pages, reports_pages, grants_pages):
         app.include_router(pages)
 
 
@@ -146,14 +148,18 @@ def _include_vouchers(app: FastAPI) -> None:
     from suanli.programs.pages import router as programs_pages
     from suanli.vouchers.api import router as vouchers_api
     from suanli.vouchers.pages import router as vouchers_pages
+    from suanli.vouchers.paired import api as paired_api
+    from suanli.vouchers.paired import pages as paired_pages
     from suanli.vouchers.totals import register as register_voucher_totals
 
     register_voucher_totals()  # the budget views of programs read them
-    for api in (programs_api, credit_api, applications_api, vouchers_api, documents_api):
+    # /vouchers/paired before /vouchers/{voucher_id}.
+    for api in (programs_api, credit_api, applications_api, paired_api, vouchers_api,
+                documents_api):
         app.include_router(api, prefix="/api/v1")
     # The editor first: its /programs/new must win over /programs/{program_id}.
     for pages in (programs_editor, programs_pages, credit_pages, applications_pages,
-                  review_pages, vouchers_pages):
+                  review_pages, paired_pages, vouchers_pages):
         app.include_router(pages)
 
 

@@ -219,6 +219,7 @@ _DOMAIN_COMMANDS: list[tuple[str, str, str]] = [
     ("suanli.settlement.cli", "settlement_app", "settlement"),
     ("suanli.reports.cli", "report_app", "report"),
     ("suanli.notifications.cli", "notifications_app", "notifications"),
+    ("suanli.grants.cli", "grants_app", "grants"),
 ]
 _mount_domains()
 

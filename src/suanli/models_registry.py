@@ -26,6 +26,7 @@ MODELS = (
     "suanli.market.models",
     "suanli.metering.models",
     "suanli.metering.model_models",
+    "suanli.grants.models",
     "suanli.settlement.models",
     "suanli.notifications.models",
 )

@@ -99,7 +99,7 @@ def create_application(body: ApplicationCreate, session: DbSession, principal: A
                                                                       field="requested_value_cny")
     application = service.create(session, program=program, organisation_id=org,
                                  user_id=principal.user_id, requested_value_fen=requested,
-                                 call_id=body.call_id)
+                                 call_id=body.call_id, paired_provider=body.paired_provider)
     return _one(session, application.id)
 
 

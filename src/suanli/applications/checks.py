@@ -19,10 +19,13 @@ from suanli.applications.errors import (
     YearlyCapExceeded,
 )
 from suanli.applications.models import StartupProfile
+from suanli.auth import repository as auth_repo
+from suanli.auth.roles import OrgKind
+from suanli.kit.errors import ValidationFailed
 from suanli.kit.money import format_cny_grouped
 from suanli.kit.timeutil import SHANGHAI, as_utc, to_shanghai
 from suanli.programs import calls, tiers
-from suanli.programs.enums import ProgramStatus
+from suanli.programs.enums import ProgramStatus, ProviderMode
 from suanli.programs.errors import BudgetExhausted, ProgramNotOpen
 from suanli.programs.models import Program
 from suanli.vouchers import repository as voucher_repo
@@ -103,3 +106,27 @@ def call_slice(session: Session, call_id: int | None, value_fen: int) -> None:
         raise BudgetExhausted(
             f"the call {call.name!r} has {format_cny_grouped(call.budget_fen - issued)} CNY of "
             f"its {format_cny_grouped(call.budget_fen)} CNY left", field="value_cny")
+
+
+def paired_provider(session: Session, program: Program, slug: str | None,
+                    affiliates: list[str]) -> int | None:
+    """The provider organisation named for a paired voucher: required where the program
+    pairs vouchers, refused where it does not; one of the program's listed providers (list
+    mode) and not one the applicant is affiliated with where the program refuses those.
+    422 naming `paired_provider` otherwise."""
+    field = "paired_provider"
+    if not program.paired_vouchers:
+        if slug:
+            raise ValidationFailed("this program does not pair vouchers", field=field)
+        return None
+    if not slug:
+        raise ValidationFailed("name the provider that receives the paired voucher",
+                               field=field)
+    org = auth_repo.org_by_slug(session, slug)
+    if org is None or org.kind != OrgKind.PROVIDER:
+        raise ValidationFailed(f"no provider organisation {slug!r}", field=field)
+    if program.provider_mode == ProviderMode.LIST and slug not in program.provider_slugs:
+        raise ValidationFailed(f"{slug} is not one of the program's providers", field=field)
+    if program.no_affiliated_providers and slug in affiliates:
+        raise ValidationFailed(f"you declared {slug} affiliated", field=field)
+    return org.id

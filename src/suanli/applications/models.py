@@ -72,6 +72,8 @@ class Application(Base):
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     voucher_id: Mapped[int | None] = mapped_column(ForeignKey("vouchers.id"))
+    # Paired-voucher programs: the provider named for the voucher's provider half.
+    paired_provider_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -181,7 +181,9 @@ def new_application_submit(request: Request, session: DbSession, principal: Appl
         _save_profile(session, principal, fields)
         application = service.create(session, program=program,
                                      organisation_id=views.startup_for(principal, None),
-                                     user_id=principal.user_id, requested_value_fen=requested)
+                                     user_id=principal.user_id, requested_value_fen=requested,
+                                     paired_provider=(fields.get("paired_provider") or "").strip()
+                                     or None)
     except MoneyError as exc:
         return _new_page(request, session, program, fields, status=422,
                          errors={exc.field or "requested_value_cny": exc.detail})

@@ -76,6 +76,9 @@ class ApplicationCreate(BaseModel):
         default=None, description="Your startup; needed only if you belong to several")
     call_id: int | None = Field(default=None, description="For a program with calls: the "
                                 "call (default: the open one that closes first)")
+    paired_provider: str | None = Field(
+        default=None, max_length=64, description="Paired-voucher programs (Langfang): the "
+        "provider (its slug) that receives the linked half; the voucher pays it only")
 
 
 class DecisionIn(BaseModel):
@@ -128,6 +131,8 @@ class ApplicationRead(BaseModel):
     tier: str | None = Field(description="The rate tier that applies; null: the program's own "
                                          "rates")
     call_id: int | None = Field(default=None, description="The call it came in")
+    paired_provider: str | None = Field(default=None, description="Paired-voucher programs: "
+                                        "the provider receiving the linked half")
     approvals: list[dict[str, Any]] = Field(
         default_factory=list, description="Reviewers' approvals where two must agree")
     decision_reason: str | None

@@ -100,7 +100,7 @@ def get(session: Session, application_id: int, *, field: str = "application_id"
 
 def create(session: Session, *, program: Program, organisation_id: int, user_id: int | None,
            requested_value_fen: int | None = None, now: datetime | None = None,
-           call_id: int | None = None) -> Application:
+           call_id: int | None = None, paired_provider: str | None = None) -> Application:
     """A draft application; refused outside the window (and, for a program with calls,
     outside every open call), as a duplicate, past the yearly cap or as a forbidden second
     subsidy."""
@@ -116,7 +116,10 @@ def create(session: Session, *, program: Program, organisation_id: int, user_id:
     checks.yearly_cap(session, program, organisation_id, value, now,
                       field="requested_value_cny", tier_key=tier)
     checks.second_subsidy(session, program, organisation_id, profile, now)
+    paired = checks.paired_provider(session, program, paired_provider,
+                                    list(profile_values(profile).get("affiliates") or []))
     application = Application(program_id=program.id, organisation_id=organisation_id,
+                              paired_provider_org_id=paired,
                               status=S.DRAFT, open_slot=True,
                               requested_value_fen=requested_value_fen, created_by=user_id,
                               created_at=now, call_id=None if call is None else call.id)
@@ -150,6 +153,9 @@ def submit(session: Session, *, application: Application, user_id: int | None,
     checks.yearly_cap(session, program, application.organisation_id, value, now,
                       field="requested_value_cny", tier_key=tier.terms.tier)
     checks.second_subsidy(session, program, application.organisation_id, profile, now)
+    if program.paired_vouchers and application.paired_provider_org_id is None:
+        raise ValidationFailed("name the provider that receives the paired voucher",
+                               field="paired_provider")
     verdict = evaluate(program, values, now=now)
     application.profile = facts.as_json(values)
     application.evaluation = {**verdict.as_json(),
@@ -221,7 +227,9 @@ def issue_for(session: Session, application: Application, program: Program, *,
                              holder_org_id=application.organisation_id,
                              value_fen=application.value_fen, application_id=application.id,
                              user_id=user_id, now=now, tier_key=application.tier_key,
-                             affiliates=(application.profile or {}).get("affiliates") or [])
+                             affiliates=(application.profile or {}).get("affiliates") or [],
+                             paired_provider_org_id=application.paired_provider_org_id
+                             if program.paired_vouchers else None)
     application.voucher_id = voucher.id
     move(session, application, S.VOUCHER_ISSUED, user_id=user_id, now=now,
          reason=f"voucher {voucher.id} issued")

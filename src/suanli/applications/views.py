@@ -104,7 +104,8 @@ def listed(session: Session, principal: Principal, status: ApplicationStatus | N
 
 
 def reads(session: Session, rows: list[Application]) -> list[ApplicationRead]:
-    orgs = program_repo.organisations(session, {a.organisation_id for a in rows})
+    orgs = program_repo.organisations(session, {a.organisation_id for a in rows} | {
+        a.paired_provider_org_id for a in rows if a.paired_provider_org_id is not None})
     names = {pid: p.name for pid in {a.program_id for a in rows}
              if (p := program_repo.get(session, pid)) is not None}
     out = []
@@ -121,6 +122,8 @@ def reads(session: Session, rows: list[Application]) -> list[ApplicationRead]:
             evaluation=None if a.evaluation is None
             else EvaluationRead.model_validate(a.evaluation),
             tier=a.tier_key, call_id=a.call_id, approvals=list(a.approvals or []),
+            paired_provider=orgs[a.paired_provider_org_id].slug
+            if a.paired_provider_org_id in orgs else None,
             decision_reason=a.decision_reason, voucher_id=a.voucher_id,
             created_at=a.created_at, submitted_at=a.submitted_at, decided_at=a.decided_at,
             events=[EventRead(from_status=e.from_status, to_status=e.to_status,

@@ -11,8 +11,9 @@ from __future__ import annotations
 from suanli.kit.errors import ValidationFailed
 
 SYSTEM_PREFIXES = (
-    "buyer-cash:", "buyer-credit:", "buyer-deposit:", "claim:", "contract:", "credit:",
-    "deposit:", "expire:", "program:", "program-budget:", "program-credit:", "program-fund:",
+    "buyer-cash:", "buyer-credit:", "buyer-deposit:", "capacity-grant:", "claim:", "contract:",
+    "credit:", "deposit:", "expire:", "model-sub:", "program:", "program-budget:",
+    "program-credit:", "program-fund:",
     "program-funder:", "provider-payout:", "provider-receivable:", "treasury:", "voucher:",
     "voucher-clawback:", "voucher-expire:", "voucher-issue:", "voucher-return:",
     "voucher-tranche:",

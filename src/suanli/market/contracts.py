@@ -36,8 +36,8 @@ from suanli.market.matching import hold_amounts
 from suanli.market.models import Contract, ContractSource, ContractState, Offer
 from suanli.market.placement import place
 from suanli.programs import credit
+from suanli.programs import enums as program_enums
 from suanli.programs import service as programs
-from suanli.programs.enums import RedemptionMode
 from suanli.vouchers.models import Voucher
 
 HOLD_GRACE = timedelta(days=14)  # holds outlive the contract so usage can still post
@@ -140,8 +140,7 @@ def reimbursed(session: Session, voucher: Voucher | None) -> bool:
     """Whether the voucher's program reimburses buyers (`buyer_reimbursed`)."""
     if voucher is None:
         return False
-    mode = programs.get(session, voucher.program_id).redemption_mode
-    return RedemptionMode(mode) is RedemptionMode.BUYER_REIMBURSED
+    return program_enums.buyer_pays_all(programs.get(session, voucher.program_id).redemption_mode)
 
 
 def buyer_hold_fen(session: Session, contract: Contract) -> int:

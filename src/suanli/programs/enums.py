@@ -27,3 +27,16 @@ class VoucherUnit(StrEnum):
 class RedemptionMode(StrEnum):
     PROVIDER_CLAIMS = "provider_claims"  # the provider claims the voucher share
     BUYER_REIMBURSED = "buyer_reimbursed"  # the buyer pays in full, the city reimburses
+    # Qingyang: the subsidy goes to the supplier first, who bills the buyer net; the buyer
+    # has no claim of its own ("both cannot claim"). Money moves as in provider_claims.
+    SUPPLIER_FIRST = "supplier_first"
+
+
+def buyer_pays_all(mode: str) -> bool:
+    """Whether the buyer pays the whole charge and claims the subsidy afterwards."""
+    return RedemptionMode(mode) is RedemptionMode.BUYER_REIMBURSED
+
+
+def provider_paid(mode: str) -> bool:
+    """Whether the subsidy is the provider's: it claims it, the buyer pays net."""
+    return not buyer_pays_all(mode)

@@ -27,10 +27,10 @@ SETTINGS_FIELDS = (
     "provider_mode", "provider_slugs", "cap_per_firm_cny", "validity_days", "window_opens",
     "window_closes", "redemption_mode", "eligibility_text", "source", "tiers",
     "max_contract_days", "contracts_signed_from", "tranches", "second_review_above_cny",
-    "funders", "voucher_unit")
+    "funders", "voucher_unit", "capacity_grant")
 CHECKBOXES = ("auto_approve", "forbid_other_subsidies", "partial_vouchers",
               "subsidise_cancellation", "refuse_late_usage", "no_affiliated_providers",
-              "credit_lines")
+              "credit_lines", "paired_vouchers")
 # Names in API errors -> names of the form's inputs.
 FORM_NAME = {"rates.state": "rate_state", "rates.commercial": "rate_commercial",
              "window_opens_at": "window_opens", "window_closes_at": "window_closes"}
@@ -40,7 +40,7 @@ ROW_PATH = re.compile(r"^rules\.(?:all|any)\[(\d+)\](?:\.not)?(?:\.(field|op|val
 
 def form_name(api_field: str | None) -> str:
     name = api_field or "form"
-    for prefix in ("provider_slugs", "tiers", "tranches", "funders"):
+    for prefix in ("provider_slugs", "tiers", "tranches", "funders", "capacity_grant"):
         if name.startswith(prefix):
             return prefix
     return FORM_NAME.get(name, name)
@@ -76,6 +76,7 @@ def values_of(program: Any) -> dict[str, Any]:
         "subsidise_cancellation": program.subsidise_cancellation,
         "refuse_late_usage": program.refuse_late_usage,
         "credit_lines": program.credit_lines,
+        "paired_vouchers": getattr(program, "paired_vouchers", False),
         "eligibility_text": program.eligibility_text or "", "source": program.source or "",
         "tiers": json.dumps(program.tiers, ensure_ascii=False, indent=1)
         if program.tiers else "",
@@ -90,6 +91,8 @@ def values_of(program: Any) -> dict[str, Any]:
         else format_cny(program.second_review_above_fen),
         "funders": json.dumps(program.funders, ensure_ascii=False)
         if getattr(program, "funders", None) else "",
+        "capacity_grant": json.dumps(program.capacity_grant, ensure_ascii=False)
+        if getattr(program, "capacity_grant", None) else "",
     }
 
 
@@ -154,6 +157,7 @@ def body_of(fields: Mapping[str, str]) -> dict[str, Any]:
         "contracts_signed_from": _day(get["contracts_signed_from"]),
         "tranches": _tiers(get["tranches"]),
         "funders": _tiers(get["funders"]),
+        "capacity_grant": _tiers(get["capacity_grant"]) or None,
         "second_review_above_cny": get["second_review_above_cny"] or None,
     }
     for name in CHECKBOXES:

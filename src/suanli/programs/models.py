@@ -88,6 +88,12 @@ class Program(Base):
     # Buyers may be granted post-paid credit lines (see `credit`), off by default.
     credit_lines: Mapped[bool] = mapped_column(Boolean, default=False,
                                                server_default=false())
+    # Paired vouchers (Langfang): approving an application issues the buyer's voucher and a
+    # linked one to the provider the applicant names; the voucher pays that provider only.
+    paired_vouchers: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                  server_default=false())
+    # Capacity grants to providers (programs/grant_terms.py, canonical JSON); None: none.
+    capacity_grant: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc)
     eligibility_text: Mapped[str | None] = mapped_column(String(1000))
     source: Mapped[str | None] = mapped_column(String(500))
     # A made-up program (no city published one), or settings filled in for illustration

@@ -18,7 +18,7 @@ from suanli.programs import permissions as perms
 from suanli.programs.api import listed, managed, visible
 from suanli.programs.enums import ProgramStatus
 from suanli.programs.models import Program
-from suanli.programs.rates import percent
+from suanli.programs.rates import parse_rate, percent
 from suanli.web import charts
 from suanli.web.i18n import translate
 from suanli.web.listing import Listing, known, paginate
@@ -29,6 +29,7 @@ Reader = Annotated[Principal, Guard(perms.PROGRAMS_READ)]
 Manager = Annotated[Principal, Guard(perms.PROGRAMS_MANAGE)]
 BudgetReader = Annotated[Principal, Guard(perms.PROGRAMS_BUDGET)]
 env.filters["percent"] = percent
+env.filters["rate_percent"] = lambda text: percent(parse_rate(text))  # "0.10" -> "10 %"
 
 
 def _city(request: Request, city: str) -> str:

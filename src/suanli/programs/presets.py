@@ -72,7 +72,14 @@ INTERPRETATION: dict[str, dict[str, Any]] = {
                 "contracts_signed_from": datetime(2023, 1, 1, tzinfo=SHANGHAI),
                 # "from the city's compute-partner list": the list is not published here
                 "illustrative": ["contracts_signed_from", "provider_mode"]},
-    "beijing-etown": {"rules": {"all": [_city("beijing")]}},
+    # "provider buying domestic AI-chip servers listed on the E-Town dispatch platform gets
+    # up to 10% of the purchase, up to 10m per project": a capacity grant, exact. How long
+    # the servers must stay listed before payment is not in the source: a year,
+    # illustrative (the program's term, term_months 12).
+    "beijing-etown": {"rules": {"all": [_city("beijing")]},
+                      "capacity_grant": {"share": "0.10", "cap_cny": "10000000.00",
+                                         "listing_days": 365},
+                      "illustrative": ["capacity_grant.listing_days"]},
     "shanghai": {"rules": {"all": [_city("shanghai"), REVENUE_OR_PROJECT, CREDIT_OK]},
                  # The city and the district fund it; how the 600 m budget divides between
                  # them is not published: half each, illustrative.
@@ -134,6 +141,8 @@ INTERPRETATION: dict[str, dict[str, Any]] = {
                                    {"field": "research_project_member", "op": "eq",
                                     "value": True}]},
                  "redemption_mode": RedemptionMode.BUYER_REIMBURSED,
+                 # "electronic voucher to buyer and provider": paired vouchers, exact
+                 "paired_vouchers": True,
                  # "60% for leads of national or provincial projects", exact
                  "tiers": [{"key": "project-lead",
                             "name": "Leads of national or provincial projects",
@@ -142,7 +151,9 @@ INTERPRETATION: dict[str, dict[str, Any]] = {
                             "rate": "startup_rate"}]},
     "yangzhou": {"rules": {"all": [_city("yangzhou")]}, "forbid_other_subsidies": True,
                  "redemption_mode": RedemptionMode.BUYER_REIMBURSED},
-    "qingyang": {"rules": {"all": []}},
+    # "finance bureau pays buyer or supplier directly; supplier has priority; both cannot
+    # claim": the supplier is paid the subsidy and bills the buyer net, exact.
+    "qingyang": {"rules": {"all": []}, "redemption_mode": RedemptionMode.SUPPLIER_FIRST},
 }
 
 
@@ -225,6 +236,9 @@ def _values(row: dict[str, str], published: bool) -> dict[str, Any]:
     values["tiers"] = _tiers(row, extra)
     values["funders"] = [{**f, "source": f"{row['source']}: {row['eligibility']}"[:500]}
                          for f in extra.pop("funders", [])]
+    if "capacity_grant" in extra:
+        extra["capacity_grant"] = {**extra["capacity_grant"], "source": f"{row['source']}: "
+                                   f"{row['domestic_rule']}"[:500]}
     values.update(extra)
     values["illustrative"] = not published
     values["illustrative_fields"] = sorted(set(made_up))

@@ -113,6 +113,16 @@ class ProgramFields(BaseModel):
     credit_lines: bool | None = Field(
         default=None, description="Buyers may be granted post-paid credit lines: contracts "
                                   "hold against the limit, billed monthly (default: no)")
+    paired_vouchers: bool | None = Field(
+        default=None, description="Approving an application issues the buyer's voucher and "
+                                  "a linked one to the provider the applicant names "
+                                  "(`paired_provider`); the voucher pays that provider only")
+    capacity_grant: dict[str, Any] | None = Field(
+        default=None,
+        description="Capacity grants to providers: {share, cap_cny, listing_days, source?}, "
+                    "a share of the purchase of domestic-chip servers listed on the platform "
+                    "(E-Town: \"0.10\", \"10000000.00\" per project), paid after "
+                    "listing_days; null: none")
     eligibility_text: Text | None = Field(default=None, max_length=1000)
     source: Text | None = Field(default=None, max_length=500)
 
@@ -220,6 +230,8 @@ class ProgramRead(BaseModel):
     subsidise_cancellation: bool
     refuse_late_usage: bool
     credit_lines: bool = False
+    capacity_grant: dict[str, Any] | None = None
+    paired_vouchers: bool = False
     eligibility_text: str | None
     source: str | None
     illustrative: bool

@@ -12,7 +12,7 @@ from typing import Any
 
 from suanli.kit.errors import ValidationFailed
 from suanli.kit.money import format_cny_grouped
-from suanli.programs import funders, rules, tiers, tranches
+from suanli.programs import funders, grant_terms, rules, tiers, tranches
 from suanli.programs.enums import ProviderMode, RedemptionMode
 from suanli.programs.text import has_control
 
@@ -65,6 +65,8 @@ class ProgramSettings:
     subsidise_cancellation: bool = False
     refuse_late_usage: bool = False
     credit_lines: bool = False
+    capacity_grant: dict[str, Any] | None = None
+    paired_vouchers: bool = False
     eligibility_text: str | None = None
     source: str | None = None
     illustrative: bool = False
@@ -117,6 +119,7 @@ def check(s: ProgramSettings, *, known_cities: frozenset[str] | None = None) -> 
     if s.funders and s.tranches:
         # Later tranches are held on one budget account; a split hold is not built yet.
         raise _fail("funders", "a co-funded program releases vouchers whole (no tranches)")
+    s.capacity_grant = grant_terms.check(s.capacity_grant)
     s.tiers = tiers.check(s.tiers, domestic_bonus_bp=s.domestic_bonus_bp,
                           voucher_min_fen=s.voucher_min_fen, funders=len(s.funders))
     return rules.to_json(node)

@@ -22,7 +22,8 @@ MONEY = {"budget_cny": "budget_fen", "voucher_min_cny": "voucher_min_fen",
          "second_review_above_cny": "second_review_above_fen"}
 RATES = {"domestic_bonus": "domestic_bonus_bp", "max_rate": "max_rate_bp"}
 NULLABLE = frozenset({"name_zh", "cap_per_firm_fen", "eligibility_text", "source",
-                      "max_contract_days", "contracts_signed_from", "second_review_above_fen"})
+                      "max_contract_days", "contracts_signed_from", "second_review_above_fen",
+                      "capacity_grant"})
 EDGE = {**{c: e for e, c in MONEY.items()}, **{c: e for e, c in RATES.items()}}
 PLAIN = ("city", "name", "name_zh", "year", "provider_mode", "provider_slugs", "validity_days",
          "window_opens_at", "window_closes_at", "rules", "tiers", "auto_approve",
@@ -30,7 +31,7 @@ PLAIN = ("city", "name", "name_zh", "year", "provider_mode", "provider_slugs", "
          "funders", "voucher_unit",
          "forbid_other_subsidies", "redemption_mode", "partial_vouchers",
          "subsidise_cancellation", "refuse_late_usage", "credit_lines", "eligibility_text",
-         "source")
+         "source", "capacity_grant", "paired_vouchers")
 
 
 def changes_from(body: ProgramFields) -> dict[str, Any]:
@@ -94,6 +95,7 @@ def program_read(program: Program, authority: str) -> ProgramRead:
         redemption_mode=program.redemption_mode, partial_vouchers=program.partial_vouchers,
         subsidise_cancellation=program.subsidise_cancellation,
         refuse_late_usage=program.refuse_late_usage, credit_lines=program.credit_lines,
+        capacity_grant=program.capacity_grant, paired_vouchers=program.paired_vouchers,
         eligibility_text=program.eligibility_text,
         source=program.source, illustrative=program.illustrative,
         illustrative_fields=list(program.illustrative_fields))

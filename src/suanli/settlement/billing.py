@@ -11,7 +11,7 @@ from suanli import outbox
 from suanli.ledger.posting import TransferSpec
 from suanli.market.models import Contract
 from suanli.programs import service as programs
-from suanli.programs.enums import RedemptionMode
+from suanli.programs.enums import buyer_pays_all
 from suanli.programs.models import Program
 from suanli.settlement import repository as repo
 from suanli.settlement.accounts import buyer_payer, payout_account, receivable_account
@@ -27,7 +27,7 @@ def program_of(session: Session, contract: Contract) -> Program | None:
 
 
 def reimbursed(program: Program | None) -> bool:
-    return program is not None and program.redemption_mode == RedemptionMode.BUYER_REIMBURSED
+    return program is not None and buyer_pays_all(program.redemption_mode)
 
 
 def payments(session: Session, contract: Contract, shares: Shares, tag: str, period: date

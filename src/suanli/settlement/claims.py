@@ -28,7 +28,7 @@ from suanli.kit.timeutil import utcnow
 from suanli.ledger import service as ledger
 from suanli.ledger.posting import TransferSpec
 from suanli.market.models import Contract
-from suanli.programs.enums import RedemptionMode
+from suanli.programs.enums import RedemptionMode, buyer_pays_all, provider_paid
 from suanli.programs.models import Program
 from suanli.settlement import chains
 from suanli.settlement import repository as repo
@@ -54,7 +54,7 @@ def open_claim(session: Session, *, settlement: ContractSettlement, contract: Co
     and the contract's delivered usage). It is of the settlement's kind: usage,
     cancellation, or an adjustment for usage reported late."""
     mode = RedemptionMode(program.redemption_mode)
-    claimant = (contract.buyer_org_id if mode is RedemptionMode.BUYER_REIMBURSED
+    claimant = (contract.buyer_org_id if buyer_pays_all(mode)
                 else contract.provider_org_id)
     claim = Claim(settlement_id=settlement.id, contract_id=contract.id, program_id=program.id,
                   voucher_id=contract.voucher_id or 0, authority_org_id=program.authority_org_id,
@@ -136,7 +136,7 @@ def decide(session: Session, *, claim_id: int, approve: bool, reason: str | None
 def _approval(session: Session, claim: Claim, contract: Contract, chain: HoldChain
               ) -> list[TransferSpec]:
     tag, amount = f"claim:{claim.id}", claim.amount_fen
-    if claim.mode == RedemptionMode.PROVIDER_CLAIMS:
+    if provider_paid(claim.mode):
         return [TransferSpec.transfer(id=f"{tag}:payout", debit=chain.credit,
                                       credit=payout_account(session, contract.provider_org_id),
                                       amount=amount, reason="claim-payout", ref=tag)]
@@ -154,7 +154,7 @@ def _approval(session: Session, claim: Claim, contract: Contract, chain: HoldCha
 
 def _rejection(claim: Claim, chain: HoldChain) -> list[TransferSpec]:
     tag, amount = f"claim:{claim.id}", claim.amount_fen
-    if claim.mode == RedemptionMode.PROVIDER_CLAIMS:
+    if provider_paid(claim.mode):
         return [TransferSpec.transfer(id=f"{tag}:return", debit=chain.credit,
                                       credit=chain.debit, amount=amount,
                                       reason="claim-rejected", ref=tag)]

@@ -13,6 +13,7 @@ from suanli.kit.errors import NotFound, ValidationFailed
 from suanli.kit.tables import Money, Table
 from suanli.kit.timeutil import utcnow
 from suanli.kit.units import gpu_hours
+from suanli.programs.enums import provider_paid
 from suanli.settlement import permissions as perms
 from suanli.settlement import repository as repo
 from suanli.settlement.charges import period_of
@@ -95,7 +96,7 @@ class StatementView:
     def paid(self) -> int:
         """Paid out: the buyers' shares plus approved claims."""
         approved = sum(c.amount_fen for c in self.claims.values() if c.status == "approved"
-                       and c.mode == "provider_claims")
+                       and provider_paid(c.mode))
         return sum(x.buyer_fen for x in self.lines) + approved
 
 

@@ -88,6 +88,7 @@ def settle_yesterday(factory: sessionmaker[Session], *, now: datetime | None = N
     """The nightly settlement (Asia/Shanghai yesterday); nothing to do after the first pass
     of the day, so it runs on every tick. Returns how many contract-days it settled."""
     # Imported here: settlement builds on the market, not the other way round.
+    from suanli.grants import service as grants
     from suanli.programs import credit_bills
 
     try:
@@ -102,6 +103,8 @@ def settle_yesterday(factory: sessionmaker[Session], *, now: datetime | None = N
             settled = report.settled
         with unit_of_work(factory) as session:  # last month's credit-line bills, once
             credit_bills.bill_due(session, now=now)
+        with unit_of_work(factory) as session:  # capacity grants: pay or claw back
+            grants.sweep(session, now=now)
         return settled
     except Exception as exc:  # rolled back: say so in a transaction of its own
         with unit_of_work(factory) as session:

@@ -75,6 +75,20 @@ class Voucher(Base):
         return f"voucher:{self.id}"
 
 
+class PairedVoucher(Base):
+    """The provider's half of a paired voucher (Langfang): issued with the buyer's voucher
+    to the provider the applicant named. It holds no money of its own: the buyer's voucher
+    pays that provider only, so what the pair has spent and holds is the buyer voucher's
+    (one ledger account, `voucher:<voucher_id>`; nothing is counted twice)."""
+
+    __tablename__ = "paired_vouchers"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    voucher_id: Mapped[int] = mapped_column(ForeignKey("vouchers.id"), unique=True)
+    provider_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class VoucherReturn(Base):
     __tablename__ = "voucher_returns"
 

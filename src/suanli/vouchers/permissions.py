@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from suanli.auth.roles import AUD, BUY, PA, PGA, REV, define
+from suanli.auth.roles import AUD, BUY, PA, PGA, PRO, REV, define
 
 # Startups see their own vouchers; authorities those of their programs; the platform and
 # the regulator all of them.
@@ -15,3 +15,6 @@ VOUCHERS_CLAWBACK = define("vouchers.clawback", {PGA})
 VOUCHERS_RELEASE = define("vouchers.release_tranche", {REV, PGA})
 # Run the expiry sweep (also `suanli vouchers expire`).
 VOUCHERS_EXPIRE = define("vouchers.expire", {PA})
+# The provider halves of paired vouchers (Langfang): the provider sees its own; the
+# platform and the regulator all.
+VOUCHERS_PAIRED_READ = define("vouchers.paired.read", {PRO, PA, AUD})

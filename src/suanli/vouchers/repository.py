@@ -8,14 +8,14 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from suanli.vouchers.models import Voucher, VoucherReturn, VoucherStatus
+from suanli.vouchers.models import PairedVoucher, Voucher, VoucherReturn, VoucherStatus
 
 
 def get(session: Session, voucher_id: int) -> Voucher | None:
     return session.get(Voucher, voucher_id)
 
 
-def add(session: Session, row: Voucher | VoucherReturn) -> None:
+def add(session: Session, row: Voucher | VoucherReturn | PairedVoucher) -> None:
     session.add(row)
     session.flush()
 
@@ -91,3 +91,18 @@ def active_elsewhere(session: Session, *, holder_org_id: int, program_id: int,
                                  Voucher.status == VoucherStatus.ACTIVE,
                                  Voucher.valid_until > now)
     return list(session.execute(stmt.order_by(Voucher.id)).scalars())
+
+
+def paired_of_providers(session: Session, provider_ids: Collection[int] | None
+                        ) -> list[tuple[PairedVoucher, Voucher]]:
+    """Provider halves of paired vouchers (of these providers; None: all), newest first."""
+    stmt = (select(PairedVoucher, Voucher).join(Voucher, Voucher.id == PairedVoucher.voucher_id)
+            .order_by(PairedVoucher.id.desc()))
+    if provider_ids is not None:
+        stmt = stmt.where(PairedVoucher.provider_org_id.in_(sorted(provider_ids)))
+    return [(p, v) for p, v in session.execute(stmt).all()]
+
+
+def paired_of(session: Session, voucher_id: int) -> PairedVoucher | None:
+    return session.execute(select(PairedVoucher).where(
+        PairedVoucher.voucher_id == voucher_id)).scalar_one_or_none()

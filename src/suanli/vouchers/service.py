@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from suanli import outbox
 from suanli.audit import service as audit
+from suanli.auth.models import Organisation
 from suanli.kit.errors import Conflict, NotFound, ValidationFailed
 from suanli.kit.money import format_cny_grouped
 from suanli.kit.timeutil import utcnow
@@ -25,12 +27,18 @@ from suanli.ledger.errors import ExceedsCredits
 from suanli.programs import cofund, tiers
 from suanli.programs import service as programs
 from suanli.programs import tranches as tranche_plan
-from suanli.programs.enums import ProgramStatus
+from suanli.programs.enums import ProgramStatus, ProviderMode
 from suanli.programs.errors import BudgetExhausted
 from suanli.programs.models import Program
 from suanli.programs.text import clean
 from suanli.vouchers import repository, tranches
-from suanli.vouchers.models import ReturnKind, Voucher, VoucherReturn, VoucherStatus
+from suanli.vouchers.models import (
+    PairedVoucher,
+    ReturnKind,
+    Voucher,
+    VoucherReturn,
+    VoucherStatus,
+)
 
 SWEEP_CHUNK = 200
 MAX_REASON = 500
@@ -80,11 +88,14 @@ def can_issue(session: Session, program: Program, value_fen: int,
 def issue(session: Session, *, program: Program, holder_org_id: int, value_fen: int,
           application_id: int | None, user_id: int | None,
           now: datetime | None = None, tier_key: str | None = None,
-          affiliates: Collection[str] = ()) -> Voucher:
+          affiliates: Collection[str] = (), paired_provider_org_id: int | None = None
+          ) -> Voucher:
     """Issue a voucher of `value_fen` from the program's budget (BudgetExhausted when the
     budget cannot cover it; nothing is written then), with the rates of the applicant's
     tier (`tiers.program_terms`) and the program's contract terms; where the program refuses
-    affiliated providers, the holder's declared `affiliates` are excluded."""
+    affiliated providers, the holder's declared `affiliates` are excluded. With
+    `paired_provider_org_id` (paired-voucher programs) the voucher pays that provider only
+    and the provider receives its linked half (`PairedVoucher`)."""
     now = now or utcnow()
     check_value(program, value_fen)
     if program.status == ProgramStatus.DRAFT:
@@ -100,7 +111,7 @@ def issue(session: Session, *, program: Program, holder_org_id: int, value_fen: 
         face_value_fen=value_fen, rate_state_bp=terms.rate_state_bp,
         rate_commercial_bp=terms.rate_commercial_bp, tier_key=terms.tier,
         domestic_bonus_bp=terms.domestic_bonus_bp, max_rate_bp=terms.max_rate_bp,
-        provider_mode=program.provider_mode, provider_slugs=list(program.provider_slugs),
+        **paired_terms(session, program, paired_provider_org_id),
         excluded_providers=sorted(set(affiliates)) if program.no_affiliated_providers else [],
         max_contract_days=program.max_contract_days,
         contracts_signed_from=program.contracts_signed_from,
@@ -109,6 +120,10 @@ def issue(session: Session, *, program: Program, holder_org_id: int, value_fen: 
         valid_from=now, valid_until=now + timedelta(days=days),
         status=VoucherStatus.ACTIVE, issued_by=user_id, issued_at=now)
     repository.add(session, voucher)
+    if paired_provider_org_id is not None:
+        repository.add(session, PairedVoucher(voucher_id=voucher.id,
+                                              provider_org_id=paired_provider_org_id,
+                                              issued_at=now))
     parts = tranche_plan.split(value_fen, list(program.tranches or []))
     try:
         _move_in(session, program, voucher, parts[0], now)
@@ -122,6 +137,18 @@ def issue(session: Session, *, program: Program, holder_org_id: int, value_fen: 
                 orgs={"buyer": holder_org_id}, payload={"voucher_id": voucher.id, "program_id":
                 program.id, "value_fen": value_fen, "valid_until": voucher.valid_until})
     return voucher
+
+
+def paired_terms(session: Session, program: Program, provider_org_id: int | None
+                 ) -> dict[str, Any]:
+    """Which providers a voucher pays: the program's, or a paired voucher's provider only."""
+    if provider_org_id is None:
+        return {"provider_mode": program.provider_mode,
+                "provider_slugs": list(program.provider_slugs)}
+    org = session.get(Organisation, provider_org_id)
+    if org is None:
+        raise NotFound(f"no organisation {provider_org_id}", field="paired_provider")
+    return {"provider_mode": ProviderMode.LIST, "provider_slugs": [org.slug]}
 
 
 def _move_in(session: Session, program: Program, voucher: Voucher, amount: int,
