@@ -18,6 +18,7 @@ from suanli.kit.db import make_engine, make_sessionmaker
 from suanli.kit.waits import Waits
 from suanli.models_registry import load_all_models
 from suanli.web import docs as api_docs
+from suanli.web import openapi
 from suanli.web.flash import FlashMiddleware
 from suanli.web.http import install_error_handlers, install_middleware
 
@@ -181,5 +182,6 @@ def create_app(
     install_error_handlers(app)
     include_domains(app)
     api_docs.install(app)
+    openapi.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -48,8 +48,9 @@ def read_upload(request: Request, file: UploadFile) -> bytes:
              summary="Upload a file (PDF, PNG, JPEG, text, CSV; 10 MiB) onto an object you "
                      "own, such as your application (`object_type=application`)")
 def upload_document(request: Request, session: DbSession, principal: Uploader,
-                    _key: Idempotent, object_type: Annotated[str, Form(max_length=32)],
-                    object_id: Annotated[str, Form(max_length=64)],
+                    _key: Idempotent,
+                    object_type: Annotated[str, Form(min_length=1, max_length=32)],
+                    object_id: Annotated[str, Form(min_length=1, max_length=64)],
                     file: Annotated[UploadFile, File()]) -> DocumentRead:
     data = read_upload(request, file)
     document = service.attach(session, principal, object_type=object_type,

@@ -8,7 +8,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
-from suanli.kit.money import MoneyError, parse_cny
+from suanli.kit.money import PATTERN, SIGNED_PATTERN, MoneyError, parse_cny
+from suanli.kit.text import NO_CONTROL
 from suanli.programs.enums import ProgramStatus, ProviderMode, RedemptionMode
 from suanli.programs.rates import RateError, parse_rate
 from suanli.programs.text import plain
@@ -32,9 +33,13 @@ def _rate(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(plain)]
-Cny = Annotated[str, Field(examples=["1000000.00"], max_length=24), AfterValidator(_cny)]
-Rate = Annotated[str, Field(examples=["0.30"], max_length=8), AfterValidator(_rate)]
+Text = Annotated[str, Field(json_schema_extra={"pattern": NO_CONTROL}), AfterValidator(plain)]
+Cny = Annotated[str, Field(examples=["1000000.00"], max_length=24,
+                           json_schema_extra={"pattern": PATTERN}), AfterValidator(_cny)]
+# A rate as the document gives it: 0 to 1, at most 4 places (parse_rate stays the rule).
+RATE_PATTERN = r"^(0(\.[0-9]{1,4})?|1(\.0{1,4})?)$"
+Rate = Annotated[str, Field(examples=["0.30"], max_length=8,
+                            json_schema_extra={"pattern": RATE_PATTERN}), AfterValidator(_rate)]
 
 
 class Rates(BaseModel):
@@ -44,10 +49,33 @@ class Rates(BaseModel):
     commercial: Rate = Field(description="Subsidy rate at commercial data centres")
 
 
+# The settings that may be null (views.changes_from refuses null for any other: it is left
+# out to keep the value, never sent as null).
+NULLABLE = frozenset({"name_zh", "cap_per_firm_cny", "eligibility_text", "source",
+                      "max_contract_days", "contracts_signed_from", "second_review_above_cny",
+                      "provider_slugs", "tiers", "tranches", "funders"})
+
+
+def _null_only_where_allowed(schema: dict[str, Any]) -> None:
+    """The JSON schema says what the server accepts: no null outside NULLABLE."""
+    for name, prop in schema.get("properties", {}).items():
+        branches = prop.get("anyOf")
+        if name in NULLABLE or not isinstance(branches, list):
+            continue
+        rest = [b for b in branches if b != {"type": "null"}]
+        del prop["anyOf"]
+        if len(rest) == 1:
+            prop.update(rest[0])
+        else:
+            prop["anyOf"] = rest
+        if "default" in prop and prop["default"] is None:
+            del prop["default"]
+
+
 class ProgramFields(BaseModel):
     """Every setting of a program; in a PATCH each is optional."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_null_only_where_allowed)
 
     city: str | None = Field(default=None, max_length=64, examples=["shanghai"])
     name: Text | None = Field(default=None, min_length=1, max_length=200)
@@ -144,7 +172,8 @@ class PresetCreate(BaseModel):
 class FundingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    amount_cny: Annotated[str, Field(examples=["5000000.00", "-1000000.00"], max_length=24)]
+    amount_cny: Annotated[str, Field(examples=["5000000.00", "-1000000.00"], max_length=24,
+                                     json_schema_extra={"pattern": SIGNED_PATTERN})]
     reason: Text = Field(default="top-up", min_length=1, max_length=200)
 
 
