@@ -55,6 +55,7 @@ def include_domains(app: FastAPI) -> None:
     from suanli.providers.compliance_pages import router as compliance_pages
     from suanli.providers.pages import router as providers_pages
     from suanli.web.auth_api import router as auth_api
+    from suanli.web.confirm import install as install_confirm
     from suanli.web.confirm import router as confirm_pages
     from suanli.web.ops import router as ops
     from suanli.web.pages import router as core_pages
@@ -71,6 +72,7 @@ def include_domains(app: FastAPI) -> None:
     _include_settlement(app)
     _include_notifications(app)
     _include_dashboards(app)
+    install_confirm(app)
 
 
 def _include_dashboards(app: FastAPI) -> None:
