@@ -9,6 +9,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, field_validator
 
+from suanli.kit.nulls import null_refused
 from suanli.kit.text import NO_CONTROL_BUT_BREAKS
 
 MODEL_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}[a-z0-9]$")
@@ -83,7 +84,9 @@ class AcceleratorCreate(AcceleratorFields):
 class AcceleratorUpdate(BaseModel):
     """A correction: only the fields given change; null clears a figure (unknown)."""
 
-    model_config = ConfigDict(extra="forbid")
+    # service.REQUIRED_FIELDS: these are never cleared.
+    model_config = ConfigDict(extra="forbid", json_schema_extra=null_refused(
+        only={"vendor", "name", "domestic", "datacenter", "source"}))
 
     vendor: Text | None = Field(default=None, min_length=1, max_length=64)
     name: Text | None = Field(default=None, min_length=1, max_length=128)

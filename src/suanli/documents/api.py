@@ -66,7 +66,9 @@ def get_document(document_id: int, session: DbSession, principal: Reader) -> Doc
 
 @router.get("/documents/{document_id}/content", summary="Download a document's bytes",
             response_class=Response,
-            responses={200: {"description": "The file, as an attachment"}})
+            responses={200: {"description": "The file, as an attachment", "content": {
+                media: {"schema": {"type": "string", "format": "binary"}}
+                for media in sorted(set(storage.EXTENSIONS.values()))}}})
 def download_document(document_id: int, session: DbSession, principal: Reader) -> Response:
     document = service.readable(session, principal, document_id)
     disposition = (f"attachment; filename=\"document-{document.id}{_suffix(document.filename)}\"; "

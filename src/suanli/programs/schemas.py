@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from suanli.kit.money import PATTERN, SIGNED_PATTERN, MoneyError, parse_cny
+from suanli.kit.nulls import null_refused
 from suanli.kit.text import NO_CONTROL
 from suanli.programs.enums import ProgramStatus, ProviderMode, RedemptionMode
 from suanli.programs.rates import RateError, parse_rate
@@ -56,26 +57,10 @@ NULLABLE = frozenset({"name_zh", "cap_per_firm_cny", "eligibility_text", "source
                       "provider_slugs", "tiers", "tranches", "funders"})
 
 
-def _null_only_where_allowed(schema: dict[str, Any]) -> None:
-    """The JSON schema says what the server accepts: no null outside NULLABLE."""
-    for name, prop in schema.get("properties", {}).items():
-        branches = prop.get("anyOf")
-        if name in NULLABLE or not isinstance(branches, list):
-            continue
-        rest = [b for b in branches if b != {"type": "null"}]
-        del prop["anyOf"]
-        if len(rest) == 1:
-            prop.update(rest[0])
-        else:
-            prop["anyOf"] = rest
-        if "default" in prop and prop["default"] is None:
-            del prop["default"]
-
-
 class ProgramFields(BaseModel):
     """Every setting of a program; in a PATCH each is optional."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra=_null_only_where_allowed)
+    model_config = ConfigDict(extra="forbid", json_schema_extra=null_refused(but=NULLABLE))
 
     city: str | None = Field(default=None, max_length=64, examples=["shanghai"])
     name: Text | None = Field(default=None, min_length=1, max_length=200)

@@ -22,10 +22,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from fastapi import FastAPI, UploadFile
+from fastapi import FastAPI, UploadFile, routing
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
-from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
+from fastapi.routing import APIRoute
 
 from suanli.deps import UNSAFE, optional_principal
 
@@ -77,7 +77,7 @@ def _uploads(dependant: Dependant) -> bool:
                for p in dependant.body_params)
 
 
-def error_statuses(route: RouteContext, method: str) -> list[int]:
+def error_statuses(route: Any, method: str) -> list[int]:
     """The error statuses an operation can answer, from what it depends on and its path."""
     calls = list(_calls(route.dependant))
     statuses = {422, 503}
@@ -96,14 +96,14 @@ def error_statuses(route: RouteContext, method: str) -> list[int]:
 
 
 def _problem(status: int) -> dict[str, Any]:
-    answer: dict[str, Any] = {"description": WHY[status],
+    answer: dict[str, Any] = {"description": WHY.get(status, "A problem"),
                               "content": {PROBLEM_JSON: {"schema": PROBLEM_REF}}}
     if status == 503:
         answer["headers"] = RETRY_AFTER
     return answer
 
 
-def _document_errors(schema: dict[str, Any], routes: list[RouteContext]) -> None:
+def _document_errors(schema: dict[str, Any], routes: list[Any]) -> None:
     for route in routes:
         operations = schema["paths"].get(route.path_format or "", {})
         for method in route.methods or ():
@@ -111,7 +111,8 @@ def _document_errors(schema: dict[str, Any], routes: list[RouteContext]) -> None
             if operation is None:
                 continue
             responses = operation.setdefault("responses", {})
-            for status in error_statuses(route, method):
+            declared = {int(s) for s in responses if s.isdigit() and int(s) >= 400}
+            for status in sorted(declared | set(error_statuses(route, method))):
                 declared = responses.get(str(status), {})
                 # A route's own description of the status wins; the body is always a problem.
                 responses[str(status)] = {**_problem(status),
@@ -171,9 +172,14 @@ def _bound_inputs(schema: dict[str, Any]) -> None:
         _bound_numbers(component, inputs=name not in outputs)
 
 
-def _api_routes(app: FastAPI) -> list[RouteContext]:
-    """The documented operations, as mounted (prefix and app-wide dependencies included)."""
-    return [context for context in iter_route_contexts(app.routes)
+def _api_routes(app: FastAPI) -> list[Any]:
+    """The documented operations, as mounted (prefix and app-wide dependencies included):
+    FastAPI 0.160 and later keep included routers nested and iterate them as route
+    contexts; earlier versions copy each route into `app.routes`."""
+    iterate = getattr(routing, "iter_route_contexts", None)
+    if iterate is None:
+        return [r for r in app.routes if isinstance(r, APIRoute) and r.include_in_schema]
+    return [context for context in iterate(app.routes)
             if isinstance(context.original_route, APIRoute) and context.include_in_schema]
 
 
