@@ -109,7 +109,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 # The demo user of each role, in the order a role is chosen when several hold a permission.
 USER_OF = {Role.BUYER: "buyer", Role.PROVIDER: "provider", Role.PROGRAM_ADMIN: "bureau",
            Role.REVIEWER: "reviewer", Role.AUDITOR: "auditor", Role.PLATFORM_ADMIN: "admin"}
-EXAMPLES = {GenerationMode.POSITIVE: 4, GenerationMode.NEGATIVE: 2}
+EXAMPLES = {GenerationMode.POSITIVE: 3, GenerationMode.NEGATIVE: 2}
 SCENARIOS = 20  # stateful scenarios of at most 6 steps
 
 

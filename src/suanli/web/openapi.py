@@ -28,6 +28,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from suanli.deps import UNSAFE, optional_principal
+from suanli.kit.nulls import null_refused
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -172,6 +173,23 @@ def _bound_inputs(schema: dict[str, Any]) -> None:
         _bound_numbers(component, inputs=name not in outputs)
 
 
+FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def _forms_without_null(schema: dict[str, Any]) -> None:
+    """A form cannot send null (the text "null" is a value): an optional form field is
+    left out instead, so the document offers no null there."""
+    components = schema.get("components", {}).get("schemas", {})
+    refuse = null_refused()
+    for ops in schema["paths"].values():
+        for operation in ops.values():
+            content = operation.get("requestBody", {}).get("content", {})
+            for media in FORMS:
+                body = content.get(media, {}).get("schema", {})
+                ref = body.get("$ref", "")
+                refuse(components.get(ref.rsplit("/", 1)[-1], body) if ref else body)
+
+
 def _api_routes(app: FastAPI) -> list[Any]:
     """The documented operations, as mounted (prefix and app-wide dependencies included):
     FastAPI 0.160 and later keep included routers nested and iterate them as route
@@ -192,6 +210,7 @@ def build(app: FastAPI) -> dict[str, Any]:
                          description=app.description, routes=app.routes)
     _document_errors(schema, routes)
     _bound_inputs(schema)
+    _forms_without_null(schema)
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components["Problem"] = PROBLEM_SCHEMA
     for unused in ("HTTPValidationError", "ValidationError"):
