@@ -6,7 +6,7 @@ Two phases: each operation alone (schema-valid and schema-breaking requests), th
 workflows that follow the document's links (create a program, then read and publish it;
 create an offer, then buy from it; ...). Each request carries the token of a role that
 holds the operation's permission. Loading the document through schemathesis also proves it
-is valid OpenAPI. Bounded so that it takes well under 90 seconds per database.
+is valid OpenAPI. Bounded to about a minute and a half per database on a busy machine.
 """
 
 from __future__ import annotations
