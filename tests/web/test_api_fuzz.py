@@ -87,6 +87,15 @@ BEYOND_SCHEMA = {
     ("PATCH /api/v1/catalog/accelerators/{model}", "reported_names"):
         "printable in Unicode's sense",
 }
+# The market's searches name what must be in the catalogue (a model, a city, a hub, a model
+# meeting the minimums), and a latency limit needs the city the buyer runs from.
+SEARCHES = ("GET /api/v1/market/offers", "POST /api/v1/market/orders/preview",
+            "POST /api/v1/market/orders")
+BEYOND_SCHEMA.update({(search, field): "in the catalogue" for search in SEARCHES for field in (
+    "accelerator", "accelerators[]", "min_memory_gb", "min_tflops", "origin_city", "hub",
+    "city")})
+BEYOND_SCHEMA.update({(search, "organisation"): "a startup of yours" for search in (
+    *SEARCHES[1:], "POST /api/v1/market/instant-buys")})
 
 
 def schema_valid_accepted(ctx: Any, response: Any, case: Any) -> bool | None:
