@@ -27,7 +27,7 @@ from suanli.audit import service as audit
 from suanli.kit.errors import NotFound, ValidationFailed
 from suanli.kit.timeutil import utcnow
 from suanli.market.models import Contract, ContractState
-from suanli.metering import late_port, locate, repository
+from suanli.metering import late_port, locate, repository, tokens
 from suanli.metering.attribution import Unattributed
 from suanli.metering.models import Channel, UsageBatch, UsageRecord
 from suanli.metering.parse_json import UsageRecordIn, to_rows
@@ -259,12 +259,18 @@ def report_usage(session: Session, *, records: Sequence[UsageRecordIn], reporter
                  run: str, now: datetime | None = None) -> BatchReport:
     """Usage sent to the API: stored whole, or refused naming the first bad record.
 
-    A record naming a contract or cluster that is not the reporter's is a 404, as if it did
-    not exist. Time of a cluster's GPUs that no contract held is reported, not billed.
+    A record naming a contract, cluster or model subscription that is not the reporter's
+    is a 404, as if it did not exist. Time of a cluster's GPUs that no contract held is
+    reported, not billed. Token records (`subscription_id`) go to `metering.tokens`.
     """
+    token_records = [(i, r) for i, r in enumerate(records) if r.subscription_id is not None]
+    took, again = tokens.record(session, records=token_records, org_ids=reporter.org_ids,
+                                now=now) if token_records else (0, 0)
     rows = [row for i, record in enumerate(records) for row in to_rows(record, i + 1)]
     report = import_batch(session, rows=rows, source="json", channel=Channel.API, run=run,
                           reporter=reporter, now=now)
+    report.accepted += took
+    report.duplicates += again
     if report.foreign:
         first = report.foreign[0]
         raise NotFound(first.reason, field=f"records[{first.line - 1}].{first.field}")
