@@ -82,6 +82,7 @@ BEYOND_SCHEMA = {
     ("POST /api/v1/market/orders/preview", "latest_end"): "after earliest_start",
     ("POST /api/v1/market/orders", "latest_end"): "after earliest_start",
     ("POST /api/v1/metering/usage", "records[].end"): "after start",
+    ("POST /api/v1/models/offers", "price_in_cny_per_m"): "not both prices zero",
     ("POST /api/v1/providers/data-centres", "time_zone"): "a zone in the IANA database",
     ("POST /api/v1/catalog/accelerators", "reported_names"): "printable in Unicode's sense",
     ("PATCH /api/v1/catalog/accelerators/{model}", "reported_names"):
