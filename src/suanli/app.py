@@ -19,6 +19,7 @@ from suanli.kit.waits import Waits
 from suanli.models_registry import load_all_models
 from suanli.web import docs as api_docs
 from suanli.web import onehop as one_hop
+from suanli.web import openapi
 from suanli.web.flash import FlashMiddleware
 from suanli.web.http import install_error_handlers, install_middleware
 
@@ -55,6 +56,7 @@ def include_domains(app: FastAPI) -> None:
     from suanli.providers.compliance_pages import router as compliance_pages
     from suanli.providers.pages import router as providers_pages
     from suanli.web.auth_api import router as auth_api
+    from suanli.web.confirm import install as install_confirm
     from suanli.web.confirm import router as confirm_pages
     from suanli.web.ops import router as ops
     from suanli.web.pages import router as core_pages
@@ -71,6 +73,7 @@ def include_domains(app: FastAPI) -> None:
     _include_settlement(app)
     _include_notifications(app)
     _include_dashboards(app)
+    install_confirm(app)
 
 
 def _include_dashboards(app: FastAPI) -> None:
@@ -192,5 +195,6 @@ def create_app(
     include_domains(app)
     one_hop.install(app)
     api_docs.install(app)
+    openapi.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -169,14 +169,35 @@ async def _idempotency_header(
     key: Annotated[
         str | None,
         Header(alias="Idempotency-Key",
+               # What claim() accepts: 1-200 visible characters (HTTP trims the spaces).
+               json_schema_extra={"minLength": 1, "maxLength": idempotency.MAX_KEY,
+                                  "pattern": "^[!-~]([ -~]*[!-~])?$"},
                description="Replays return the first response; the same key with a "
                            "different body is refused with 409."),
     ] = None,
 ) -> tuple[str, str] | None:
     if key is None:
         return None
-    body = await request.body()
+    try:
+        body = await request.body()
+    except RuntimeError:  # a multipart form: FastAPI parsed it and its stream is gone
+        body = await _form_bytes(request)
     return key, idempotency.request_fingerprint(request.method, request.url.path, body)
+
+
+async def _form_bytes(request: Request) -> bytes:
+    """The parsed form (which Starlette keeps) as bytes to fingerprint: each field's name
+    and value, a file's name and content."""
+    parts: list[bytes] = []
+    for name, value in (await request.form()).multi_items():
+        if isinstance(value, str):
+            parts.append(f"{name}={value}".encode())
+            continue
+        await value.seek(0)
+        content = await value.read()
+        await value.seek(0)
+        parts.append(f"{name}@{value.filename}:".encode() + content)
+    return b"\x00".join(parts)
 
 
 async def claim_idempotency(

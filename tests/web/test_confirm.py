@@ -81,3 +81,27 @@ def test_the_confirmation_page_knows_only_destructive_actions(world: FastAPI) ->
     page = buyer.get("/confirm", params={"action": "/market/orders/1/cancel",
                                          "back": "//evil.example"})
     assert page.status_code == 200 and 'href="//evil' not in page.text
+
+
+def test_a_missing_confirmation_shows_the_form_again(world: FastAPI) -> None:
+    """Not the error page: the confirmation form, with the message and what was typed."""
+    reviewer = logged_in(world, "reviewer")
+    page = reviewer.get("/review")
+    refused = reviewer.post("/review/batch", follow_redirects=False, data={
+        "csrf_token": _csrf(page.text), "decision": "reject", "reason": "budget spent",
+        "application_ids": ["1", "2"]})
+    assert refused.status_code == 422
+    assert 'id="confirm-form"' in refused.text and 'action="/review/batch"' in refused.text
+    assert 'data-testid="confirm-error"' in refused.text and "Tick the box" in refused.text
+    for name, value in (("decision", "reject"), ("reason", "budget spent"),
+                        ("application_ids", "1"), ("application_ids", "2")):
+        assert f'<input type="hidden" name="{name}" value="{value}">' in refused.text
+    assert 'name="csrf_token" value="' in refused.text
+    # In Chinese too, on the page that cancels on behalf (its reason is kept in the box).
+    admin = logged_in(world, "admin")
+    admin.cookies.set("suanli_lang", "zh")
+    token = _csrf(admin.get("/market/contracts").text)
+    again = admin.post("/market/contracts/1/cancel-on-behalf", follow_redirects=False,
+                       data={"csrf_token": token, "reason": "provider outage"})
+    assert again.status_code == 422 and "请勾选确认框" in again.text
+    assert ">provider outage</textarea>" in again.text

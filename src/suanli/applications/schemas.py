@@ -11,9 +11,12 @@ from suanli.applications.models import CreditRecord
 from suanli.applications.states import ApplicationStatus
 from suanli.documents.schemas import DocumentRead
 from suanli.programs.schemas import Cny, EvaluationRead
-from suanli.programs.text import plain
+from suanli.programs.text import PLAIN, plain
 
-Label = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(plain)]
+Plain = Annotated[str, AfterValidator(plain), Field(json_schema_extra=PLAIN)]
+
+Label = Annotated[str, Field(min_length=1, max_length=100, json_schema_extra=PLAIN),
+                  AfterValidator(plain)]
 
 
 class ProfileIn(BaseModel):
@@ -25,7 +28,7 @@ class ProfileIn(BaseModel):
     annual_revenue_cny: Cny | None = None
     research_project_member: bool | None = Field(
         default=None, description="Member of a government-sponsored research project")
-    research_project_number: Annotated[str, AfterValidator(plain)] | None = Field(
+    research_project_number: Plain | None = Field(
         default=None, max_length=100)
     headcount: int | None = Field(default=None, ge=0, le=10_000_000)
     founded_on: date | None = None
@@ -85,7 +88,7 @@ class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     decision: Literal["approve", "reject"]
-    reason: Annotated[str, AfterValidator(plain)] = Field(min_length=1, max_length=1000)
+    reason: Plain = Field(min_length=1, max_length=1000)
     value_cny: Cny | None = Field(default=None, description="Required to approve")
     tier: str | None = Field(default=None, max_length=32,
                              description="Approve under this rate tier (its key; \"base\" for "
@@ -98,7 +101,7 @@ class BatchDecisionIn(BaseModel):
 
     application_ids: list[int] = Field(min_length=1, max_length=100)
     decision: Literal["approve", "reject"]
-    reason: Annotated[str, AfterValidator(plain)] = Field(min_length=1, max_length=1000)
+    reason: Plain = Field(min_length=1, max_length=1000)
 
 
 class BatchDecisionRead(BaseModel):

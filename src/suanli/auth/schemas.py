@@ -16,7 +16,8 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
 class OrganisationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    slug: str = Field(description="Lower-case id such as `acme-ai` (3-64 characters)")
+    slug: str = Field(description="Lower-case id such as `acme-ai` (3-64 characters)",
+                      json_schema_extra={"pattern": SLUG.pattern})
     name: str = Field(min_length=1, max_length=200)
     name_zh: str | None = Field(default=None, max_length=200)
     kind: OrgKind
@@ -52,7 +53,7 @@ class MembershipIn(BaseModel):
 class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    username: str
+    username: str = Field(json_schema_extra={"pattern": USERNAME.pattern})
     display_name: str = Field(min_length=1, max_length=200)
     password: str = Field(min_length=10, max_length=200)
     memberships: list[MembershipIn] = Field(default_factory=list)

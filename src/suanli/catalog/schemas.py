@@ -9,6 +9,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, field_validator
 
+from suanli.kit.nulls import null_refused
+from suanli.kit.text import NO_CONTROL_BUT_BREAKS
+
 MODEL_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}[a-z0-9]$")
 # Control characters (NUL above all, which PostgreSQL cannot store) have no place in text
 # people type; line breaks and tabs are allowed in longer notes.
@@ -22,13 +25,17 @@ def plain_text(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(plain_text)]
+Text = Annotated[str, Field(json_schema_extra={"pattern": NO_CONTROL_BUT_BREAKS}),
+                 AfterValidator(plain_text)]
 NAMES_HELP = ("Names this model's parts report for themselves (NVML, npu-smi, cnmon ...), "
               "matched ignoring case and spacing; each name belongs to one model")
 
 # Figures are JSON numbers at the edge (they are not money); kept exact as Decimal inside.
 Figure = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
-TFLOPS = Annotated[Decimal | None, Field(default=None, ge=0, le=1_000_000, decimal_places=2)]
+# multipleOf: decimal_places as the document states it (for JSON numbers).
+CENTS: dict[str, float] = {"multipleOf": 0.01}
+TFLOPS = Annotated[Decimal | None, Field(default=None, ge=0, le=1_000_000, decimal_places=2,
+                                         json_schema_extra=CENTS)]
 Count = Annotated[int | None, Field(default=None, ge=0, le=1_000_000)]
 
 
@@ -47,7 +54,8 @@ class AcceleratorFields(BaseModel):
     memory_bw_gbs: Count
     interconnect_gbs: Count
     tdp_w: Count
-    die_mm2: Annotated[Decimal | None, Field(default=None, gt=0, le=100_000, decimal_places=2)]
+    die_mm2: Annotated[Decimal | None, Field(default=None, gt=0, le=100_000, decimal_places=2,
+                                             json_schema_extra=CENTS)]
     source: Text = Field(min_length=3, max_length=2000,
                          description="Where the figures come from (kept with every fact)")
     reported_names: list[Text] = Field(
@@ -62,7 +70,8 @@ class AcceleratorFields(BaseModel):
 
 
 class AcceleratorCreate(AcceleratorFields):
-    model: str = Field(description="Lower-case id such as `h100-sxm`")
+    model: str = Field(description="Lower-case id such as `h100-sxm`",
+                       json_schema_extra={"pattern": MODEL_ID.pattern})
 
     @field_validator("model")
     @classmethod
@@ -75,7 +84,9 @@ class AcceleratorCreate(AcceleratorFields):
 class AcceleratorUpdate(BaseModel):
     """A correction: only the fields given change; null clears a figure (unknown)."""
 
-    model_config = ConfigDict(extra="forbid")
+    # service.REQUIRED_FIELDS: these are never cleared.
+    model_config = ConfigDict(extra="forbid", json_schema_extra=null_refused(
+        only={"vendor", "name", "domestic", "datacenter", "source"}))
 
     vendor: Text | None = Field(default=None, min_length=1, max_length=64)
     name: Text | None = Field(default=None, min_length=1, max_length=128)
@@ -87,7 +98,8 @@ class AcceleratorUpdate(BaseModel):
     memory_bw_gbs: Count
     interconnect_gbs: Count
     tdp_w: Count
-    die_mm2: Annotated[Decimal | None, Field(default=None, gt=0, le=100_000, decimal_places=2)]
+    die_mm2: Annotated[Decimal | None, Field(default=None, gt=0, le=100_000, decimal_places=2,
+                                             json_schema_extra=CENTS)]
     source: Text | None = Field(default=None, min_length=3, max_length=2000)
     reported_names: list[Text] | None = Field(default=None, max_length=50,
                                               description=NAMES_HELP + "; replaces the list")

@@ -48,8 +48,9 @@ def read_upload(request: Request, file: UploadFile) -> bytes:
              summary="Upload a file (PDF, PNG, JPEG, text, CSV; 10 MiB) onto an object you "
                      "own, such as your application (`object_type=application`)")
 def upload_document(request: Request, session: DbSession, principal: Uploader,
-                    _key: Idempotent, object_type: Annotated[str, Form(max_length=32)],
-                    object_id: Annotated[str, Form(max_length=64)],
+                    _key: Idempotent,
+                    object_type: Annotated[str, Form(min_length=1, max_length=32)],
+                    object_id: Annotated[str, Form(min_length=1, max_length=64)],
                     file: Annotated[UploadFile, File()]) -> DocumentRead:
     data = read_upload(request, file)
     document = service.attach(session, principal, object_type=object_type,
@@ -65,7 +66,9 @@ def get_document(document_id: int, session: DbSession, principal: Reader) -> Doc
 
 @router.get("/documents/{document_id}/content", summary="Download a document's bytes",
             response_class=Response,
-            responses={200: {"description": "The file, as an attachment"}})
+            responses={200: {"description": "The file, as an attachment", "content": {
+                media: {"schema": {"type": "string", "format": "binary"}}
+                for media in sorted(set(storage.EXTENSIONS.values()))}}})
 def download_document(document_id: int, session: DbSession, principal: Reader) -> Response:
     document = service.readable(session, principal, document_id)
     disposition = (f"attachment; filename=\"document-{document.id}{_suffix(document.filename)}\"; "

@@ -14,6 +14,11 @@ MAX_CHARS = 24
 # decimals after a point with a digit before it; a leading "-" only where negatives are
 # allowed. No "+", "_", ",", exponent, spaces, or digits of other scripts.
 GRAMMAR = re.compile(r"(-?)([0-9]+)(?:\.([0-9]{1,2}))?")
+# The same grammar as JSON-schema patterns, for the OpenAPI document (what clients and
+# fuzzers read; the parser stays the rule): at most 13 whole digits keeps under MAX_FEN.
+PATTERN = r"^[0-9]{1,13}(\.[0-9]{1,2})?$"
+SIGNED_PATTERN = r"^-?[0-9]{1,13}(\.[0-9]{1,2})?$"
+POSITIVE_PATTERN = r"^(0*[1-9][0-9]{0,12}(\.[0-9]{1,2})?|0+\.(0[1-9]|[1-9][0-9]?))$"
 SHAPE = 'a decimal string such as "12.50" (digits, at most 2 decimals, no spaces, signs, ' \
     'separators or exponent)'
 

@@ -7,6 +7,13 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 NUL_RULE = "must not contain the NUL character (U+0000)"
+# JSON-schema patterns of the text rules, for the OpenAPI document (the validators stay the
+# rule; the document must not promise what they refuse): no control characters but tab,
+# line feed (and carriage return where noted); and the same with one character
+# that is not white space (a value that is blank once trimmed is refused).
+NO_CONTROL = r"^[^\x00-\x08\x0b-\x1f\x7f]*$"
+NO_CONTROL_BUT_BREAKS = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+NOT_BLANK = r"^[^\x00-\x08\x0b-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x08\x0b-\x1f\x7f]*$"
 
 
 def nul_field(value: Any, path: str = "") -> str | None:

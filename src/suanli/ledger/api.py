@@ -21,6 +21,7 @@ from suanli.ledger import permissions as perms
 from suanli.ledger import reads, service
 from suanli.ledger.ids import check_correcting_id
 from suanli.ledger.models import Account
+from suanli.ledger.posting import AccountKind
 from suanli.ledger.reads import Scope
 from suanli.ledger.schemas import (
     AccountRead,
@@ -56,7 +57,8 @@ def account_read(account: Account) -> AccountRead:
             summary="Accounts with their balances (your organisations' only, unless you audit)")
 def list_accounts(session: DbSession, principal: Reader,
                   page: Annotated[PageParams, Depends(page_params)],
-                  kind: str | None = None) -> Page[AccountRead]:
+                  kind: Annotated[str | None, Query(json_schema_extra={
+                      "enum": sorted(AccountKind)})] = None) -> Page[AccountRead]:
     rows, total = reads.list_accounts(session, org_ids=scope(principal), limit=page.limit,
                                       offset=page.offset, kind=kind)
     return Page(items=[account_read(a) for a in rows], total=total, limit=page.limit,

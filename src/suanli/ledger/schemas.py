@@ -7,13 +7,24 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from suanli.kit.money import format_cny
+from suanli.kit.money import POSITIVE_PATTERN, format_cny
 from suanli.ledger.planner import Stored
-from suanli.ledger.posting import MAX_ID, MAX_REASON, MAX_REF, Balance, TransferResult
+from suanli.ledger.posting import (
+    CODE_PATTERN,
+    MAX_ID,
+    MAX_REASON,
+    MAX_REF,
+    Balance,
+    TransferResult,
+)
 from suanli.ledger.verify import Verdict
 
 Money = Annotated[str, Field(description="CNY as a decimal string, e.g. \"12.50\"",
                              examples=["12.50"])]
+# An amount to move: more than zero (the posting refuses 0), in the one money grammar.
+AmountIn = Annotated[str, Field(description="CNY as a decimal string, e.g. \"12.50\"",
+                                examples=["12.50"], max_length=24,
+                                json_schema_extra={"pattern": POSITIVE_PATTERN})]
 
 
 class BalanceRead(BaseModel):
@@ -88,10 +99,14 @@ class TransferCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(min_length=1, max_length=MAX_ID)
-    debit: str = Field(min_length=1, max_length=100, description="account code")
-    credit: str = Field(min_length=1, max_length=100, description="account code")
-    amount: Money
-    reason: str = Field(min_length=1, max_length=MAX_REASON)
+    debit: str = Field(min_length=1, max_length=100, description="account code",
+                       json_schema_extra={"pattern": CODE_PATTERN.pattern})
+    credit: str = Field(min_length=1, max_length=100, description="account code",
+                        json_schema_extra={"pattern": CODE_PATTERN.pattern})
+    amount: AmountIn
+    # check_text's rule: not blank, no control characters at all.
+    reason: str = Field(min_length=1, max_length=MAX_REASON, json_schema_extra={
+        "pattern": r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"})
     ref: str | None = Field(None, max_length=MAX_REF)
 
 

@@ -15,9 +15,11 @@ from suanli.kit.timeutil import utcnow
 from suanli.market import offers_service, repository, search, views
 from suanli.market import permissions as perms
 from suanli.market.models import ServiceClass
-from suanli.market.schemas import MAX_ID, Id, OfferCreate, OfferHit, OfferRead
+from suanli.market.schemas import MAX_ID, Id, Ident, OfferCreate, OfferHit, OfferRead
 
 router = APIRouter(tags=["market: offers"])
+# money_query's grammar: a CNY amount, or nothing (a blank value is no filter).
+OPTIONAL_MONEY = r"^([0-9]{1,13}(\.[0-9]{1,2})?)?$"
 Pages = Annotated[PageParams, Depends(page_params)]
 
 
@@ -31,16 +33,17 @@ def money_query(value: str | None, field: str) -> int | None:
 
 
 def search_query(
-    accelerator: str | None = None,
+    accelerator: Ident | None = None,
     min_memory_gb: Annotated[int | None, Query(ge=1)] = None,
     min_tflops: Annotated[int | None, Query(ge=1)] = None,
-    hub: str | None = None, city: str | None = None,
-    origin_city: Annotated[str | None, Query(description="Your city, for latency")] = None,
+    hub: Ident | None = None, city: Ident | None = None,
+    origin_city: Annotated[Ident | None, Query(description="Your city, for latency")] = None,
     max_latency_ms: Annotated[int | None, Query(ge=1, le=1000)] = None,
     operator: Literal["state", "commercial"] | None = None,
     service_class: ServiceClass | None = None,
     max_price: Annotated[str | None, Query(description="Most you pay per GPU-hour after "
-                                           "the voucher, CNY")] = None,
+                                           "the voucher, CNY", json_schema_extra={
+                                               "pattern": OPTIONAL_MONEY})] = None,
     min_gpus: Annotated[int | None, Query(ge=1)] = None,
     voucher_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Price "
                                             "after this voucher of yours")] = None,

@@ -9,16 +9,20 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.config import JsonDict
 
 from suanli.kit.errors import ValidationFailed
-from suanli.kit.money import MoneyError, parse_cny
+from suanli.kit.money import POSITIVE_PATTERN, MoneyError, parse_cny
 from suanli.market.models import ServiceClass
 
 MONEY = "CNY as a decimal string with at most 2 places, such as \"9.80\""
+POSITIVE: JsonDict = {"pattern": POSITIVE_PATTERN}  # what _positive_money accepts, for the document
 # Ids of models, hubs, cities and organisations: checked before they reach a query (a NUL
 # byte in a PostgreSQL query is a server error, not an answer).
 MAX_ID = 2**63 - 1  # ids are BIGINT: a larger number is no id, not a server error
 IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:~-]{0,63}$")
+# check_ident's rule, for the OpenAPI document (check_ident stays the rule).
+Ident = Annotated[str, Field(json_schema_extra={"pattern": IDENT.pattern})]
 
 
 def check_ident(value: str, *, field: str) -> str:
@@ -54,10 +58,11 @@ class OfferCreate(BaseModel):
     gpus: int = Field(ge=1, le=1_000_000)
     start_at: datetime
     end_at: datetime
-    ask_cny_per_gpu_hour: str = Field(description=MONEY)
+    ask_cny_per_gpu_hour: str = Field(description=MONEY, json_schema_extra=POSITIVE)
     min_lease_hours: int = Field(default=1, ge=1, le=8784)
     service_class: ServiceClass = ServiceClass.TRAINING
     cancel_fee_rate: Decimal = Field(default=Decimal("0.2"), ge=0, le=1, decimal_places=3,
+                                     json_schema_extra={"multipleOf": 0.001},
                                      description="Share of the undelivered cost owed when "
                                                  "a buyer cancels after the start")
 
@@ -103,22 +108,23 @@ class OfferHit(OfferRead):
 class OrderCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    organisation: str | None = Field(default=None, description="Buyer slug; needed only "
+    organisation: Ident | None = Field(default=None, description="Buyer slug; needed only "
                                      "when you buy for several startups")
-    accelerators: list[str] = Field(default_factory=list, max_length=30)
+    accelerators: list[Ident] = Field(default_factory=list, max_length=30)
     min_memory_gb: int | None = Field(default=None, ge=1, le=10_000)
     min_tflops: int | None = Field(default=None, ge=1, le=100_000)
     gpus: int = Field(ge=1, le=100_000)
     duration_hours: int = Field(ge=1, le=8784)
     earliest_start: datetime
     latest_end: datetime
-    limit_cny_per_gpu_hour: str = Field(description=MONEY + "; what you pay yourself")
+    limit_cny_per_gpu_hour: str = Field(description=MONEY + "; what you pay yourself",
+                                        json_schema_extra=POSITIVE)
     voucher_id: int | None = Field(default=None, ge=1, le=MAX_ID,
                                    description="The voucher you choose to spend")
     voucher_choice: Literal["none", "soonest"] = Field(
         default="none", description="Without voucher_id: soonest spends your voucher that "
         "expires first (and may pay for this order); none spends no voucher")
-    origin_city: str | None = Field(default=None, max_length=64)
+    origin_city: Ident | None = Field(default=None, max_length=64)
     max_latency_ms: int | None = Field(default=None, ge=1, le=1000)
 
     _zones = field_validator("earliest_start", "latest_end")(_aware)
@@ -191,7 +197,7 @@ class Preview(BaseModel):
 class InstantBuy(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    organisation: str | None = None
+    organisation: Ident | None = None
     offer_id: int = Field(ge=1, le=MAX_ID)
     gpus: int = Field(ge=1, le=100_000)
     hours: int = Field(ge=1, le=8784)
@@ -301,8 +307,8 @@ class Rerun(BaseModel):
 class DepositCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    organisation: str = Field(min_length=1, max_length=64)
-    amount: str = Field(description=MONEY)
+    organisation: Ident = Field(min_length=1, max_length=64)
+    amount: str = Field(description=MONEY, json_schema_extra=POSITIVE)
     reference: str = Field(min_length=1, max_length=80, description="The bank's reference")
 
     _amount = field_validator("amount")(_positive_money)

@@ -5,19 +5,28 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
+
+from suanli.kit.money import PATTERN
+from suanli.kit.text import NOT_BLANK
+
+# What create_offer accepts, for the document (the service stays the rule).
+PRICE: JsonDict = {"pattern": PATTERN, "maxLength": 24}
+NAME: JsonDict = {"pattern": NOT_BLANK}
 
 
 class ModelOfferCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     model: str = Field(min_length=1, max_length=100, examples=["qwen2.5-72b-instruct"],
+                       json_schema_extra=NAME,
                        description="The model's name as buyers and usage records name it")
-    filing_number: str = Field(min_length=1, max_length=100,
+    filing_number: str = Field(min_length=1, max_length=100, json_schema_extra=NAME,
                                description="The model's registration (filing) number: model "
                                            "vouchers pay only for registered models")
-    price_in_cny_per_m: str = Field(examples=["4.00"],
+    price_in_cny_per_m: str = Field(examples=["4.00"], json_schema_extra=PRICE,
                                     description="CNY per million input tokens")
-    price_out_cny_per_m: str = Field(examples=["12.00"],
+    price_out_cny_per_m: str = Field(examples=["12.00"], json_schema_extra=PRICE,
                                      description="CNY per million output tokens")
 
 

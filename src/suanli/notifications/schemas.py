@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import Path
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from suanli.kit.money import MoneyError, format_cny, parse_cny
+from suanli.kit.money import POSITIVE_PATTERN, MoneyError, format_cny, parse_cny
 
 
 def _cny(value: str) -> str:
@@ -23,7 +23,9 @@ def _cny(value: str) -> str:
 
 MAX_ID = 2**63 - 1  # ids are BIGINT: a larger number is no id, not a server error
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
-Cny = Annotated[str, Field(examples=["50000.00"], max_length=24), AfterValidator(_cny)]
+Cny = Annotated[str, Field(examples=["50000.00"], max_length=24,
+                           json_schema_extra={"pattern": POSITIVE_PATTERN}),
+                AfterValidator(_cny)]
 
 
 class NotificationRead(BaseModel):
@@ -54,10 +56,15 @@ class TopicChoice(BaseModel):
     email: bool = True
 
 
+# What service._email accepts (a subset: it is the rule), for the OpenAPI document.
+EMAIL_PATTERN = r"^[^\s\x00-\x1f<>,;\"@]+@[^\s\x00-\x1f<>,;\"@]+\.[^\s\x00-\x1f<>,;\"@]+$"
+
+
 class PreferencesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: str | None = Field(default=None, max_length=254,
+                              json_schema_extra={"pattern": EMAIL_PATTERN},
                               description="where e-mails go (empty: no e-mail)")
     language: Literal["en", "zh"] = Field(default="en",
                                           description="the language of e-mails")
@@ -80,7 +87,8 @@ class PreferencesRead(BaseModel):
 class WebhookIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: str = Field(max_length=2000, examples=["https://hooks.example.com/suanli"])
+    url: str = Field(max_length=2000, examples=["https://hooks.example.com/suanli"],
+                     json_schema_extra={"pattern": r"^https?://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(/[!-~]*)?$"})
     topics: list[str] = Field(default_factory=list, max_length=100,
                               description="topics to receive; empty: every topic")
     organisation_id: int | None = Field(default=None, ge=1, le=MAX_ID,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Path, Query
 
 from suanli.auth.principal import Principal
 from suanli.deps import DbSession, Guard, Idempotent
@@ -76,7 +76,9 @@ def list_presets(principal: Reader) -> list[PresetRead]:
 
 @router.post("/programs/presets/{preset_key}", response_model=ProgramRead, status_code=201,
              summary="Create a draft program from a city preset (budget funded; audited)")
-def create_from_preset(preset_key: str, body: PresetCreate, session: DbSession, principal: Manager,
+def create_from_preset(preset_key: Annotated[str, Path(json_schema_extra={
+                           "enum": sorted(p.key for p in presets.all_presets())})],
+                       body: PresetCreate, session: DbSession, principal: Manager,
                        _key: Idempotent) -> ProgramRead:
     authority = access.authority_for(principal, body.authority_org_id)
     program = service.create_from_preset(session, authority_org_id=authority, key=preset_key,

@@ -14,7 +14,7 @@ from suanli.auth.principal import Principal
 from suanli.auth.roles import Role
 from suanli.deps import DbSession, Guard, Idempotent
 from suanli.kit.errors import ValidationFailed
-from suanli.kit.money import format_cny, parse_cny
+from suanli.kit.money import POSITIVE_PATTERN, format_cny, parse_cny
 from suanli.ledger import service as ledger
 from suanli.programs import credit, credit_pay
 from suanli.programs import permissions as perms
@@ -47,7 +47,9 @@ class CreditLineRead(BaseModel):
 
 class PaymentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    amount_cny: str | None = Field(default=None, description="Default: all that is unpaid")
+    amount_cny: str | None = Field(default=None, description="Default: all that is unpaid",
+                                   json_schema_extra={"pattern": POSITIVE_PATTERN,
+                                                      "maxLength": 24})
     source: Literal["cash", "bank"] = "cash"
     reference: str | None = Field(default=None, max_length=80)
 

@@ -8,7 +8,9 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
-from suanli.kit.money import MoneyError, parse_cny
+from suanli.kit.money import PATTERN, SIGNED_PATTERN, MoneyError, parse_cny
+from suanli.kit.nulls import null_refused
+from suanli.kit.text import NO_CONTROL
 from suanli.programs.enums import ProgramStatus, ProviderMode, RedemptionMode, VoucherUnit
 from suanli.programs.rates import RateError, parse_rate
 from suanli.programs.text import plain
@@ -32,9 +34,13 @@ def _rate(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(plain)]
-Cny = Annotated[str, Field(examples=["1000000.00"], max_length=24), AfterValidator(_cny)]
-Rate = Annotated[str, Field(examples=["0.30"], max_length=8), AfterValidator(_rate)]
+Text = Annotated[str, Field(json_schema_extra={"pattern": NO_CONTROL}), AfterValidator(plain)]
+Cny = Annotated[str, Field(examples=["1000000.00"], max_length=24,
+                           json_schema_extra={"pattern": PATTERN}), AfterValidator(_cny)]
+# A rate as the document gives it: 0 to 1, at most 4 places (parse_rate stays the rule).
+RATE_PATTERN = r"^(0(\.[0-9]{1,4})?|1(\.0{1,4})?)$"
+Rate = Annotated[str, Field(examples=["0.30"], max_length=8,
+                            json_schema_extra={"pattern": RATE_PATTERN}), AfterValidator(_rate)]
 
 
 class Rates(BaseModel):
@@ -44,10 +50,17 @@ class Rates(BaseModel):
     commercial: Rate = Field(description="Subsidy rate at commercial data centres")
 
 
+# The settings that may be null (views.changes_from refuses null for any other: it is left
+# out to keep the value, never sent as null).
+NULLABLE = frozenset({"name_zh", "cap_per_firm_cny", "eligibility_text", "source",
+                      "max_contract_days", "contracts_signed_from", "second_review_above_cny",
+                      "provider_slugs", "tiers", "tranches", "funders"})
+
+
 class ProgramFields(BaseModel):
     """Every setting of a program; in a PATCH each is optional."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=null_refused(but=NULLABLE))
 
     city: str | None = Field(default=None, max_length=64, examples=["shanghai"])
     name: Text | None = Field(default=None, min_length=1, max_length=200)
@@ -158,7 +171,8 @@ class PresetCreate(BaseModel):
 class FundingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    amount_cny: Annotated[str, Field(examples=["5000000.00", "-1000000.00"], max_length=24)]
+    amount_cny: Annotated[str, Field(examples=["5000000.00", "-1000000.00"], max_length=24,
+                                     json_schema_extra={"pattern": SIGNED_PATTERN})]
     reason: Text = Field(default="top-up", min_length=1, max_length=200)
     funder: int | None = Field(default=None, ge=1, le=10,
                                description="Co-funded: the funder (1 = the first) whose "

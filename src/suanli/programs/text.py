@@ -9,8 +9,11 @@ from __future__ import annotations
 import re
 
 from suanli.kit.errors import ValidationFailed
+from suanli.kit.text import NO_CONTROL
 
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # tab and line feed are allowed
+# The same rule, for a field's JSON schema.
+PLAIN: dict[str, str | int | float | bool | None] = {"pattern": NO_CONTROL}
 
 
 def has_control(value: str) -> bool:

@@ -134,7 +134,9 @@ def list_provenance(cluster_id: int, session: DbSession,
 def post_provenance(
     cluster_id: int, request: Request, session: DbSession, principal: Manager,
     _key: Idempotent, file: Annotated[UploadFile, File()],
-    kind: Annotated[str, Form(description="export_licence, purchase_record or other")],
+    kind: Annotated[str, Form(min_length=1, json_schema_extra={
+                                  "enum": ["export_licence", "purchase_record", "other"]},
+                              description="export_licence, purchase_record or other")],
     document_date: Annotated[date | None, Form(description="Date on the document")] = None,
 ) -> ProvenanceRead:
     data = read_upload(request, file)

@@ -25,8 +25,10 @@ class DataCentreCreate(BaseModel):
     hub_id: str | None = Field(default=None, description="One of the ten hub ids, if in a hub")
     city_id: str | None = Field(default=None, description="City id; required when not in a hub")
     operator_type: OperatorType
-    pue: Decimal = Field(ge=1, le=3, decimal_places=2, description="Power usage effectiveness")
-    green_share: Decimal = Field(ge=0, le=1, decimal_places=3,
+    pue: Decimal = Field(ge=1, le=3, decimal_places=2, description="Power usage effectiveness",
+                         json_schema_extra={"multipleOf": 0.01})
+    green_share: Decimal = Field(ge=0, le=1, decimal_places=3, json_schema_extra={
+                                     "multipleOf": 0.001},
                                 description="Share of power from renewables, 0-1")
     racks: int = Field(ge=1, le=1_000_000)
     time_zone: str | None = Field(default=None, max_length=64,

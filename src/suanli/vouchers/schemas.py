@@ -8,8 +8,10 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from suanli.programs.enums import ProviderMode
-from suanli.programs.text import plain
+from suanli.programs.text import PLAIN, plain
 from suanli.vouchers.models import VoucherStatus
+
+Plain = Annotated[str, AfterValidator(plain), Field(json_schema_extra=PLAIN)]
 
 
 class VoucherRead(BaseModel):
@@ -66,14 +68,14 @@ class TrancheRead(BaseModel):
 class ReleaseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: Annotated[str, AfterValidator(plain)] = Field(
+    reason: Plain = Field(
         min_length=1, max_length=500, description="How the milestone was met")
 
 
 class ClawbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: Annotated[str, AfterValidator(plain)] = Field(
+    reason: Plain = Field(
         min_length=1, max_length=500, description="Why (fraud, misuse ...)")
 
 

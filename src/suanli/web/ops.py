@@ -41,7 +41,10 @@ def _refused(request: Request) -> Response | None:
 
 
 @router.get("/metrics", summary="Prometheus metrics (a bearer token when "
-                                "SUANLI_METRICS_TOKEN is set)", response_class=Response)
+                                "SUANLI_METRICS_TOKEN is set)", response_class=Response,
+            responses={200: {"description": "The Prometheus text format",
+                             "content": {"text/plain": {"schema": {"type": "string"}}}},
+                       401: {"description": "SUANLI_METRICS_TOKEN is set and was not sent"}})
 def metrics(request: Request) -> Response:
     refused = _refused(request)
     if refused is not None:
