@@ -18,7 +18,8 @@ from suanli.grants import listing, repository, service
 from suanli.grants import permissions as perms
 from suanli.grants.models import CapacityGrant, GrantStatus
 from suanli.kit.errors import NotFound
-from suanli.kit.money import format_cny, parse_cny
+from suanli.kit.money import POSITIVE_PATTERN, format_cny, parse_cny
+from suanli.kit.text import NOT_BLANK
 from suanli.kit.timeutil import utcnow
 from suanli.market.schemas import MAX_ID
 from suanli.programs import repository as programs_repo
@@ -36,8 +37,10 @@ class GrantIn(BaseModel):
     program_id: int = Field(ge=1, le=MAX_ID)
     cluster_id: int = Field(ge=1, le=MAX_ID, description="Your cluster of domestic-chip servers")
     purchase_cny: str = Field(max_length=24, examples=["80000000.00"],
+                              json_schema_extra={"pattern": POSITIVE_PATTERN},
                               description="What the servers cost")
     grant_cny: str | None = Field(default=None, max_length=24,
+                                  json_schema_extra={"pattern": POSITIVE_PATTERN},
                                   description="Default: the most the terms allow")
     evidence_document_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
         default_factory=list, max_length=service.MAX_EVIDENCE,
@@ -48,7 +51,7 @@ class GrantIn(BaseModel):
 class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     decision: Literal["approve", "reject"]
-    reason: str = Field(max_length=1000)
+    reason: str = Field(max_length=1000, json_schema_extra={"pattern": NOT_BLANK})
 
 
 class ListingRead(BaseModel):
