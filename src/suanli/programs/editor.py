@@ -10,7 +10,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from suanli.auth import repository as auth_repo
 from suanli.auth.principal import Principal
+from suanli.auth.roles import OrgKind
 from suanli.catalog.forms import FormFields
 from suanli.deps import DbSession, Guard
 from suanli.kit.errors import AppError
@@ -23,6 +25,7 @@ from suanli.programs.models import Program
 from suanli.programs.schemas import ProgramCreate, ProgramUpdate
 from suanli.programs.settings import ProgramSettings
 from suanli.programs.views import changes_from
+from suanli.web import names
 from suanli.web.render import language, render
 
 router = APIRouter(include_in_schema=False)
@@ -52,11 +55,16 @@ def _cities(request: Request) -> list[tuple[str, str]]:
 def _form(request: Request, principal: Principal, *, program: Program | None,
           values: dict[str, Any], errors: dict[str, str], status: int = 200,
           preset: str | None = None) -> Response:
-    managed_orgs = [(g.organisation_id, g.organisation_slug) for g in principal.grants
-                    if g.organisation_id in access.managed_ids(principal)]
+    managed_orgs = names.choices(request.state.db, language(request), [
+        g.organisation_id for g in principal.grants
+        if g.organisation_id in access.managed_ids(principal)])
+    providers = auth_repo.orgs_of_kind(request.state.db, OrgKind.PROVIDER)
     return render(request, "programs/form.html", status, program=program, values=values,
                   errors=errors, cities=_cities(request), presets=presets.all_presets(),
                   preset=preset, authorities=managed_orgs,
+                  providers=[(o.slug, names.display_name(o, language(request)))
+                             for o in providers],
+                  chosen_providers=set(forms.provider_slugs(values)),
                   inputs={*forms.SETTINGS_FIELDS, *forms.CHECKBOXES, "authority_org_id"})
 
 

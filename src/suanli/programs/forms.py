@@ -128,6 +128,16 @@ def day_start(text: str, *, field: str) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=SHANGHAI)
 
 
+def provider_slugs(fields: Mapping[str, Any]) -> list[str]:
+    """The providers a form lists: its ticked boxes (`provider:<slug>`) and any slugs typed
+    into `provider_slugs` (as the API takes them), in that order, each once."""
+    typed = str(fields.get("provider_slugs") or "")
+    ticked = [name.removeprefix("provider:") for name, value in fields.items()
+              if name.startswith("provider:") and value]
+    return list(dict.fromkeys([*ticked, *(s.strip() for s in re.split(r"[,\s]+", typed)
+                                          if s.strip())]))
+
+
 def body_of(fields: Mapping[str, str]) -> dict[str, Any]:
     """The form as the API's program body (strings stay strings; the schema checks them)."""
     get = {name: (fields.get(name) or "").strip() for name in SETTINGS_FIELDS}
@@ -139,8 +149,7 @@ def body_of(fields: Mapping[str, str]) -> dict[str, Any]:
         "rates": {"state": get["rate_state"], "commercial": get["rate_commercial"]},
         "domestic_bonus": get["domestic_bonus"] or "0", "max_rate": get["max_rate"],
         "provider_mode": get["provider_mode"] or "all",
-        "provider_slugs": [s.strip() for s in re.split(r"[,\s]+", get["provider_slugs"])
-                           if s.strip()],
+        "provider_slugs": provider_slugs(fields),
         "cap_per_firm_cny": get["cap_per_firm_cny"] or None,
         "validity_days": get["validity_days"] or None,
         "window_opens_at": _day(get["window_opens"]),

@@ -19,6 +19,7 @@ from suanli.kit.timeutil import to_shanghai
 from suanli.web import flash
 from suanli.web.i18n import DEFAULT, LANG_COOKIE, catalogue, pick_language, translate
 from suanli.web.messages import VALIDATION
+from suanli.web.names import org_name
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -36,6 +37,7 @@ def _local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 env.filters["local"] = _local_time
 env.filters["cny"] = format_cny_grouped
+env.globals["org_name"] = org_name
 
 
 # What higher domains add to every page (the inbox's unread count in the top bar): each
