@@ -3,7 +3,6 @@ rule-tree editor. Errors are shown at the input they concern."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -17,10 +16,10 @@ from suanli.catalog.forms import FormFields
 from suanli.deps import DbSession, Guard
 from suanli.kit.errors import AppError
 from suanli.kit.timeutil import utcnow
-from suanli.programs import access, forms, presets, rules, service
+from suanli.programs import access, forms, presets, service
 from suanli.programs import permissions as perms
 from suanli.programs.api import managed, settings_from
-from suanli.programs.criteria import FIELDS, OPS
+from suanli.programs.criteria import OPS
 from suanli.programs.models import Program
 from suanli.programs.schemas import ProgramCreate, ProgramUpdate
 from suanli.programs.settings import ProgramSettings
@@ -133,59 +132,6 @@ def update_program(program_id: int, request: Request, session: DbSession,
         return _form(request, principal, program=program, values=dict(fields),
                      status=exc.status, errors=_app_error(exc))
     return RedirectResponse(f"/programs/{program.id}", status_code=303)
-
-
-# ---- rules --------------------------------------------------------------------------------
-
-def _rules_page(request: Request, program: Program, *, form: forms.RuleForm, text: str,
-                errors: dict[str, str], row_errors: dict[int, tuple[str, str]],
-                status: int = 200, saved: bool = False) -> Response:
-    lang = language(request)
-    field_options = [(f.name, f.zh if lang == "zh" else f.en, str(f.kind))
-                     for f in FIELDS.values()]
-    described = rules.describe(program.rules, lang, service.city_names())
-    return render(request, "programs/rules.html", status, program=program,
-                  form=forms.padded(form), rules_json=text, errors=errors,
-                  row_errors=row_errors, field_options=field_options, ops=ALL_OPS,
-                  described=described, saved=saved)
-
-
-@router.get("/programs/{program_id}/rules", response_class=HTMLResponse)
-def rules_page(program_id: int, request: Request, session: DbSession, principal: Manager,
-               saved: bool = False) -> Response:
-    program = managed(session, principal, program_id)
-    return _rules_page(request, program, form=forms.rule_form(program.rules),
-                       text=json.dumps(program.rules, ensure_ascii=False, indent=2),
-                       errors={}, row_errors={}, saved=saved)
-
-
-@router.post("/programs/{program_id}/rules", response_class=HTMLResponse)
-def save_rules(program_id: int, request: Request, session: DbSession, principal: Manager,
-               fields: FormFields) -> Response:
-    program = managed(session, principal, program_id)
-    origin: list[int] = []
-    if fields.get("mode") == "json":
-        tree, problem = forms.json_of(fields)
-        form = forms.rule_form(tree or {})
-        text = fields.get("rules_json", "")
-        if tree is None:
-            return _rules_page(request, program, form=form, text=text, status=422,
-                               errors={"rules_json": problem or "invalid"}, row_errors={})
-    else:
-        form, tree, origin = forms.rows_of(fields)
-        text = json.dumps(tree, ensure_ascii=False, indent=2)
-    try:
-        with session.begin_nested():
-            service.set_rules(session, program=program, tree=tree, user_id=principal.user_id)
-    except AppError as exc:
-        session.refresh(program)
-        path = exc.field or "rules"
-        where = forms.row_error(path, origin)
-        return _rules_page(request, program, form=form, text=text, status=exc.status,
-                           errors={"form": f"{path}: {exc.detail}"},
-                           row_errors={} if where is None else {where[0]: (where[1],
-                                                                           exc.detail)})
-    return RedirectResponse(f"/programs/{program.id}/rules?saved=true", status_code=303)
 
 
 def _keep_marks(data: ProgramSettings, preset: presets.Preset) -> None:
