@@ -126,6 +126,16 @@ def _here(request: Request) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
+_TABLE_OPEN = re.compile(r"<table\b")
+
+
+def scrolling_tables(html: str) -> str:
+    """Every table in a box of its own that scrolls sideways, so that a wide table never
+    makes the page wider than a phone (the CSS gives `.table-scroll` its overflow)."""
+    return _TABLE_OPEN.sub('<div class="table-scroll"><table', html).replace(
+        "</table>", "</table></div>")
+
+
 def render(request: Request, template: str, status_code: int = 200, **context: Any
            ) -> HTMLResponse:
     """A page in the caller's language, with the CSRF token and the caller at hand."""
@@ -147,7 +157,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         request=request, lang=lang, t=t, csrf_token=csrf_value(request), here=_here(request),
         principal=getattr(request.state, "principal", None), **extra, **context,
     )
-    response = HTMLResponse(html, status_code=status_code)
+    response = HTMLResponse(scrolling_tables(html), status_code=status_code)
     flash.consume(request, response)
     return response
 
