@@ -1,7 +1,8 @@
 """Pages fit the window: every demo role's main pages (home, each page of its navigation
 and the first detail page each list links to), at 1280x800 and on a 390x844 phone, in both
 languages, never scroll sideways (a wide table scrolls inside its own box), and every table
-cell holding a date and time keeps it on one line."""
+cell holding a date and time keeps it on one line, and charts are drawn large enough to read
+(a phone scrolls a chart inside its box rather than shrinking it)."""
 
 from __future__ import annotations
 
@@ -45,8 +46,13 @@ def sized(browser: Any, live_server: str, request: pytest.FixtureRequest) -> Ite
     context.close()
 
 
+# Charts drawn smaller than this (CSS pixels) have their 11-unit labels shrink below ~9 px.
+SMALL_CHARTS = """() => [...document.querySelectorAll('svg.chart')].filter(
+  s => s.getBoundingClientRect().width < 600).map(s => s.dataset.testid || s.id)"""
+
+
 def _problems(page: Any, path: str) -> list[str]:
-    found = []
+    found = [f"{path}: chart {name} drawn too small" for name in page.evaluate(SMALL_CHARTS)]
     overflow = page.evaluate(OVERFLOW)
     if overflow:
         found.append(f"{path}: {overflow}")

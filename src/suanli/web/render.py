@@ -127,11 +127,14 @@ def _here(request: Request) -> str:
 
 
 _TABLE_OPEN = re.compile(r"<table\b")
+_CHART = re.compile(r'<svg class="chart".*?</svg>', re.DOTALL)  # charts hold no inner <svg>
 
 
 def scrolling_tables(html: str) -> str:
-    """Every table in a box of its own that scrolls sideways, so that a wide table never
-    makes the page wider than a phone (the CSS gives `.table-scroll` its overflow)."""
+    """Every table and chart in a box of its own that scrolls sideways, so that neither
+    makes the page wider than a phone, and a chart keeps a readable size there (the CSS
+    gives `.table-scroll` its overflow and charts their smallest width)."""
+    html = _CHART.sub(lambda m: f'<div class="table-scroll">{m.group(0)}</div>', html)
     return _TABLE_OPEN.sub('<div class="table-scroll"><table', html).replace(
         "</table>", "</table></div>")
 
