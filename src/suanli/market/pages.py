@@ -135,7 +135,7 @@ def _choices(session: DbSession, request: Request, buyer_orgs: frozenset[int]
              ) -> dict[str, Any]:
     zh = language(request) == "zh"
     return {
-        "models": [(a.model, a.model) for a in catalog_repo.accelerators(session)],
+        "models": [(a.model, f"{a.vendor} {a.name}") for a in catalog_repo.accelerators(session)],
         "hubs": [(h.id, h.name) for h in catalog_repo.hubs(session)],
         "cities": [(c.id, c.name_zh if zh else c.name) for c in catalog_repo.cities(session)],
         "vouchers": [(v.id, vouchers_port.label(session, v, lang=language(request))) for v in
