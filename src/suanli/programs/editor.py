@@ -1,5 +1,5 @@
-"""The program editor's pages: new program (optionally from a city preset), settings, and the
-rule-tree editor. Errors are shown at the input they concern."""
+"""The program editor's pages: new program (optionally from a city preset) and its settings
+(the rule editor is `rules_pages.py`). Errors are shown at the input they concern."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from suanli.kit.timeutil import utcnow
 from suanli.programs import access, forms, presets, service
 from suanli.programs import permissions as perms
 from suanli.programs.api import managed, settings_from
-from suanli.programs.criteria import OPS
 from suanli.programs.models import Program
 from suanli.programs.schemas import ProgramCreate, ProgramUpdate
 from suanli.programs.settings import ProgramSettings
@@ -29,7 +28,6 @@ from suanli.web.render import language, render
 
 router = APIRouter(include_in_schema=False)
 Manager = Annotated[Principal, Guard(perms.PROGRAMS_MANAGE)]
-ALL_OPS = tuple(dict.fromkeys(op for ops in OPS.values() for op in ops))
 
 
 def pydantic_errors(exc: ValidationError) -> dict[str, str]:

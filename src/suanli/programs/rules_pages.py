@@ -16,12 +16,13 @@ from suanli.kit.errors import AppError
 from suanli.programs import forms, rule_editor, rules, service
 from suanli.programs.api import managed
 from suanli.programs.criteria import CHOICE_NAMES, FIELDS, OPS
-from suanli.programs.editor import ALL_OPS, Manager
+from suanli.programs.editor import Manager
 from suanli.programs.models import Program
 from suanli.web.i18n import translate
 from suanli.web.render import language, render
 
 router = APIRouter(include_in_schema=False)
+ALL_OPS = tuple(dict.fromkeys(op for ops in OPS.values() for op in ops))
 
 
 def preview(tree: object, sample: dict[str, str], lang: str) -> dict[str, Any]:
