@@ -134,7 +134,9 @@ def scrolling_tables(html: str) -> str:
     """Every table and chart in a box of its own that scrolls sideways, so that neither
     makes the page wider than a phone, and a chart keeps a readable size there (the CSS
     gives `.table-scroll` its overflow and charts their smallest width)."""
-    html = _CHART.sub(lambda m: f'<div class="table-scroll">{m.group(0)}</div>', html)
+    # A chart holds nothing focusable: its box takes the focus, so a keyboard can scroll it.
+    html = _CHART.sub(lambda m: f'<div class="table-scroll" tabindex="0">{m.group(0)}</div>',
+                      html)
     return _TABLE_OPEN.sub('<div class="table-scroll"><table', html).replace(
         "</table>", "</table></div>")
 
