@@ -93,14 +93,17 @@ def _include_dashboards(app: FastAPI) -> None:
 def _include_settlement(app: FastAPI) -> None:
     """Metering, settlement and reports (issue 7)."""
     from suanli.metering.api import router as metering_api
+    from suanli.metering.model_api import router as models_api
     from suanli.reports.api import router as reports_api
     from suanli.reports.pages import router as reports_pages
     from suanli.settlement.api import router as settlement_api
     from suanli.settlement.pages import router as settlement_pages
+    from suanli.settlement.token_api import router as tokens_api
+    from suanli.settlement.token_pages import router as tokens_pages
 
-    for api in (metering_api, settlement_api, reports_api):
+    for api in (metering_api, models_api, settlement_api, tokens_api, reports_api):
         app.include_router(api, prefix="/api/v1")
-    for pages in (settlement_pages, reports_pages):
+    for pages in (settlement_pages, tokens_pages, reports_pages):
         app.include_router(pages)
 
 

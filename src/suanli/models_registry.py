@@ -25,6 +25,7 @@ MODELS = (
     "suanli.providers.models",
     "suanli.market.models",
     "suanli.metering.models",
+    "suanli.metering.model_models",
     "suanli.settlement.models",
     "suanli.notifications.models",
 )

@@ -247,7 +247,7 @@ def test_auto_approval_waits_for_budget_and_is_issued_when_budget_is_added(
                              authority_ids={authority.id})
 
 
-def test_a_reviewers_approval_waits_for_budget_oldest_first(
+def test_waiting_approvals_are_tried_oldest_first_and_a_smaller_later_one_may_go(
         db: Session, authority: Organisation, startup: Organisation) -> None:
     program = make_program(db, authority.id, budget_fen=2 * MILLION, auto_approve=False,
                            cap_per_firm_fen=None)
@@ -260,11 +260,11 @@ def test_a_reviewers_approval_waits_for_budget_oldest_first(
                       value_fen=value, user_id=None, authority_ids={authority.id})
     assert first.status == S.VOUCHER_ISSUED
     assert (older.status, newer.status) == (S.APPROVED, S.APPROVED)
-    # the newer one would fit now, but waits behind the older one
+    # the older one does not fit 1 m; the newer, smaller one does and is not held behind it
     programs.fund(db, program=program, amount_fen=MILLION, user_id=None)
-    assert (older.status, newer.status) == (S.APPROVED, S.APPROVED)
+    assert (older.status, newer.status) == (S.APPROVED, S.VOUCHER_ISSUED)
     programs.fund(db, program=program, amount_fen=MILLION, user_id=None)
-    assert (older.status, newer.status) == (S.VOUCHER_ISSUED, S.APPROVED)
+    assert older.status == S.APPROVED
     programs.fund(db, program=program, amount_fen=MILLION, user_id=None)
-    assert newer.status == S.VOUCHER_ISSUED
+    assert older.status == S.VOUCHER_ISSUED
     assert ledger.balance(db, program.budget_account).available == 0

@@ -1,54 +1,55 @@
-"""Marking records settled is one set-based UPDATE, whatever the number of records
-(issue 14: chunked ORM updates with session synchronisation were quadratic)."""
+"""Which settlement billed which usage records: one mark per settlement, no record
+rewritten (issue 14: rewriting every record of a day took 30 s for 500,000 on PostgreSQL),
+and a record reported late or early billed by the right day."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import event, select
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from suanli.metering import repository
-from suanli.metering.models import UsageRecord
+from suanli.metering import service as metering
+from suanli.settlement import service
+from suanli.settlement.models import ContractSettlement
 from tests.settlement.usage import use
-from tests.settlement.world import build_world, org_maker
+from tests.settlement.world import build_world
 
 
-@contextmanager
-def _updates(db: Session) -> Iterator[list[str]]:
-    """The UPDATEs of usage_records sent inside the block."""
-    seen: list[str] = []
+def test_each_record_is_billed_once_by_the_day_it_ended_in(
+        db: Session, client: TestClient, member: Callable[..., Any]) -> None:
+    world = build_world(db, member)
+    use(db, world, (1, 2, 8), (30, 31, 8), ref="early")  # day 2's usage reported early
+    assert metering.unsettled(db, contract_id=world.contract.id, until=None).records == 2
+    first = service.settle_period(db, period_end=world.day1)
+    assert first.settled == 1
+    use(db, world, (3, 4, 8), ref="late")  # day 1's usage reported after day 1 was settled
+    pending = metering.unsettled(db, contract_id=world.contract.id, until=None)
+    assert (pending.records, len(pending.first_ids)) == (2, 2)
+    service.settle_period(db, period_end=world.day2)
+    assert metering.unsettled(db, contract_id=world.contract.id, until=None).records == 0
+    day1, day2 = sorted(db.query(ContractSettlement).filter_by(
+        contract_id=world.contract.id), key=lambda s: s.period)
+    assert (day1.records, day2.records) == (1, 2)
+    assert day1.gpu_seconds + day2.gpu_seconds == 3 * 8 * 3600
+    db.commit()
+    usage = client.get(f"/api/v1/metering/contracts/{world.contract.id}/usage",
+                       headers=world.buyer.headers).json()["items"]
+    by_ref = {item["source_ref"]: item["settlement_id"] for item in usage}
+    assert by_ref == {"early-0": day1.id, "early-1": day2.id, "late-0": day2.id}
 
-    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip().upper().startswith("UPDATE USAGE_RECORDS"):
-            seen.append(statement)
 
-    bind = db.get_bind()
-    event.listen(bind, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(bind, "before_cursor_execute", note)
-
-
-def test_one_update_marks_exactly_the_unsettled_records_given(db: Session) -> None:
-    world = build_world(db, org_maker(db))
-    use(db, world, *[(m / 60, (m + 1) / 60, 1) for m in range(1200)])  # 1,200 records
-    records = list(db.execute(select(UsageRecord).order_by(UsageRecord.id)).scalars())
-    assert len(records) == 1200
-    records[0].settlement_id = 7  # billed before: left as it is
-    db.flush()
-    chosen = [r.id for r in records[:1100]]
-    with _updates(db) as seen:
-        repository.mark_settled(db, chosen, 99)
-    assert len(seen) == 1, seen  # set-based: not one statement per chunk or row
-    assert records[5].settlement_id == 99  # the loaded objects see it, not marked changed
-    assert not db.dirty
-    db.expire_all()
-    stored = {i: s for i, s in db.execute(select(UsageRecord.id, UsageRecord.settlement_id))}
-    assert stored[records[0].id] == 7
-    assert [stored[r.id] for r in records[1:1100]] == [99] * 1099
-    assert [stored[r.id] for r in records[1100:]] == [None] * 100
-
+def test_usage_reported_after_the_final_settlement_is_billed_once_as_an_adjustment(
+        db: Session, member: Callable[..., Any]) -> None:
+    world = build_world(db, member)
+    use(db, world, (1, 2, 8))
+    service.settle_period(db, period_end=world.day1)
+    service.settle_period(db, period_end=world.day2)  # the contract's last day: final
+    use(db, world, (40, 41, 8), ref="after-the-end")
+    later = world.day2 + timedelta(days=1)
+    report = service.settle_period(db, period_end=later)
+    assert report.adjusted == 1
+    assert service.settle_period(db, period_end=later + timedelta(days=1)).adjusted == 0
+    assert metering.unsettled(db, contract_id=world.contract.id, until=None).records == 0

@@ -211,7 +211,7 @@ def test_failed_runs_tell_the_platform_and_the_regulator(
     def broken(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(settlement, "settle_due", broken)
+    monkeypatch.setattr(settlement, "settle_period", broken)
     for _ in range(2):  # the worker retries every pass; people hear of it once a day
         with pytest.raises(RuntimeError):
             worker.settle_yesterday(sessions)

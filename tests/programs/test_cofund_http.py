@@ -81,3 +81,40 @@ def test_funders_on_the_form_the_detail_and_the_budget_page(client: TestClient,
     assert "15,000,000.00" in detail  # each funder's half of 30 m
     budget = client.get("/programs/budget", headers=headers).text
     assert f'data-testid="funders-{program_id}"' in budget and "Henan Province" in budget
+
+
+def test_a_tier_split_and_the_voucher_unit_through_the_api(client: TestClient, world: World,
+                                                           db: Session) -> None:
+    early = {"key": "early-stage", "name": "Early-stage", "rate": "0.50",
+             "rule": {"all": [{"field": "headcount", "op": "le", "value": 100}]},
+             "funder_shares": ["0.3", "0.7"], "max_days": 365}
+    body = BODY | {"funders": FUNDERS, "tiers": [early], "voucher_unit": "tokens"}
+    before = count(db, world.bureau.org_id)
+    for tier, field in ((early | {"funder_shares": ["0.3", "0.6"]}, "tiers[0].funder_shares"),
+                        (early | {"funder_shares": ["1.2", "-0.2"]},
+                         "tiers[0].funder_shares[0]"),
+                        (early | {"rate": "1.01"}, "tiers[0].rate"),
+                        (early | {"max_days": 0}, "tiers[0].max_days")):
+        bad = client.post("/api/v1/programs", headers=world.bureau.headers,
+                          json=body | {"tiers": [tier]})
+        assert bad.status_code == 422 and bad.json()["field"] == field, bad.text
+    unit = client.post("/api/v1/programs", headers=world.bureau.headers,
+                       json=body | {"voucher_unit": "minutes"})
+    assert unit.status_code == 422 and "voucher_unit" in unit.json()["field"], unit.text
+    assert count(db, world.bureau.org_id) == before
+    made = client.post("/api/v1/programs", headers=world.bureau.headers, json=body)
+    assert made.status_code == 201, made.text
+    program = made.json()
+    assert program["voucher_unit"] == "tokens"
+    assert (program["tiers"][0]["funder_shares"], program["tiers"][0]["max_days"]) == (
+        ["0.30", "0.70"], 365)
+    url = f"/api/v1/programs/{program['id']}/funding"
+    topped = client.post(url, headers=world.bureau.headers,
+                         json={"amount_cny": "1000000.00", "funder": 2})
+    assert topped.status_code == 201, topped.text
+    assert [f["funded_cny"] for f in topped.json()["funders"]] == [
+        "10000000.00", "11000000.00"]
+    bad = client.post(url, headers=world.bureau.headers,
+                      json={"amount_cny": "1.00", "funder": 3})
+    assert bad.status_code == 422 and bad.json()["field"] == "funder"
+    assert verify(db).ok

@@ -18,7 +18,8 @@ def choice(key: str, **facts: Any) -> tiers.TierChoice:
                            values["domestic_bonus_bp"], values["max_rate_bp"],
                            values["cap_per_firm_fen"])
     checked = tiers.check(values["tiers"], domestic_bonus_bp=values["domestic_bonus_bp"],
-                          voucher_min_fen=values["voucher_min_fen"])
+                          voucher_min_fen=values["voucher_min_fen"],
+                          funders=len(values["funders"]))
     return tiers.choose(base, tiers.parse(checked), facts)
 
 
@@ -36,8 +37,18 @@ def test_published_tiers_read_from_the_csv() -> None:
         == 3_000_000_00
     young = choice("shanghai", company_age_years="1.00", headcount=20)
     assert young.terms.rate_state_bp == 10_000
+    # the city pays 30 and the district 70 of the early-stage tier, for at most a year
+    assert (young.terms.funder_shares_bp, young.terms.max_days) == ((3000, 7000), 365)
     old = choice("shanghai", company_age_years="9.00", headcount=20)
     assert (old.terms.rate_state_bp, old.terms.max_rate_bp) == (3000, 3000)
+    assert (old.terms.tier, old.terms.funder_shares_bp) == ("city-30", (10_000, 0))
+    for key, rate, cap in (("shanghai-models", 5000, 5_000_000_00),
+                           ("hangzhou-models", 3000, None)):
+        values = presets.get(key).values  # type: ignore[union-attr]
+        assert (values["voucher_unit"], values["rate_state_bp"]) == ("tokens", rate)
+        if cap is not None:
+            assert values["cap_per_firm_fen"] == cap
+            assert "cap_per_firm_fen" not in values["illustrative_fields"]
 
 
 def test_every_tier_has_its_source_and_beijings_terms() -> None:

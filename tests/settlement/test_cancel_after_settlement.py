@@ -16,7 +16,7 @@ from suanli.ledger.models import Transfer
 from suanli.ledger.verify import verify
 from suanli.market import contracts
 from suanli.market.models import ContractState
-from suanli.metering.models import UsageRecord
+from suanli.metering import service as metering
 from suanli.settlement import service
 from suanli.settlement.models import Claim, ContractSettlement
 from tests.settlement.usage import use
@@ -53,8 +53,7 @@ def test_a_contract_with_settled_days_is_cancelled_by_a_final_settlement(
     assert (day1.final, last.final) == (False, True)
     assert day1.charge_fen + last.charge_fen == expected  # billed in all: the charge
     assert last.voucher_fen + last.buyer_fen + last.uncovered_fen == last.charge_fen
-    unbilled = db.execute(select(func.count()).select_from(UsageRecord).where(
-        UsageRecord.contract_id == c.id, UsageRecord.settlement_id.is_(None))).scalar_one()
+    unbilled = metering.unsettled(db, contract_id=c.id, until=None).records
     assert unbilled == 0  # the day's usage went with the final settlement
     # Nothing stays held for the contract on either payer; the voucher paid its share.
     voucher = ledger.balance(db, world.voucher.account_code)

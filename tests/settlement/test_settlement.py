@@ -12,6 +12,7 @@ from suanli.kit.errors import Conflict, NotFound
 from suanli.ledger import service as ledger
 from suanli.ledger.models import Transfer
 from suanli.ledger.verify import verify
+from suanli.metering import service as metering
 from suanli.metering.models import UsageRecord
 from suanli.outbox.models import OutboxEvent
 from suanli.settlement import repository as repo
@@ -59,9 +60,12 @@ def test_a_day_then_the_end(db: Session, world: World) -> None:
     assert bal(db, voucher)[:2] == (0, 144_000)
     assert bal(db, cash)[:2] == (0, 144_000)
     assert bal(db, payout)[3] == 144_000
-    billed = db.execute(select(func.count()).select_from(UsageRecord).where(
-        UsageRecord.settlement_id.is_not(None))).scalar_one()
-    assert billed == 2
+    total = db.execute(select(func.count()).select_from(UsageRecord)).scalar_one()
+    assert total == 2
+    assert metering.unsettled(db, contract_id=world.contract.id, until=None).records == 0
+    settled = db.execute(select(ContractSettlement.records).order_by(
+        ContractSettlement.period)).scalars().all()
+    assert settled == [1, 1]
     assert verify(db).ok, verify(db).problem
 
 

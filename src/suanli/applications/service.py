@@ -187,7 +187,7 @@ def try_issue(session: Session, application: Application, program: Program, *,
     """Issue the approved application's voucher when the budget covers it; otherwise (also
     when a concurrent issue took the budget first) it waits for budget, still approved."""
     assert application.value_fen is not None
-    if not vouchers.can_issue(session, program, application.value_fen):
+    if not vouchers.can_issue(session, program, application.value_fen, application.tier_key):
         return False
     try:
         with session.begin_nested():
@@ -198,13 +198,14 @@ def try_issue(session: Session, application: Application, program: Program, *,
 
 
 def issue_waiting(session: Session, program: Program) -> int:
-    """Issue the vouchers of the program's applications that wait for budget, oldest first,
-    until one does not fit (later ones keep waiting behind it); how many were issued."""
+    """Issue the vouchers of the program's applications that wait for budget, oldest first:
+    each that fits is issued; one that does not keeps waiting (and its place, so it is tried
+    first next time) while later, smaller ones that fit are issued, so no money sits idle
+    behind a large application. How many were issued."""
     issued, now = 0, utcnow()
     for application in repository.waiting_for_budget(session, program.id):
-        if not try_issue(session, application, program, user_id=None, now=now):
-            break
-        issued += 1
+        if try_issue(session, application, program, user_id=None, now=now):
+            issued += 1
     return issued
 
 

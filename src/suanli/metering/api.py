@@ -66,10 +66,11 @@ def report_usage(body: UsageReport, session: DbSession, principal: Reporter,
                              unattributed=lost)
 
 
-def _read(record: UsageRecord) -> UsageRecordRead:
-    read = UsageRecordRead.model_validate(record)
-    read.gpu_uuid = record.gpu_uuid or None
-    return read
+def _read(record: UsageRecord, settlement_id: int | None) -> UsageRecordRead:
+    fields = {f: getattr(record, f) for f in UsageRecordRead.model_fields
+              if f != "settlement_id"}
+    return UsageRecordRead.model_validate(fields | {
+        "gpu_uuid": record.gpu_uuid or None, "settlement_id": settlement_id})
 
 
 @router.get("/metering/contracts/{contract_id}/usage", response_model=ContractUsage,
@@ -79,12 +80,14 @@ def contract_usage(contract_id: int, session: DbSession, principal: Reader,
     contract = service.contract_for_reading(session, contract_id, read_scope(principal))
     rows, total = repository.records_of(session, contract.id, limit=page.limit,
                                         offset=page.offset)
+    billed = repository.settlements_of(session, rows)
     n, reported, billable = repository.summary_of(session, [contract.id]).get(contract.id,
                                                                              (0, 0, 0))
     summary = UsageSummary(records=n, gpu_seconds=reported, billable_gpu_seconds=billable,
                            flagged=repository.flagged_count(session, contract.id))
     return ContractUsage(contract_id=contract.id, summary=summary,
-                         items=[_read(r) for r in rows], total=total, limit=page.limit,
+                         items=[_read(r, billed.get(r.id)) for r in rows], total=total,
+                         limit=page.limit,
                          offset=page.offset)
 
 

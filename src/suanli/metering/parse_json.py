@@ -45,13 +45,18 @@ from suanli.metering.rows import (
 )
 
 MAX_GPUS = 100_000
+MAX_TOKENS = 10**15  # per record; far above any real batch, far below BigInteger
 
 
 class UsageRecordIn(BaseModel):
-    """One usage record as a provider reports it."""
+    """One usage record as a provider reports it: GPU time on a contract or cluster, or
+    tokens of a model service (`subscription_id`, `model`, `tokens_in`, `tokens_out`)."""
 
     model_config = ConfigDict(extra="forbid")
 
+    subscription_id: int | None = Field(default=None, ge=1,
+                                        description="A model-service subscription: the record "
+                                                    "reports tokens, not GPU time")
     contract_id: int | None = Field(default=None, ge=1,
                                     description="The contract the GPU time was delivered "
                                                 "under (or give `cluster_id`)")
@@ -70,10 +75,22 @@ class UsageRecordIn(BaseModel):
                                     description="GPU-seconds used, at most gpus x duration; "
                                                 "only with `gpus` (default: all of it)")
     utilisation_pct: Decimal | None = Field(default=None, ge=0, le=100, decimal_places=2)
+    model: str | None = Field(default=None, validate_default=True, min_length=1, max_length=100,
+                              description="With subscription_id: the registered model used "
+                                          "(as the offer names it)")
+    tokens_in: int | None = Field(default=None, validate_default=True, ge=0, le=MAX_TOKENS,
+                                  description="With subscription_id: input tokens")
+    tokens_out: int | None = Field(default=None, validate_default=True, ge=0, le=MAX_TOKENS,
+                                   description="With subscription_id: output tokens")
 
     @field_validator("cluster_id")
     @classmethod
     def _contract_or_cluster(cls, cluster: int | None, info: ValidationInfo) -> int | None:
+        if info.data.get("subscription_id") is not None:
+            if info.data.get("contract_id") is not None or cluster is not None:
+                raise ValueError("a token record names subscription_id, not a contract or "
+                                 "cluster")
+            return cluster
         if "contract_id" in info.data and (info.data["contract_id"] is None) == (cluster is None):
             raise ValueError("give either contract_id or cluster_id")
         return cluster
@@ -101,6 +118,10 @@ class UsageRecordIn(BaseModel):
     @classmethod
     def _one_of(cls, gpus: int | None, info: ValidationInfo) -> int | None:
         named = info.data.get("gpu_uuids") is not None
+        if info.data.get("subscription_id") is not None:
+            if gpus is not None or named:
+                raise ValueError("a token record reports tokens, not GPUs")
+            return gpus
         if (gpus is None) != named and "gpu_uuids" in info.data:
             raise ValueError("give either gpus or gpu_uuids")
         if gpus is not None and info.data.get("cluster_id") is not None:
@@ -121,8 +142,26 @@ class UsageRecordIn(BaseModel):
         return used
 
 
+    @field_validator("model", "tokens_in", "tokens_out")
+    @classmethod
+    def _token_field(cls, value: object, info: ValidationInfo) -> object:
+        """Each token field is given exactly when the record names a subscription."""
+        token_record = info.data.get("subscription_id") is not None
+        if not token_record and value is not None:
+            raise ValueError("only with subscription_id (a token record)")
+        if token_record and value is None:
+            raise ValueError("a token record gives model, tokens_in and tokens_out")
+        if info.field_name == "tokens_out" and token_record \
+                and value == 0 and info.data.get("tokens_in") == 0:
+            raise ValueError("a token record reports at least one token")
+        return value
+
+
 def to_rows(record: UsageRecordIn, line: int) -> list[UsageRow]:
-    """The usage rows of one record: one per named GPU, or one for the count."""
+    """The usage rows of one record: one per named GPU, or one for the count (a token
+    record has none: it goes to the model service, `metering.tokens`)."""
+    if record.subscription_id is not None:
+        return []
     start, end = as_utc(record.start), as_utc(record.end)
     ref = record.ref or interval_ref(start, end)
     seconds = int((end - start).total_seconds())
@@ -162,5 +201,9 @@ def stream(text: str | Iterable[str], tally: Tally) -> Iterator[Item]:
             record = UsageRecordIn.model_validate_json(line)
         except ValidationError as exc:
             yield error_of(exc, number)
+            continue
+        if record.subscription_id is not None:
+            yield RowError(number, "token usage is reported through the usage API",
+                           field="subscription_id")
             continue
         yield from to_rows(record, number)

@@ -2,39 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import (
-    BigInteger,
-    Select,
-    String,
-    Table,
-    any_,
-    bindparam,
-    func,
-    literal_column,
-    select,
-    update,
-)
-from sqlalchemy import (
-    inspect as sa_inspect,
-)
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import ColumnElement, Table, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from suanli.kit.repository import paged
 from suanli.kit.timeutil import as_utc
 from suanli.market.models import Contract, ContractGpu, ContractState, Offer
 from suanli.metering.attribution import Placed
 from suanli.metering.gpu_runs import Edge, Neighbours
-from suanli.metering.models import UsageBatch, UsageRecord
+from suanli.metering.models import UsageBatch, UsageRecord, UsageSettled
 from suanli.metering.rows import Source
 from suanli.providers.models import AttestedGpu, Cluster, DataCentre
 
@@ -86,6 +69,10 @@ def insert_records(session: Session, batch_id: int, rows: Sequence[dict[str, Any
     if not rows:
         return 0
     dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":  # see usage_barrier; in order, so two imports never deadlock
+        for contract_id in sorted({int(r["contract_id"]) for r in rows}):
+            session.execute(text("SELECT pg_advisory_xact_lock_shared(:k, :c)"),
+                            {"k": USAGE_LOCK, "c": contract_id})
     make = pg_insert if dialect == "postgresql" else sqlite_insert
     session.execute(make(RECORDS).on_conflict_do_nothing(), list(rows))
     stmt = select(func.count()).where(UsageRecord.batch_id == batch_id)
@@ -131,47 +118,116 @@ def flagged_count(session: Session, contract_id: int) -> int:
     return int(session.execute(stmt).scalar_one())
 
 
-def unsettled(session: Session, contract_id: int, until: datetime | None
-              ) -> list[UsageRecord]:
-    """Records of a contract ended by `until` (None: any) that no settlement billed yet."""
-    stmt = (select(UsageRecord).where(UsageRecord.contract_id == contract_id,
-                                      UsageRecord.settlement_id.is_(None))
-            .order_by(UsageRecord.id))
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """What one settlement billed of a contract (see `models.UsageSettled`)."""
+
+    settlement_id: int
+    through: int
+    until: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A contract's records that no settlement billed yet, up to `through` (a record id):
+    how many, and the first ids of them (as claim evidence)."""
+
+    through: int
+    records: int
+    first_ids: list[int]
+
+
+USAGE_LOCK = 14_001  # first key of the per-contract advisory lock (PostgreSQL)
+LISTED = 1000  # record ids listed as evidence: the count is exact, the list is the first
+
+
+def marks(session: Session, contract_id: int) -> list[Mark]:
+    """The contract's settlement marks, oldest first."""
+    m = UsageSettled
+    stmt = (select(m.settlement_id, m.through_record_id, m.until)
+            .where(m.contract_id == contract_id).order_by(m.id))
+    return [Mark(int(s), int(t), u) for s, t, u in session.execute(stmt)]
+
+
+def usage_barrier(session: Session, contract_id: int) -> int:
+    """The largest id of the contract's records, read when none is in flight: on
+    PostgreSQL under the contract's usage lock, which every import of its records holds
+    (shared) until it commits (`insert_records`), so every record of the contract with a
+    smaller id is visible now and every later one gets a larger id. SQLite has one writer."""
+    newest = select(func.coalesce(func.max(UsageRecord.id), 0)).where(
+        UsageRecord.contract_id == contract_id)
+    if session.get_bind().dialect.name != "postgresql":
+        return int(session.execute(newest).scalar_one())
+    key = {"k": USAGE_LOCK, "c": contract_id}
+    # Held only while reading (a session-level lock: a transaction-level one would keep
+    # the contract's imports waiting for the whole run); the read sits in a savepoint so
+    # that the unlock still runs if it fails (a statement timeout, say).
+    session.execute(text("SELECT pg_advisory_lock(:k, :c)"), key)
+    try:
+        with session.begin_nested():
+            return int(session.execute(newest).scalar_one())
+    finally:
+        session.execute(text("SELECT pg_advisory_unlock(:k, :c)"), key)
+
+
+def _uncovered(contract_id: int, through: int, until: datetime | None, done: list[Mark]
+               ) -> list[ColumnElement[bool]]:
+    """Conditions: the contract's records up to `through` ended by `until` that no mark
+    covers (a mark that another one covers is left out: usually one remains)."""
+    r = UsageRecord
+    out = [r.contract_id == contract_id, r.id <= through]
     if until is not None:
-        stmt = stmt.where(UsageRecord.ended_at <= until)
-    return list(session.execute(stmt).scalars())
+        out.append(r.ended_at <= until)
+    for m in _frontier(done):
+        out.append(r.id > m.through if m.until is None
+                   else or_(r.id > m.through, r.ended_at > m.until))
+    return out
 
 
-def mark_settled(session: Session, record_ids: Collection[int], settlement_id: int) -> None:
-    """Set `settlement_id` on these records (those not billed yet) in one set-based
-    statement: the ids travel as one array (PostgreSQL) or one JSON array (SQLite), so the
-    cost is linear in the records. An ORM bulk UPDATE in chunks with session
-    synchronisation was quadratic (170 s for 193,536 records). Records loaded in the
-    session get the new value without being marked changed."""
-    ids = sorted(record_ids)
-    if not ids:
-        return
+def _frontier(done: list[Mark]) -> list[Mark]:
+    def within(a: Mark, b: Mark) -> bool:  # a's records are all b's
+        return a.through <= b.through and (b.until is None or (
+            a.until is not None and a.until <= b.until))
+    kept: list[Mark] = []
+    for i, m in enumerate(done):
+        if not any(within(m, o) and (not within(o, m) or j < i) for j, o in enumerate(done)
+                   if j != i):
+            kept.append(m)
+    return kept
+
+
+def unsettled(session: Session, contract_id: int, until: datetime | None) -> Pending:
+    """Records of a contract ended by `until` (None: any) that no settlement billed yet:
+    counted in SQL, never loaded (500,000 ORM objects took most of a day's settlement)."""
+    through = usage_barrier(session, contract_id)
+    where = _uncovered(contract_id, through, until, marks(session, contract_id))
+    count = session.execute(select(func.count()).where(*where)).scalar_one()
+    ids = session.execute(select(UsageRecord.id).where(*where).order_by(UsageRecord.id)
+                          .limit(LISTED)).scalars()
+    return Pending(through, int(count), [int(i) for i in ids])
+
+
+def mark_settled(session: Session, *, contract_id: int, pending: Pending,
+                 until: datetime | None, settlement_id: int) -> None:
+    """Note that `settlement_id` billed the records `pending` counted: one row, whatever
+    their number (rewriting each record took 30 s for 500,000 on PostgreSQL)."""
+    session.add(UsageSettled(contract_id=contract_id, settlement_id=settlement_id,
+                             through_record_id=pending.through, until=until))
     session.flush()
-    free = RECORDS.c.settlement_id.is_(None)
-    if session.get_bind().dialect.name == "postgresql":
-        chosen = RECORDS.c.id == any_(bindparam("ids", ids, type_=ARRAY(BigInteger)))
-    else:
-        listed: Select[tuple[Any]] = select(literal_column("value")).select_from(
-            func.json_each(bindparam("ids", json.dumps(ids), type_=String)))
-        chosen = RECORDS.c.id.in_(listed)
-    session.execute(update(RECORDS).where(chosen, free).values(settlement_id=settlement_id))
-    loaded, key_of = session.identity_map, sa_inspect(UsageRecord).identity_key_from_primary_key
-    for record_id in ids:
-        record = loaded.get(key_of((record_id,)))
-        if isinstance(record, UsageRecord) and "settlement_id" in record.__dict__ \
-                and record.settlement_id is None:
-            set_committed_value(record, "settlement_id", settlement_id)
 
 
-def records_of_settlement(session: Session, settlement_id: int) -> list[UsageRecord]:
-    stmt = (select(UsageRecord).where(UsageRecord.settlement_id == settlement_id)
-            .order_by(UsageRecord.started_at, UsageRecord.id))
-    return list(session.execute(stmt).scalars())
+def settlements_of(session: Session, records: Sequence[UsageRecord]) -> dict[int, int]:
+    """Record id -> the settlement that billed it (the first mark covering it)."""
+    out: dict[int, int] = {}
+    by_contract: dict[int, list[Mark]] = {}
+    for record in records:
+        if record.contract_id not in by_contract:
+            by_contract[record.contract_id] = marks(session, record.contract_id)
+        for m in by_contract[record.contract_id]:
+            if record.id <= m.through and (m.until is None or record.ended_at <= m.until):
+                out[record.id] = m.settlement_id
+                break
+    return out
 
 
 def batches(session: Session, org_ids: Collection[int] | None, *, limit: int, offset: int

@@ -27,11 +27,12 @@ from suanli.audit import service as audit
 from suanli.kit.errors import NotFound, ValidationFailed
 from suanli.kit.timeutil import utcnow
 from suanli.market.models import Contract, ContractState
-from suanli.metering import late_port, locate, repository
+from suanli.metering import late_port, locate, repository, tokens
 from suanli.metering.attribution import Unattributed
-from suanli.metering.models import Channel, UsageBatch, UsageRecord
+from suanli.metering.models import Channel, UsageBatch
 from suanli.metering.parse_json import UsageRecordIn, to_rows
 from suanli.metering.reconcile import Accepted, Terms, Verdict, reconcile
+from suanli.metering.repository import Pending
 from suanli.metering.rows import STAMP, RowError, Source, UsageRow
 from suanli.providers import service as providers
 
@@ -236,35 +237,41 @@ def _record(batch_id: int, contract: Contract, row: UsageRow, verdict: Verdict,
         "started_at": row.started_at, "ended_at": row.ended_at,
         "gpu_seconds": row.gpu_seconds, "billable_gpu_seconds": verdict.billable_gpu_seconds,
         "utilisation_pct": util, "hostname": row.hostname, "line": row.line,
-        "flags": [str(f) for f in verdict.flags], "settlement_id": None, "created_at": now,
+        "flags": [str(f) for f in verdict.flags], "created_at": now,
     }
 
 
-def unsettled(session: Session, *, contract_id: int, until: datetime | None
-              ) -> list[UsageRecord]:
-    """Records of a contract that no settlement billed yet, ended by `until` (None: all)."""
+def unsettled(session: Session, *, contract_id: int, until: datetime | None) -> Pending:
+    """The records of a contract that no settlement billed yet, ended by `until` (None:
+    all): how many, the first ids, and the record id they run up to (for `mark_settled`).
+    Nothing is loaded per record, whatever their number."""
     return repository.unsettled(session, contract_id, until)
 
 
-def mark_settled(session: Session, *, record_ids: Sequence[int], settlement_id: int) -> None:
-    """Note which settlement billed these records (each is billed once)."""
-    repository.mark_settled(session, record_ids, settlement_id)
-
-
-def records_of_settlement(session: Session, settlement_id: int) -> list[UsageRecord]:
-    return repository.records_of_settlement(session, settlement_id)
+def mark_settled(session: Session, *, contract_id: int, pending: Pending,
+                 until: datetime | None, settlement_id: int) -> None:
+    """Note that `settlement_id` billed the records `pending` counted (each is billed once):
+    one row per settlement, no record rewritten."""
+    repository.mark_settled(session, contract_id=contract_id, pending=pending, until=until,
+                            settlement_id=settlement_id)
 
 
 def report_usage(session: Session, *, records: Sequence[UsageRecordIn], reporter: Reporter,
                  run: str, now: datetime | None = None) -> BatchReport:
     """Usage sent to the API: stored whole, or refused naming the first bad record.
 
-    A record naming a contract or cluster that is not the reporter's is a 404, as if it did
-    not exist. Time of a cluster's GPUs that no contract held is reported, not billed.
+    A record naming a contract, cluster or model subscription that is not the reporter's
+    is a 404, as if it did not exist. Time of a cluster's GPUs that no contract held is
+    reported, not billed. Token records (`subscription_id`) go to `metering.tokens`.
     """
+    token_records = [(i, r) for i, r in enumerate(records) if r.subscription_id is not None]
+    took, again = tokens.record(session, records=token_records, org_ids=reporter.org_ids,
+                                now=now) if token_records else (0, 0)
     rows = [row for i, record in enumerate(records) for row in to_rows(record, i + 1)]
     report = import_batch(session, rows=rows, source="json", channel=Channel.API, run=run,
                           reporter=reporter, now=now)
+    report.accepted += took
+    report.duplicates += again
     if report.foreign:
         first = report.foreign[0]
         raise NotFound(first.reason, field=f"records[{first.line - 1}].{first.field}")

@@ -173,7 +173,7 @@ def fund_program(program_id: int, body: FundingIn, session: DbSession, principal
     except MoneyError as exc:
         raise ValidationFailed(str(exc), field="amount_cny") from exc
     service.fund(session, program=program, amount_fen=amount, user_id=principal.user_id,
-                 reason=body.reason)
+                 reason=body.reason, funder=body.funder)
     return views.budget_read(views.budgets(session, [program])[0])
 
 

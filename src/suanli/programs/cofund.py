@@ -11,6 +11,7 @@ without funders never reaches this module.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -34,8 +35,14 @@ def open_accounts(session: Session, program: Program) -> None:
                             debits_must_not_exceed_credits=True)
 
 
-def parts(program: Program, amount: int) -> list[int]:
-    return funders.allocate(amount, funders.shares_bp(program.funders))
+def shares(program: Program, split: Sequence[int] | None = None) -> list[int]:
+    """The split in force: a tier's own (`split`, basis points per funder) or the
+    program's shares."""
+    return list(split) if split else funders.shares_bp(program.funders)
+
+
+def parts(program: Program, amount: int, split: Sequence[int] | None = None) -> list[int]:
+    return funders.allocate(amount, shares(program, split))
 
 
 def available(session: Session, program: Program) -> list[int]:
@@ -43,10 +50,11 @@ def available(session: Session, program: Program) -> list[int]:
     return [ledger.balance(session, code).available for code in accounts(program)]
 
 
-def can_cover(session: Session, program: Program, amount: int) -> bool:
-    """Whether every funder has its part of `amount` left."""
+def can_cover(session: Session, program: Program, amount: int,
+              split: Sequence[int] | None = None) -> bool:
+    """Whether every funder has its part of `amount` left (by `split`, else by share)."""
     return all(have >= need for have, need in
-               zip(available(session, program), parts(program, amount), strict=True))
+               zip(available(session, program), parts(program, amount, split), strict=True))
 
 
 def _split(program: Program, *, transfer_id: str, amounts: list[int], outward: bool,
@@ -63,11 +71,20 @@ def _split(program: Program, *, transfer_id: str, amounts: list[int], outward: b
     return specs
 
 
+def funding_parts(program: Program, amount: int, funder: int | None) -> list[int]:
+    """Each funder's part of a funding: by share, or all of it to one funder (0-based)."""
+    if funder is None:
+        return parts(program, amount)
+    return [amount if i == funder else 0 for i in range(len(program.funders))]
+
+
 def fund(session: Session, program: Program, *, treasury: str, amount: int,
-         transfer_id: str) -> None:
-    """Fund (positive) or give back to the treasury (negative), split by share
-    (ExceedsCredits when a funder has less left than its part of a return)."""
-    specs = _split(program, transfer_id=transfer_id, amounts=parts(program, abs(amount)),
+         transfer_id: str, funder: int | None = None) -> None:
+    """Fund (positive) or give back to the treasury (negative), split by share or to and
+    from one funder alone (ExceedsCredits when a funder has less left than its part of a
+    return)."""
+    specs = _split(program, transfer_id=transfer_id,
+                   amounts=funding_parts(program, abs(amount), funder),
                    outward=amount < 0, other=treasury,
                    reason="program-fund" if amount > 0 else "program-defund",
                    ref=f"program:{program.id}")
@@ -75,9 +92,11 @@ def fund(session: Session, program: Program, *, treasury: str, amount: int,
 
 
 def issue(session: Session, program: Program, *, voucher_account: str, amount: int,
-          transfer_id: str, now: datetime | None = None) -> None:
-    """Move a voucher's value from the funders' accounts, split by share."""
-    specs = _split(program, transfer_id=transfer_id, amounts=parts(program, amount),
+          transfer_id: str, now: datetime | None = None,
+          split: Sequence[int] | None = None) -> None:
+    """Move a voucher's value from the funders' accounts, split by the voucher's tier's
+    shares (`split`) or else the program's."""
+    specs = _split(program, transfer_id=transfer_id, amounts=parts(program, amount, split),
                    outward=True, other=voucher_account, reason="voucher-issue",
                    ref=f"program:{program.id}")
     ledger.batch(session, specs, now=now)
@@ -85,15 +104,16 @@ def issue(session: Session, program: Program, *, voucher_account: str, amount: i
 
 def give_back(session: Session, program: Program, *, voucher_account: str, face_value: int,
               earlier: list[int], amount: int, transfer_id: str, reason: str, ref: str,
-              now: datetime | None = None) -> None:
-    """Return `amount` of a voucher to the funders: split by share, none getting back more
-    than it put in (its part of the face value less its parts of the `earlier` returns)."""
-    shares = funders.shares_bp(program.funders)
-    room = funders.allocate(face_value, shares)
+              now: datetime | None = None, split: Sequence[int] | None = None) -> None:
+    """Return `amount` of a voucher to the funders: split as it was issued (`split`, else
+    by share), none getting back more than it put in (its part of the face value less its
+    parts of the `earlier` returns)."""
+    by = shares(program, split)
+    room = funders.allocate(face_value, by)
     for back in earlier:
-        done = funders.allocate_within(back, shares, room)
+        done = funders.allocate_within(back, by, room)
         room = [r - d for r, d in zip(room, done, strict=True)]
-    amounts = funders.allocate_within(amount, shares, room)
+    amounts = funders.allocate_within(amount, by, room)
     specs = _split(program, transfer_id=transfer_id, amounts=amounts, outward=False,
                    other=voucher_account, reason=reason, ref=ref)
     ledger.batch(session, specs, now=now)
@@ -114,19 +134,23 @@ class FunderShare:
     paid: int  # its share of what vouchers spent
 
 
-def shares_of(session: Session, program: Program, *, fundings: list[int],
-              spent: int) -> list[FunderShare]:
+def shares_of(session: Session, program: Program, *, fundings: list[tuple[int, int | None]],
+              spent: Sequence[tuple[tuple[int, ...], int]]) -> list[FunderShare]:
     """Each funder's funded, unissued, committed and paid money (empty: no funders).
-    `fundings` are the program's fundings (negative: given back), split as they were moved;
+    `fundings` are the program's fundings (amount, negative: given back; and the one
+    funder it moved for, or None), split as they were moved;
     the unissued money is read from each funder's account, so committed (funded less
     unissued) is what the ledger holds on vouchers for the funder; `spent`, what the
-    program's vouchers spent, is split by share."""
+    program's vouchers spent, by the split they were issued with (`()`: the program's
+    shares), is split by that split."""
     if not program.funders:
         return []
     left = available(session, program)
-    gave = [sum(col) for col in zip(*(parts(program, a) for a in fundings), strict=True)] \
-        if fundings else [0] * len(program.funders)
-    paid = parts(program, spent)
+    gave = [sum(col) for col in zip(*(funding_parts(program, a, f) for a, f in fundings),
+                                    strict=True)] if fundings else [0] * len(program.funders)
+    paid = [0] * len(program.funders)
+    for split, amount in spent:
+        paid = [p + q for p, q in zip(paid, parts(program, amount, split), strict=True)]
     return [FunderShare(i, f["name"], f.get("label", ""), f["share"], code, gave[i], left[i],
                         gave[i] - left[i], paid[i])
             for i, (f, code) in enumerate(zip(program.funders, accounts(program),

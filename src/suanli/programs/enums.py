@@ -17,6 +17,13 @@ class ProviderMode(StrEnum):
     LIST = "list"  # the providers named in `provider_slugs`
 
 
+class VoucherUnit(StrEnum):
+    """What a program's vouchers pay for."""
+
+    GPU_HOURS = "gpu_hours"  # compute contracts on the market
+    TOKENS = "tokens"  # model services priced per million tokens (model vouchers)
+
+
 class RedemptionMode(StrEnum):
     PROVIDER_CLAIMS = "provider_claims"  # the provider claims the voucher share
     BUYER_REIMBURSED = "buyer_reimbursed"  # the buyer pays in full, the city reimburses

@@ -21,7 +21,7 @@ SETTINGS_FIELDS = (
     "provider_mode", "provider_slugs", "cap_per_firm_cny", "validity_days", "window_opens",
     "window_closes", "redemption_mode", "eligibility_text", "source", "tiers",
     "max_contract_days", "contracts_signed_from", "tranches", "second_review_above_cny",
-    "funders")
+    "funders", "voucher_unit")
 CHECKBOXES = ("auto_approve", "forbid_other_subsidies", "partial_vouchers",
               "subsidise_cancellation", "refuse_late_usage", "no_affiliated_providers",
               "credit_lines")
@@ -65,6 +65,7 @@ def values_of(program: Any) -> dict[str, Any]:
         "auto_approve": program.auto_approve,
         "forbid_other_subsidies": program.forbid_other_subsidies,
         "redemption_mode": program.redemption_mode,
+        "voucher_unit": getattr(program, "voucher_unit", None) or "gpu_hours",
         "partial_vouchers": program.partial_vouchers,
         "subsidise_cancellation": program.subsidise_cancellation,
         "refuse_late_usage": program.refuse_late_usage,
@@ -149,6 +150,7 @@ def body_of(fields: Mapping[str, str]) -> dict[str, Any]:
         "window_opens_at": _day(get["window_opens"]),
         "window_closes_at": _day(get["window_closes"]),
         "redemption_mode": get["redemption_mode"] or "provider_claims",
+        "voucher_unit": get["voucher_unit"] or "gpu_hours",
         "eligibility_text": get["eligibility_text"] or None, "source": get["source"] or None,
         "tiers": _tiers(get["tiers"]),
         "max_contract_days": get["max_contract_days"] or None,

@@ -67,6 +67,9 @@ class Program(Base):
     # Co-funding: funders sharing the budget by fixed shares, each with its own budget
     # account `program-funder:<id>:<n>` (programs/funders.py); empty: one budget account.
     funders: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc, default=list)
+    # What its vouchers pay for: GPU-hours on the market, or model-service tokens.
+    voucher_unit: Mapped[str] = mapped_column(String(16), default="gpu_hours",
+                                              server_default="gpu_hours")
     # Rates by applicant tier, first match applies (programs/tiers.py, canonical JSON).
     tiers: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc, default=list)
     auto_approve: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -109,6 +112,8 @@ class ProgramFunding(Base):
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
+    # Co-funded: the funder (0-based) whose account alone this moved; None: split by share.
+    funder_index: Mapped[int | None] = mapped_column(Integer)
     transfer_id: Mapped[str] = mapped_column(String(128), unique=True)
     reason: Mapped[str] = mapped_column(String(200))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -31,10 +31,13 @@ DEFAULT_BUDGET_FEN = 50_000_000_00
 DEFAULT_CAP_FEN = 2_000_000_00
 # The press: compute costs 40-50 % lower at government-run data centres.
 ILLUSTRATIVE_RATES = {"state": 5000, "commercial": 3000, "bonus": 1000, "max": 6000}
-CITY_OF = {"beijing-etown": "beijing", "henan": "zhengzhou"}  # provincial: its capital
+CITY_OF = {"beijing-etown": "beijing", "henan": "zhengzhou",  # provincial: its capital
+           "shanghai-models": "shanghai", "hangzhou-models": "hangzhou"}
 NAMES_ZH = {
     "beijing": "北京市算力券", "beijing-etown": "北京经开区算力券", "shanghai": "上海市算力券",
-    "hangzhou": "杭州市算力券", "shenzhen": "深圳市训力券", "chengdu": "成都市算力券",
+    "hangzhou": "杭州市算力券", "shanghai-models": "上海市模型券",
+    "hangzhou-models": "杭州市模型券（MaaS）", "shenzhen": "深圳市训力券",
+    "chengdu": "成都市算力券",
     "henan": "河南省算力券", "langfang": "廊坊市算力券", "yangzhou": "扬州市算力券",
     "qingyang": "庆阳市算力券", "suzhou": "苏州市算力券（示例）",
     "guangzhou": "广州市算力券（示例）", "wuhan": "武汉市算力券（示例）",
@@ -71,16 +74,33 @@ INTERPRETATION: dict[str, dict[str, Any]] = {
                 "illustrative": ["contracts_signed_from", "provider_mode"]},
     "beijing-etown": {"rules": {"all": [_city("beijing")]}},
     "shanghai": {"rules": {"all": [_city("shanghai"), REVENUE_OR_PROJECT, CREDIT_OK]},
-                 # 30 % for all; early-stage and small firms: city and district together up
-                 # to 100 % (startup_rate 1.00). "Early-stage" and "small" are not defined
-                 # in the source: founded within 3 years and at most 100 staff, illustrative.
+                 # The city and the district fund it; how the 600 m budget divides between
+                 # them is not published: half each, illustrative.
+                 "funders": [{"name": "Shanghai City", "label": "city", "share": "0.5"},
+                             {"name": "District of registration", "label": "district",
+                              "share": "0.5"}],
+                 # Early-stage and small firms: city and district together up to 100 % of
+                 # rent (startup_rate 1.00) for at most a year, the city paying its 30 and
+                 # the district topping up 70; everyone else: the city's 30 %, the district
+                 # paying nothing. "Early-stage" and "small" are not defined in the source:
+                 # founded within 3 years and at most 100 staff, illustrative.
                  "tiers": [{"key": "early-stage", "name": "Early-stage and small firms",
                             "rule": {"all": [{"field": "company_age_years", "op": "le",
                                               "value": "3.00"},
                                              {"field": "headcount", "op": "le",
                                               "value": 100}]},
-                            "rate": "startup_rate"}],
-                 "illustrative": ["rules", "tiers.rule"]},
+                            "rate": "startup_rate", "funder_shares": ["0.3", "0.7"],
+                            "max_days": 365},
+                           {"key": "city-30", "name": "Other Shanghai firms (city 30 %)",
+                            "rule": {"all": []}, "rate": "subsidy_rate",
+                            "funder_shares": ["1", "0"]}],
+                 "illustrative": ["rules", "tiers.rule", "funders.share", "funders.name"]},
+    # Model vouchers (voucher_unit tokens): 50 %, 5 m per firm; Shanghai firms.
+    "shanghai-models": {"rules": {"all": [_city("shanghai")]}, "voucher_unit": "tokens"},
+    # 30 % for MaaS on registered models (an offer needs its filing number); the list of
+    # eligible providers is not published here; the firm cap is not given for MaaS.
+    "hangzhou-models": {"rules": {"all": [_city("hangzhou")]}, "voucher_unit": "tokens",
+                        "illustrative": ["provider_mode"]},
     # 30 % for domestic compute, 20 % for other (the bonus), exact; "provider must be a
     # planned Hangzhou intelligent-computing centre or matchmaking partner": not listed here
     "hangzhou": {"rules": {"all": [_city("hangzhou")]}, "domestic_bonus_bp": 1000,
@@ -220,7 +240,8 @@ def _read(filename: str) -> list[dict[str, str]]:
 def all_presets() -> tuple[Preset, ...]:
     """Every preset, published ones first, in the order of their files."""
     found: list[Preset] = []
-    for filename, published in (("programs.csv", True), ("illustrative.csv", False)):
+    for filename, published in (("programs.csv", True), ("model_programs.csv", True),
+                                ("illustrative.csv", False)):
         for row in _read(filename):
             values = _values(row, published)
             found.append(Preset(

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from suanli.kit.money import MoneyError, parse_cny
-from suanli.programs.enums import ProgramStatus, ProviderMode, RedemptionMode
+from suanli.programs.enums import ProgramStatus, ProviderMode, RedemptionMode, VoucherUnit
 from suanli.programs.rates import RateError, parse_rate
 from suanli.programs.text import plain
 
@@ -94,6 +94,10 @@ class ProgramFields(BaseModel):
         description="Co-funding: [{name, label?, share}], shares decimal fractions summing to "
                     "exactly 1; each funder has its own budget account and every movement "
                     "splits by share; fixed once the program is created; []: one budget")
+    voucher_unit: VoucherUnit | None = Field(
+        default=None, description="What the vouchers pay for: gpu_hours (market contracts, "
+                                  "the default) or tokens (model services priced per "
+                                  "million tokens: model vouchers)")
     auto_approve: bool | None = None
     forbid_other_subsidies: bool | None = None
     redemption_mode: RedemptionMode | None = None
@@ -146,6 +150,10 @@ class FundingIn(BaseModel):
 
     amount_cny: Annotated[str, Field(examples=["5000000.00", "-1000000.00"], max_length=24)]
     reason: Text = Field(default="top-up", min_length=1, max_length=200)
+    funder: int | None = Field(default=None, ge=1, le=10,
+                               description="Co-funded: the funder (1 = the first) whose "
+                                           "account alone this funds or returns; null: every "
+                                           "funder by its share")
 
 
 class CallIn(BaseModel):
@@ -203,6 +211,7 @@ class ProgramRead(BaseModel):
     no_affiliated_providers: bool
     tranches: list[dict[str, Any]]
     funders: list[dict[str, Any]] = Field(default_factory=list)
+    voucher_unit: str = "gpu_hours"
     second_review_above_cny: str | None
     auto_approve: bool
     forbid_other_subsidies: bool

@@ -7,7 +7,7 @@ it was funded. Funding moves money from the authority's treasury (`treasury:<slu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -32,10 +32,22 @@ _budget_added: list[BudgetAdded] = []
 
 
 def when_budget_added(hook: BudgetAdded) -> None:
-    """Call ``hook`` after budget is added to a program, in the same transaction (the
-    applications domain issues the vouchers that waited for budget)."""
+    """Call ``hook`` after budget is added to a program, or money comes back to it (a
+    voucher expired or clawed back), in the same transaction (the applications domain
+    issues the vouchers that waited for budget)."""
     if hook not in _budget_added:
         _budget_added.append(hook)
+
+
+def budget_returned(session: Session, program_ids: Iterable[int]) -> None:
+    """Money came back to these programs' budgets (expiry, clawback, a release after
+    closing): let the hooks issue what waited for it."""
+    for program_id in sorted(set(program_ids)):
+        program = repository.get(session, program_id)
+        if program is None or program.status == ProgramStatus.CLOSED:
+            continue
+        for hook in _budget_added:
+            hook(session, program)
 
 
 @cache
@@ -168,17 +180,23 @@ def set_status(session: Session, *, program: Program, status: ProgramStatus) -> 
 
 
 def fund(session: Session, *, program: Program, amount_fen: int, user_id: int | None,
-         reason: str = "top-up") -> ProgramFunding:
+         reason: str = "top-up", funder: int | None = None) -> ProgramFunding:
     """Add (positive) or return (negative) budget; a return beyond what is left is refused.
-    Concurrent fundings of one program queue on its row and are all kept."""
+    Co-funded: split by share, or to and from one funder's account alone (`funder`, 1 for
+    the first). Concurrent fundings of one program queue on its row and are all kept."""
     program = _locked(session, program)
     if amount_fen == 0:
         raise ValidationFailed("must not be zero", field="amount_cny")
+    if funder is not None and not 1 <= funder <= len(program.funders or []):
+        raise ValidationFailed(f"the program has {len(program.funders or [])} funders; name "
+                               "one of them (1 = the first)" if program.funders else
+                               "only a co-funded program funds one funder", field="funder")
     if program.status == ProgramStatus.CLOSED and amount_fen > 0:
         raise Conflict("a closed program takes no new funds", field="amount_cny")
     authority = _authority(session, program.authority_org_id)
     text = clean(reason, field="reason", limit=200)
-    return _move(session, program, authority, amount_fen, user_id, text)
+    return _move(session, program, authority, amount_fen, user_id, text,
+                 None if funder is None else funder - 1)
 
 
 def _locked(session: Session, program: Program) -> Program:
@@ -189,18 +207,18 @@ def _locked(session: Session, program: Program) -> Program:
 
 
 def _move(session: Session, program: Program, authority: Organisation, amount: int,
-          user_id: int | None, reason: str) -> ProgramFunding:
+          user_id: int | None, reason: str, funder: int | None = None) -> ProgramFunding:
     seq = repository.next_funding_seq(session, program.id)
     transfer_id = f"program-fund:{program.id}:{seq}"
     # The row first: its unique transfer id stops a concurrent twin before the ledger moves.
     funding = repository.add_funding(session, ProgramFunding(
         program_id=program.id, seq=seq, amount_fen=amount, transfer_id=transfer_id,
-        reason=reason[:200], created_by=user_id))
+        reason=reason[:200], created_by=user_id, funder_index=funder))
     treasury, budget = treasury_code(authority), program.budget_account
     try:
         if program.funders:
             cofund.fund(session, program, treasury=treasury, amount=amount,
-                        transfer_id=transfer_id)
+                        transfer_id=transfer_id, funder=funder)
         else:
                 ledger.transfer(session, id=transfer_id, debit=treasury if amount > 0 else budget,
                             credit=budget if amount > 0 else treasury, amount=abs(amount),
@@ -216,7 +234,7 @@ def _move(session: Session, program: Program, authority: Organisation, amount: i
                  organisation_id=program.authority_org_id,
                  before={"budget_fen": before},
                  after={"budget_fen": program.budget_fen, "transfer": transfer_id,
-                        "reason": reason})
+                        "reason": reason, "funder": funder})
     if amount > 0:
         for hook in _budget_added:
             hook(session, program)

@@ -56,6 +56,7 @@ class ProgramSettings:
     no_affiliated_providers: bool = False
     tranches: list[dict[str, Any]] = field(default_factory=list)
     funders: list[dict[str, Any]] = field(default_factory=list)
+    voucher_unit: str = "gpu_hours"
     second_review_above_fen: int | None = None
     auto_approve: bool = True
     forbid_other_subsidies: bool = False
@@ -109,13 +110,15 @@ def check(s: ProgramSettings, *, known_cities: frozenset[str] | None = None) -> 
         raise ValidationFailed(exc.message, field=exc.path,
                                errors=[{"field": p.path, "message": p.message}
                                        for p in exc.problems]) from exc
+    if s.voucher_unit not in {"gpu_hours", "tokens"}:
+        raise _fail("voucher_unit", "must be gpu_hours or tokens")
     s.tranches = tranches.check(s.tranches)
     s.funders = funders.check(s.funders)
     if s.funders and s.tranches:
         # Later tranches are held on one budget account; a split hold is not built yet.
         raise _fail("funders", "a co-funded program releases vouchers whole (no tranches)")
     s.tiers = tiers.check(s.tiers, domestic_bonus_bp=s.domestic_bonus_bp,
-                          voucher_min_fen=s.voucher_min_fen)
+                          voucher_min_fen=s.voucher_min_fen, funders=len(s.funders))
     return rules.to_json(node)
 
 

@@ -37,7 +37,8 @@ from suanli.programs.text import has_control
 
 MAX_TIERS = 20
 TIER_KEYS = frozenset({"key", "name", "rule", "rate", "max_rate", "cap_per_firm_cny",
-                       "source"})
+                       "source", "funder_shares", "max_days"})
+MAX_TIER_DAYS = 3660
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,10 @@ class RateTerms:
     max_rate_bp: int
     cap_per_firm_fen: int | None
     tier: str | None = None  # None: the program's own rates
+    # The tier's own split of the subsidy across the program's funders (basis points, in
+    # the funders' order; None: the program's shares) and its longest voucher life in days.
+    funder_shares_bp: tuple[int, ...] | None = None
+    max_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,8 @@ class Tier:
     max_rate_bp: int
     cap_per_firm_fen: int | None
     source: str | None
+    funder_shares_bp: tuple[int, ...] | None = None
+    max_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -90,8 +97,10 @@ def _fail(path: str, message: str) -> ValidationFailed:
 
 
 def check(raw: object, *, domestic_bonus_bp: int, voucher_min_fen: int,
-          names: Names | None = None) -> list[dict[str, Any]]:
-    """The tiers in canonical JSON, or ValidationFailed naming the field (`tiers[1].rate`)."""
+          names: Names | None = None, funders: int = 0) -> list[dict[str, Any]]:
+    """The tiers in canonical JSON, or ValidationFailed naming the field (`tiers[1].rate`).
+    `funders`: how many funders the program has (a tier's `funder_shares` names a share
+    for each)."""
     if not isinstance(raw, list):
         raise _fail("tiers", "must be a list of tiers")
     if len(raw) > MAX_TIERS:
@@ -99,7 +108,7 @@ def check(raw: object, *, domestic_bonus_bp: int, voucher_min_fen: int,
     seen: set[str] = set()
     out = []
     for index, item in enumerate(raw):
-        tier = _one(item, f"tiers[{index}]", domestic_bonus_bp, voucher_min_fen)
+        tier = _one(item, f"tiers[{index}]", domestic_bonus_bp, voucher_min_fen, funders)
         if tier.key in seen:
             raise _fail(f"tiers[{index}].key", f"tier {tier.key!r} is named twice")
         seen.add(tier.key)
@@ -107,7 +116,7 @@ def check(raw: object, *, domestic_bonus_bp: int, voucher_min_fen: int,
     return out
 
 
-def _one(item: object, path: str, bonus_bp: int, voucher_min_fen: int) -> Tier:
+def _one(item: object, path: str, bonus_bp: int, voucher_min_fen: int, funders: int) -> Tier:
     if not isinstance(item, Mapping):
         raise _fail(path, "must be an object with key, name, rule and rate")
     for extra in sorted(set(item) - TIER_KEYS):
@@ -132,7 +141,33 @@ def _one(item: object, path: str, bonus_bp: int, voucher_min_fen: int) -> Tier:
         raise _fail(f"{path}.max_rate", "must not be below the tier's rate")
     cap = _cap(item.get("cap_per_firm_cny"), f"{path}.cap_per_firm_cny", voucher_min_fen)
     return Tier(key, name.strip(), _rule(item.get("rule"), f"{path}.rule"), rate, max_rate,
-                cap, source)
+                cap, source, _funder_shares(item.get("funder_shares"),
+                                            f"{path}.funder_shares", funders),
+                _days(item.get("max_days"), f"{path}.max_days"))
+
+
+def _funder_shares(raw: object, path: str, funders: int) -> tuple[int, ...] | None:
+    """A share of the tier's subsidy for each of the program's funders, in their order
+    (0 allowed: that funder pays nothing towards this tier), summing to exactly 1."""
+    if raw is None:
+        return None
+    if not funders:
+        raise _fail(path, "only a co-funded program (funders) splits a tier across funders")
+    if not isinstance(raw, list) or len(raw) != funders:
+        raise _fail(path, f"must be a list of {funders} shares, one per funder in order")
+    shares = tuple(_rate(share, f"{path}[{i}]") for i, share in enumerate(raw))
+    if sum(shares) != BP:
+        raise _fail(path, f"the shares sum to {format_rate(sum(shares))}, not 1: every fen "
+                          "must have a funder")
+    return shares
+
+
+def _days(raw: object, path: str) -> int | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, int) or isinstance(raw, bool) or not 1 <= raw <= MAX_TIER_DAYS:
+        raise _fail(path, f"must be a whole number of days from 1 to {MAX_TIER_DAYS}")
+    return raw
 
 
 def _rate(raw: object, path: str) -> int:
@@ -175,6 +210,10 @@ def to_json(tier: Tier) -> dict[str, Any]:
                            "max_rate": format_rate(tier.max_rate_bp),
                            "cap_per_firm_cny": None if tier.cap_per_firm_fen is None
                            else format_cny(tier.cap_per_firm_fen)}
+    if tier.funder_shares_bp is not None:
+        out["funder_shares"] = [format_rate(s) for s in tier.funder_shares_bp]
+    if tier.max_days is not None:
+        out["max_days"] = tier.max_days
     if tier.source:
         out["source"] = tier.source
     return out
@@ -185,20 +224,23 @@ def parse(stored: list[dict[str, Any]] | None) -> tuple[Tier, ...]:
     out = []
     for index, item in enumerate(stored or []):
         path = f"tiers[{index}]"
-        cap = item.get("cap_per_firm_cny")
+        cap, split = item.get("cap_per_firm_cny"), item.get("funder_shares")
         out.append(Tier(item["key"], item["name"], rules.parse(item["rule"], root=f"{path}.rule"),
                         parse_rate(item["rate"]), parse_rate(item["max_rate"]),
-                        None if cap is None else parse_cny(cap), item.get("source")))
+                        None if cap is None else parse_cny(cap), item.get("source"),
+                        None if split is None else tuple(parse_rate(s) for s in split),
+                        item.get("max_days")))
     return tuple(out)
 
 
 def apply(base: RateTerms, tier: Tier | None) -> RateTerms:
-    """The base terms with a tier's rate, maximum and cap (a tier without a cap keeps the
-    program's)."""
+    """The base terms with a tier's rate, maximum, cap, funder split and longest life (a
+    tier without a cap keeps the program's)."""
     if tier is None:
         return base
     return replace(base, rate_state_bp=tier.rate_bp, rate_commercial_bp=tier.rate_bp,
                    max_rate_bp=tier.max_rate_bp, tier=tier.key,
+                   funder_shares_bp=tier.funder_shares_bp, max_days=tier.max_days,
                    cap_per_firm_fen=base.cap_per_firm_fen if tier.cap_per_firm_fen is None
                    else tier.cap_per_firm_fen)
 

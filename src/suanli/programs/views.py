@@ -27,7 +27,7 @@ EDGE = {**{c: e for e, c in MONEY.items()}, **{c: e for e, c in RATES.items()}}
 PLAIN = ("city", "name", "name_zh", "year", "provider_mode", "provider_slugs", "validity_days",
          "window_opens_at", "window_closes_at", "rules", "tiers", "auto_approve",
          "max_contract_days", "contracts_signed_from", "no_affiliated_providers", "tranches",
-         "funders",
+         "funders", "voucher_unit",
          "forbid_other_subsidies", "redemption_mode", "partial_vouchers",
          "subsidise_cancellation", "refuse_late_usage", "credit_lines", "eligibility_text",
          "source")
@@ -86,6 +86,7 @@ def program_read(program: Program, authority: str) -> ProgramRead:
         contracts_signed_from=program.contracts_signed_from,
         no_affiliated_providers=program.no_affiliated_providers,
         tranches=list(program.tranches or []), funders=list(program.funders or []),
+        voucher_unit=program.voucher_unit or "gpu_hours",
         second_review_above_cny=None if program.second_review_above_fen is None
         else format_cny(program.second_review_above_fen),
         auto_approve=program.auto_approve,
@@ -135,8 +136,10 @@ def _funders(session: Session, program: Program,
              totals: ProgramTotals) -> list[cofund.FunderShare]:
     if not program.funders:
         return []
-    fundings = [f.amount_fen for f in repository.fundings(session, program.id)]
-    return cofund.shares_of(session, program, fundings=fundings, spent=totals.spent)
+    fundings = [(f.amount_fen, f.funder_index)
+                for f in repository.fundings(session, program.id)]
+    return cofund.shares_of(session, program, fundings=fundings,
+                             spent=totals.spent_by_split)
 
 
 def budget_read(view: BudgetView) -> BudgetRead:

@@ -5,7 +5,7 @@ reader in at start-up (`suanli.vouchers.totals.register`, called by the app)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
@@ -19,6 +19,9 @@ class ProgramTotals:
     spent: int = 0
     returned: int = 0  # given back to the program (expiry, clawback)
     awaiting: int = 0  # later tranches held on the budget until their milestones
+    # What was spent, by the funder split the vouchers were issued with (() = the program's
+    # shares), so that each funder's paid share follows its tiers.
+    spent_by_split: tuple[tuple[tuple[int, ...], int], ...] = field(default=())
 
 
 TotalsReader = Callable[[Session, Collection[int]], dict[int, ProgramTotals]]

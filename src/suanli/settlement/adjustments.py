@@ -57,12 +57,12 @@ def settle_adjustment(session: Session, *, contract: Contract, period: date,
     the contract has a settlement on that day already)."""
     if repo.settlement(session, contract.id, period) is not None:
         return None
-    records = metering.unsettled(session, contract_id=contract.id, until=None)
-    if not records:
+    pending = metering.unsettled(session, contract_id=contract.id, until=None)
+    if not pending.records:
         return None
     program = billing.program_of(session, contract)
     billed = repo.billed(session, contract.id)
-    delivered, _ = repo.delivered(session, contract.id, None)
+    delivered, _ = repo.delivered(session, contract.id, None, pending.through)
     rate = contract.subsidy_rate if program is not None else Decimal(0)
     charge, subsidy = running(delivered, contract.unit_price_fen, rate, billed)
     chain = chains.head(session, contract, Side.VOUCHER, now) if program else None
@@ -75,15 +75,17 @@ def settle_adjustment(session: Session, *, contract: Contract, period: date,
         invoice_id=invoice.id, buyer_org_id=contract.buyer_org_id,
         provider_org_id=contract.provider_org_id, program_id=program.id if program else None,
         voucher_id=contract.voucher_id, mode=str(program.redemption_mode) if program else None,
-        records=len(records), gpu_seconds=max(0, delivered - billed.gpu_seconds),
+        records=pending.records, gpu_seconds=max(0, delivered - billed.gpu_seconds),
         unit_price_fen=contract.unit_price_fen, subsidy_rate=contract.subsidy_rate,
         charge_fen=shares.charge, voucher_fen=shares.voucher, buyer_fen=shares.buyer,
         uncovered_fen=shares.uncovered, transfer_ids=[s.id for s in specs])
     repo.add(session, row)
-    metering.mark_settled(session, record_ids=[r.id for r in records], settlement_id=row.id)
+    metering.mark_settled(session, contract_id=contract.id, pending=pending, until=None,
+                          settlement_id=row.id)
     if program is not None and shares.voucher > 0:
         claims.open_claim(session, settlement=row, contract=contract, program=program,
-                          invoice=invoice, record_ids=[r.id for r in records])
+                          invoice=invoice, records=pending.records,
+                          record_ids=pending.first_ids)
     audit.record(session, action="settlement.adjust", object_type="contract_settlement",
                  object_id=row.id, after=billing.snapshot(row),
                  organisation_id=contract.buyer_org_id)

@@ -46,11 +46,13 @@ MAX_REASON = 1000
 
 
 def open_claim(session: Session, *, settlement: ContractSettlement, contract: Contract,
-               program: Program, invoice: Invoice, record_ids: list[int],
+               program: Program, invoice: Invoice, records: int, record_ids: list[int],
                extra: dict[str, Any] | None = None) -> Claim:
-    """The claim for a settlement's voucher share, with its evidence (and `extra`: a
-    cancellation's terms and the contract's delivered usage). It is of the settlement's
-    kind: usage, cancellation, or an adjustment for usage reported late."""
+    """The claim for a settlement's voucher share, with its evidence: the number of usage
+    records billed and the ids of the first of them (`record_ids`: at most about a
+    thousand; a day can bill hundreds of thousands), and `extra` (a cancellation's terms
+    and the contract's delivered usage). It is of the settlement's kind: usage,
+    cancellation, or an adjustment for usage reported late."""
     mode = RedemptionMode(program.redemption_mode)
     claimant = (contract.buyer_org_id if mode is RedemptionMode.BUYER_REIMBURSED
                 else contract.provider_org_id)
@@ -58,7 +60,8 @@ def open_claim(session: Session, *, settlement: ContractSettlement, contract: Co
                   voucher_id=contract.voucher_id or 0, authority_org_id=program.authority_org_id,
                   claimant_org_id=claimant, mode=str(mode), amount_fen=settlement.voucher_fen,
                   status=ClaimStatus.SUBMITTED, transfer_ids=[], kind=settlement.kind,
-                  evidence=_evidence(contract, settlement, invoice, record_ids) | (extra or {}))
+                  evidence=_evidence(contract, settlement, invoice, records, record_ids)
+                  | (extra or {}))
     repo.add(session, claim)
     audit.record(session, action="claim.submit", object_type="claim", object_id=claim.id,
                  after={"amount_fen": claim.amount_fen, "mode": claim.mode,
@@ -72,7 +75,7 @@ def open_claim(session: Session, *, settlement: ContractSettlement, contract: Co
 
 
 def _evidence(contract: Contract, settlement: ContractSettlement, invoice: Invoice,
-              record_ids: list[int]) -> dict[str, Any]:
+              records: int, record_ids: list[int]) -> dict[str, Any]:
     return {
         "kind": str(settlement.kind),
         "contract": {"id": contract.id, "buyer_org_id": contract.buyer_org_id,
@@ -82,7 +85,7 @@ def _evidence(contract: Contract, settlement: ContractSettlement, invoice: Invoi
                      "unit_price_fen": contract.unit_price_fen,
                      "subsidy_rate": str(contract.subsidy_rate), "cost_fen": contract.cost_fen,
                      "voucher_id": contract.voucher_id},
-        "usage": {"records": len(record_ids), "record_ids": record_ids,
+        "usage": {"records": records, "record_ids": record_ids,
                   "billable_gpu_seconds": settlement.gpu_seconds},
         "invoice": {"number": invoice.number, "period": invoice.period.isoformat(),
                     "charge_fen": settlement.charge_fen, "voucher_fen": settlement.voucher_fen,

@@ -23,15 +23,13 @@ out = Console(soft_wrap=True)
 
 def _run(day: date) -> None:
     from suanli.kit.cli import fail, sessions
-    from suanli.kit.db import unit_of_work
     from suanli.kit.timeutil import utcnow
-    from suanli.settlement import service
     from suanli.settlement.charges import period_of
+    from suanli.settlement.worker import settle_in_batches
 
     if day >= period_of(utcnow()):
         raise fail(f"--period-end: {day} has not ended yet (Asia/Shanghai)", 2)
-    with unit_of_work(sessions()) as session:
-        report = service.settle_period(session, period_end=day)
+    report = settle_in_batches(sessions(), period_end=day)
     out.print(f"{day}: {report.settled} contracts settled ({report.final} at their end), "
               f"{report.unchanged} already settled, charged "
               f"{format_cny_grouped(report.charge_fen)} CNY", markup=False, highlight=False)

@@ -15,3 +15,5 @@ SETTLEMENT_RUN = define("settlement.run", {PA})
 # the platform and the regulator all of them; only the program's authority decides.
 CLAIMS_READ = define("settlement.claims.read", {PRO, BUY, PGA, PA, AUD})
 CLAIMS_DECIDE = define("settlement.claims.decide", {PGA})
+# Model-service bills: the platform, or the subscription's provider, settles them.
+TOKENS_SETTLE = define("settlement.tokens.settle", {PA, PRO})

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from suanli.kit.repository import paged
 from suanli.market.models import Contract, ContractState
-from suanli.metering.models import UsageRecord
+from suanli.metering.models import UsageRecord, UsageSettled
 from suanli.settlement.charges import Billed, portion_until
 from suanli.settlement.models import Claim, ClaimStatus, ContractSettlement, HoldChain, Invoice
 
@@ -54,20 +54,25 @@ def billed(session: Session, contract_id: int) -> Billed:
     return Billed(int(gpu_seconds), int(charge), int(subsidy))
 
 
-def delivered(session: Session, contract_id: int, until: datetime | None
+def delivered(session: Session, contract_id: int, until: datetime | None, through: int
               ) -> tuple[int, list[int]]:
     """(billable GPU-seconds of all the contract's usage before `until`, the records that
-    run past it): a record over `until` counts for its time before it (None: all)."""
+    run past it), of its records up to id `through` (those the settlement counted): a
+    record over `until` counts for its time before it (None: all). Summed in SQL."""
     u = UsageRecord
     ended = select(func.coalesce(func.sum(u.billable_gpu_seconds), 0)).where(
-        u.contract_id == contract_id)
+        u.contract_id == contract_id, u.id <= through)
     if until is None:
         return int(session.execute(ended).scalar_one()), []
     total = int(session.execute(ended.where(u.ended_at <= until)).scalar_one())
+    # The few records over `until`, found by the (contract, end) index; `through` is
+    # applied here, since in SQL it could lead the planner to scan every record by id.
     stmt = select(u.id, u.billable_gpu_seconds, u.started_at, u.ended_at).where(
-        u.contract_id == contract_id, u.started_at < until, u.ended_at > until)
+        u.contract_id == contract_id, u.ended_at > until, u.started_at < until)
     spanning = []
     for record_id, billable, start, end in session.execute(stmt):
+        if record_id > through:
+            continue
         total += portion_until(int(billable), start, end, until)
         spanning.append(int(record_id))
     return total, spanning
@@ -88,9 +93,16 @@ def delivered_usage(session: Session, contract_id: int, *, most: int = 1000
 
 def contracts_with_late_usage(session: Session) -> list[Contract]:
     """Contracts settled to their end that have usage no settlement billed (reported late)."""
-    finished = select(ContractSettlement.contract_id).where(ContractSettlement.final.is_(True))
-    late = select(UsageRecord.contract_id).where(UsageRecord.settlement_id.is_(None),
-                                                 UsageRecord.contract_id.in_(finished))
+    # Settled to the end: a mark with no end time covers every record up to its id, so late
+    # usage is a record with a larger id (found by the (contract, id) index).
+    m, u = UsageSettled, UsageRecord
+    finished = (select(m.contract_id, func.max(m.through_record_id).label("through"))
+                .where(m.until.is_(None), m.contract_id.in_(
+                    select(ContractSettlement.contract_id).where(
+                        ContractSettlement.final.is_(True))))
+                .group_by(m.contract_id).subquery())
+    late = select(finished.c.contract_id).where(exists().where(
+        u.contract_id == finished.c.contract_id, u.id > finished.c.through))
     stmt = select(Contract).where(Contract.id.in_(late)).order_by(Contract.id)
     return list(session.execute(stmt).unique().scalars())
 

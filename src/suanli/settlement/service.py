@@ -67,13 +67,33 @@ class RunReport:
     # Contracts not settled because a lapsed hold could not be held again: id -> why.
     failed: dict[int, str] = field(default_factory=dict)
 
+    def add(self, other: RunReport) -> None:
+        """Count in the report of another part of the same run."""
+        self.settled += other.settled
+        self.final += other.final
+        self.unchanged += other.unchanged
+        self.charge_fen += other.charge_fen
+        self.adjusted += other.adjusted
+        self.failed.update(other.failed)
 
-def settle_period(session: Session, *, period_end: date, now: datetime | None = None
+
+def contracts_due(session: Session, *, period_end: date) -> list[int]:
+    """The ids of the contracts `settle_period` settles for the day `period_end`."""
+    return [c.id for c in repo.contracts_to_settle(session, period_bounds(period_end)[1])]
+
+
+def settle_period(session: Session, *, period_end: date, now: datetime | None = None,
+                  contract_ids: Collection[int] | None = None, late: bool = True
                   ) -> RunReport:
-    """Settle every contract for the day `period_end`; running it again changes nothing."""
+    """Settle every contract (or those of `contract_ids` among them) for the day
+    `period_end`, then, when `late`, bill usage reported after contracts' ends; running it
+    again changes nothing. A command may settle one contract per transaction this way
+    (`worker.settle_in_batches`) so that no writer waits for the whole run."""
     _, until = period_bounds(period_end)
     report = RunReport(period_end)
     for contract in repo.contracts_to_settle(session, until):
+        if contract_ids is not None and contract.id not in contract_ids:
+            continue
         final = contract.end_at <= until
         # A contract that ended earlier is settled on its last day (settlement lagged).
         period = min(period_end, last_day(contract)) if final else period_end
@@ -93,7 +113,7 @@ def settle_period(session: Session, *, period_end: date, now: datetime | None = 
             report.settled += 1
             report.final += done.final
             report.charge_fen += done.charge_fen
-    for row in adjustments.settle_late(session, period=period_end, now=now):
+    for row in adjustments.settle_late(session, period=period_end, now=now) if late else ():
         report.settled += 1
         report.adjusted += 1
         report.charge_fen += row.charge_fen
@@ -174,11 +194,13 @@ def settle_contract(session: Session, *, contract: Contract, period: date, final
         return existing, False
     if final and repo.has_final(session, contract.id):
         return None, False
-    records = metering.unsettled(session, contract_id=contract.id, until=until)
+    # Read before the totals: a record reported meanwhile is then neither counted here nor
+    # marked, and a later settlement bills it.
+    pending = metering.unsettled(session, contract_id=contract.id, until=until)
     billed = repo.billed(session, contract.id)
-    delivered, spanning = repo.delivered(session, contract.id, until)
+    delivered, spanning = repo.delivered(session, contract.id, until, pending.through)
     gpu_seconds = max(0, delivered - billed.gpu_seconds)
-    if not records and not gpu_seconds and not final:
+    if not pending.records and not gpu_seconds and not final:
         return None, False
     program = billing.program_of(session, contract)
     rate = contract.subsidy_rate if program is not None else Decimal(0)
@@ -194,16 +216,18 @@ def settle_contract(session: Session, *, contract: Contract, period: date, final
         contract_id=contract.id, period=period, final=final, invoice_id=invoice.id,
         buyer_org_id=contract.buyer_org_id, provider_org_id=contract.provider_org_id,
         program_id=program.id if program else None, voucher_id=contract.voucher_id,
-        mode=str(program.redemption_mode) if program else None, records=len(records),
+        mode=str(program.redemption_mode) if program else None, records=pending.records,
         kind=Kind.USAGE if bill is None else bill.kind,
         gpu_seconds=gpu_seconds, unit_price_fen=contract.unit_price_fen,
         subsidy_rate=contract.subsidy_rate, charge_fen=shares.charge, voucher_fen=shares.voucher,
         buyer_fen=shares.buyer, uncovered_fen=shares.uncovered, transfer_ids=[s.id for s in specs])
     repo.add(session, row)
-    metering.mark_settled(session, record_ids=[r.id for r in records], settlement_id=row.id)
+    metering.mark_settled(session, contract_id=contract.id, pending=pending, until=until,
+                          settlement_id=row.id)
     if program is not None and shares.voucher > 0:
         claims.open_claim(session, settlement=row, contract=contract, program=program,
-                          invoice=invoice, record_ids=[r.id for r in records] + spanning,
+                          invoice=invoice, records=pending.records + len(spanning),
+                          record_ids=pending.first_ids + spanning,
                           extra=None if bill is None else bill.evidence)
     audit.record(session, action="settlement.settle", object_type="contract_settlement",
                  object_id=row.id, after=billing.snapshot(row),

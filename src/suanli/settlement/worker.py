@@ -10,8 +10,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timedelta
-from typing import Annotated
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,6 +21,10 @@ from suanli.kit.db import unit_of_work
 from suanli.kit.timeutil import utcnow
 from suanli.market import rounds
 from suanli.market.models import Round
+from suanli.settlement.charges import period_of
+
+if TYPE_CHECKING:
+    from suanli.settlement.service import RunReport
 
 log = logging.getLogger("suanli.settlement.worker")
 
@@ -59,16 +63,37 @@ def tick(factory: sessionmaker[Session], *, every: timedelta, options: rounds.Op
             options, trigger="worker", unless_started_after=now - every))
 
 
+def settle_in_batches(factory: sessionmaker[Session], *, period_end: date,
+                      now: datetime | None = None) -> RunReport:
+    """`settlement.settle_period` for the day, one contract per transaction and then the
+    late usage in one more, so that no writer waits behind the whole run (on SQLite the
+    write lock is held for one contract at a time). Each contract-day is settled once, so
+    a run killed between two transactions completes when run again."""
+    from suanli.settlement import service as settlement
+
+    with unit_of_work(factory) as session:
+        due = settlement.contracts_due(session, period_end=period_end)
+    report = settlement.RunReport(period_end)
+    for contract_id in due:
+        with unit_of_work(factory) as session:
+            report.add(settlement.settle_period(session, period_end=period_end, now=now,
+                                                contract_ids={contract_id}, late=False))
+    with unit_of_work(factory) as session:
+        report.add(settlement.settle_period(session, period_end=period_end, now=now,
+                                            contract_ids=(), late=True))
+    return report
+
+
 def settle_yesterday(factory: sessionmaker[Session], *, now: datetime | None = None) -> int:
     """The nightly settlement (Asia/Shanghai yesterday); nothing to do after the first pass
     of the day, so it runs on every tick. Returns how many contract-days it settled."""
     # Imported here: settlement builds on the market, not the other way round.
     from suanli.programs import credit_bills
-    from suanli.settlement import service as settlement
 
     try:
+        report = settle_in_batches(factory, period_end=period_of(now or utcnow())
+                                   - timedelta(days=1), now=now)
         with unit_of_work(factory) as session:
-            report = settlement.settle_due(session, now=now)
             if report.failed:  # the others are settled; these wait for funds, loudly
                 outbox.emit(session, "settlement.run_failed", subject=("settlement", "due"),
                             payload={"error": "; ".join(report.failed.values())[:500]},

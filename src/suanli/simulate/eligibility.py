@@ -71,7 +71,7 @@ def bp(rate: Decimal) -> int:
 def policy_tiers(policy: Policy) -> tuple[tiers.Tier, ...]:
     """The policy's tiers, checked by the programs core (ValidationFailed naming the field)."""
     return tiers.parse(tiers.check(policy.tiers, domestic_bonus_bp=bp(policy.domestic_bonus),
-                                   voucher_min_fen=0))
+                                   voucher_min_fen=0, funders=len(policy.funders)))
 
 
 def base_terms(policy: Policy) -> tiers.RateTerms:

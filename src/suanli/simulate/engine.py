@@ -2,8 +2,9 @@
 
 Each week: startups that arrive apply and the real eligibility evaluator decides
 (``needs_review`` goes to a reviewer who approves the policy's share of them); eligible
-startups get a voucher while the budget lasts (the rest wait, first come first served,
-for budget that expired vouchers give back); active startups place their orders, with
+startups get a voucher while the budget lasts (the rest wait, tried oldest first, for
+budget that expired vouchers give back; co-funded, each funder's part of the voucher's
+split must be there); active startups place their orders, with
 their voucher when it has money left; one round is cleared by the real ``clear()`` (or
 the greedy broker); every contract is settled by the real settlement arithmetic on the
 delivered share of its GPU-hours; unmatched orders wait up to ``patience_weeks`` more
@@ -25,6 +26,7 @@ from typing import Any
 from suanli.kit.money import parse_cny
 from suanli.market.clearing import clear, greedy
 from suanli.simulate import eligibility
+from suanli.simulate.funding import Funding
 from suanli.simulate.metrics import Match, Tally, Week
 from suanli.simulate.rounds import Placed, Wallet, build_snapshot, latency_table
 from suanli.simulate.scenario import HOURS_PER_WEEK, Policy, Scenario
@@ -68,8 +70,10 @@ class Simulation:
         self.latency = latency_table()
         self.startups = {s.id: s for s in world.startups}
         self.clusters = {f"of-{c.id}": c for c in world.clusters}
+        self.funding = Funding.of(self.policy.funders, self.policy.budget_cny)
         self.out = Run(Tally(budget_fen=self.policy.budget_cny,
-                              energy_price_fen=self.policy.energy_price_cny_per_kwh))
+                              energy_price_fen=self.policy.energy_price_cny_per_kwh,
+                              funding=self.funding))
 
     @property
     def tally(self) -> Tally:
@@ -118,16 +122,33 @@ class Simulation:
                 self.waitlist.append(startup.id)
 
     def _issue(self, week: int, record: Week) -> None:
-        """Vouchers for waiting eligible startups, first come first served, while budget lasts."""
-        while self.waitlist and self.committed_fen < self.policy.budget_cny:
-            holder = self.waitlist.pop(0)
-            value = min(self.policy.voucher_value_cny, self.policy.budget_cny - self.committed_fen)
+        """Vouchers for waiting eligible startups, oldest first, while budget lasts, as the
+        platform issues them: at most the tier's cap, for at most the tier's days; a
+        co-funded voucher needs every funder's part of its split, and one that does not
+        fit keeps waiting (its place kept) while later ones that fit are issued."""
+        for holder in list(self.waitlist):
+            room = self.policy.budget_cny - self.committed_fen
+            if room <= 0:
+                break
+            terms = eligibility.terms_of(self.policy, self.tiers, self.startups[holder]) \
+                if self.tiers else None
+            value = min(self.policy.voucher_value_cny, room)
+            if terms is not None and terms.cap_per_firm_fen is not None:
+                value = min(value, terms.cap_per_firm_fen)
+            split, parts = None, []
+            if self.funding is not None:
+                split = self.funding.split(None if terms is None else terms.funder_shares_bp)
+                if not self.funding.can_issue(value, split):
+                    continue
+                parts = self.funding.issue(value, split)
+            self.waitlist.remove(holder)
+            weeks = self.policy.voucher_weeks
+            if terms is not None and terms.max_days is not None:
+                weeks = min(weeks, -(-terms.max_days // 7))
             self.wallets[holder] = Wallet(
                 id=f"v-{holder}", holder=holder, issued_fen=value, balance_fen=value,
-                issued_week=week, expires_week=week + self.policy.voucher_weeks - 1,
-                terms=eligibility.terms_of(self.policy, self.tiers, self.startups[holder])
-                if self.tiers else None,
-            )
+                issued_week=week, expires_week=week + weeks - 1, terms=terms, split=split,
+                parts=parts)
             self.committed_fen += value
             self.tally.issued_fen += value
             self.tally.voucher_holders.add(holder)
@@ -183,6 +204,10 @@ class Simulation:
             if charge.voucher_fen:
                 assert wallet is not None and wallet.balance_fen >= charge.voucher_fen
                 wallet.balance_fen -= charge.voucher_fen
+                if self.funding is not None and wallet.split is not None:
+                    self.funding.spend(wallet.spent_fen, wallet.spent_fen + charge.voucher_fen,
+                                       wallet.split)
+                wallet.spent_fen += charge.voucher_fen
             match = Match(
                 startup=startup, hub=cluster.hub, side=cluster.side, operator=cluster.operator,
                 domestic=cluster.domestic, voucher=charge.voucher_fen > 0,
@@ -217,6 +242,8 @@ class Simulation:
     def _expire(self, week: int) -> None:
         for wallet in self.wallets.values():
             if wallet.expires_week == week and wallet.balance_fen > 0:
+                if self.funding is not None and wallet.split is not None:
+                    self.funding.give_back(wallet.balance_fen, wallet.split, wallet.parts)
                 self.tally.expired_fen += wallet.balance_fen
                 self.committed_fen -= wallet.balance_fen
                 wallet.balance_fen = 0

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from suanli.kit.errors import ValidationFailed
 from suanli.simulate.eligibility import policy_tiers, rule_problems, rule_tree
+from suanli.simulate.funding import Funding
 from suanli.simulate.scenario import Scenario
 
 
@@ -70,7 +71,8 @@ def parse_scenario(data: object) -> Scenario:
                  for line in rule_problems(rule_tree(eligibility), "rule")]
     if found:
         raise ScenarioError(found)
-    try:  # the programs core's own check, naming e.g. policy.tiers[0].rate
+    try:  # the programs core's own checks, naming e.g. policy.tiers[0].rate
+        Funding.of(scenario.policy.funders, scenario.policy.budget_cny)
         policy_tiers(scenario.policy)
     except ValidationFailed as exc:
         raise ScenarioError([f"policy.{exc.field}: {exc.detail}"]) from None

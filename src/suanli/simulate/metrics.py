@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from suanli.kit.money import format_cny
+from suanli.simulate.funding import Funding
 
 UNMET_REASONS = (
     "ineligible", "no_voucher", "no_compatible_offer", "over_limit", "voucher_exhausted", "outbid",
@@ -111,6 +112,7 @@ class Tally:
     expired_fen: int = 0
     uncovered_fen: int = 0  # charges neither hold covered (rounding; expected to stay 0)
     arrived: int = 0
+    funding: Funding | None = None  # co-funded: each funder's money
 
     def add_match(self, match: Match) -> None:
         """Count one settled contract everywhere it belongs."""
@@ -270,6 +272,7 @@ def summarise(t: Tally) -> dict[str, Any]:
     return {
         "startups": _startups(t),
         "subsidy": _subsidy(t),
+        "funders": [] if t.funding is None else t.funding.as_json(),
         "delivery": _delivery(t),
         "prices": _prices(t),
         "unmet": {

@@ -117,10 +117,28 @@ def delta(a: Value, b: Value, kind: str) -> str:
     return f"{float(b) - float(a):+,.2f}"
 
 
+def _funder_figures(runs: Sequence[tuple[str, dict[str, Any]]]) -> list[Figure]:
+    """What each funder (of either run, by name) spent: co-funded policies only."""
+    names: list[str] = []
+    for _, summary in runs:
+        names += [f["name"] for f in summary.get("funders", []) if f["name"] not in names]
+
+    def spent(name: str) -> Callable[[dict[str, Any]], Value]:
+        def read(summary: dict[str, Any]) -> Value:
+            found = [f["spent_cny"] for f in summary.get("funders", []) if f["name"] == name]
+            return found[0] if found else None
+        return read
+
+    return [Figure(f"  spent by {name} (CNY)", spent(name), "cny") for name in names]
+
+
 def figure_rows(runs: Sequence[tuple[str, dict[str, Any]]]) -> list[list[str]]:
-    """[label, value per run (, delta)] for every headline figure."""
+    """[label, value per run (, delta)] for every headline figure (and each funder's
+    spending, after the subsidy spent)."""
     rows = []
-    for figure in FIGURES:
+    spent_at = next(i for i, f in enumerate(FIGURES) if f.label.startswith("Subsidy spent"))
+    figures = [*FIGURES[:spent_at + 1], *_funder_figures(runs), *FIGURES[spent_at + 1:]]
+    for figure in figures:
         values = [figure.read(summary) for _, summary in runs]
         row = [figure.label, *(show(v, figure.kind) for v in values)]
         if len(values) == 2:

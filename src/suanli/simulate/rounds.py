@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -37,6 +37,10 @@ class Wallet:
     issued_week: int
     expires_week: int
     terms: RateTerms | None = None  # the tier's rates; None: the policy's own
+    # Co-funded: the voucher's split across the funders (basis points) and each one's part.
+    split: tuple[int, ...] | None = None
+    parts: list[int] = field(default_factory=list)
+    spent_fen: int = 0
 
 
 @dataclass(frozen=True)

@@ -162,6 +162,10 @@ class Policy(Strict):
     # Rates by applicant tier, exactly as a program holds them (programs/tiers.py); checked
     # by the programs core when the scenario is loaded.
     tiers: list[dict[str, Any]] = Field(default_factory=list, max_length=20)
+    # Co-funding, exactly as a program holds it (programs/funders.py): [{name, label?,
+    # share, source?}], each funder's part of the budget its own; a tier's `funder_shares`
+    # splits its vouchers its own way. Checked by the programs core when loaded.
+    funders: list[dict[str, Any]] = Field(default_factory=list, max_length=10)
     voucher_weeks: int = Field(default=52, ge=1)
     energy_price_cny_per_kwh: Fen = 0
     eligibility: Eligibility

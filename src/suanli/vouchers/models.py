@@ -42,6 +42,11 @@ class Voucher(Base):
     domestic_bonus_bp: Mapped[int] = mapped_column(Integer)
     max_rate_bp: Mapped[int] = mapped_column(Integer)
     tier_key: Mapped[str | None] = mapped_column(String(32))  # None: the program's base rates
+    # A co-funded voucher's split across the program's funders (basis points, the funders'
+    # order) when its tier has its own; None: the program's shares. Issue and returns use it.
+    funder_shares: Mapped[list[int] | None] = mapped_column(JSONDoc, nullable=True)
+    # What it pays for (its program's voucher_unit at issue): gpu_hours or tokens.
+    unit: Mapped[str] = mapped_column(String(16), default="gpu_hours", server_default="gpu_hours")
     # Providers it never pays (the holder's declared affiliates, where the program says so),
     # and the contracts it pays for: at most this long, signed at or after this.
     excluded_providers: Mapped[list[str]] = mapped_column(JSONDoc, default=list)

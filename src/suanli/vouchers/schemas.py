@@ -39,6 +39,11 @@ class VoucherRead(BaseModel):
         description="The voucher as the clearing snapshot reads it (null where it depends on "
                     "the offers: state-only, or any provider but excluded ones)")
     tier: str | None = Field(default=None, description="The program's rate tier it carries")
+    unit: str = Field(default="gpu_hours", description="What it pays for: gpu_hours (market "
+                                                      "contracts) or tokens (model services)")
+    funder_shares: list[str] | None = Field(
+        default=None, description="Co-funded: its tier's split across the program's funders "
+                                  "(in their order); null: the program's shares")
     excluded_providers: list[str] = Field(default_factory=list,
                                           description="Providers it never pays (affiliates)")
     max_contract_days: int | None = None

@@ -23,6 +23,7 @@ from suanli.kit.timeutil import utcnow
 from suanli.ledger import service as ledger
 from suanli.ledger.errors import ExceedsCredits
 from suanli.programs import cofund, tiers
+from suanli.programs import service as programs
 from suanli.programs import tranches as tranche_plan
 from suanli.programs.enums import ProgramStatus
 from suanli.programs.errors import BudgetExhausted
@@ -66,11 +67,13 @@ def check_value(program: Program, value_fen: int, *, field: str = "value_cny") -
             f"{format_cny_grouped(program.voucher_max_fen)} CNY", field=field)
 
 
-def can_issue(session: Session, program: Program, value_fen: int) -> bool:
+def can_issue(session: Session, program: Program, value_fen: int,
+              tier_key: str | None = None) -> bool:
     """Whether the program's budget has `value_fen` left now (a hint: `issue` decides);
-    co-funded: whether every funder has its part left."""
+    co-funded: whether every funder has its part left (by the tier's split)."""
     if program.funders:
-        return cofund.can_cover(session, program, value_fen)
+        split = tiers.program_terms(program, tier_key).funder_shares_bp
+        return cofund.can_cover(session, program, value_fen, split)
     return ledger.balance(session, program.budget_account).available >= value_fen
 
 
@@ -86,10 +89,12 @@ def issue(session: Session, *, program: Program, holder_org_id: int, value_fen: 
     check_value(program, value_fen)
     if program.status == ProgramStatus.DRAFT:
         raise Conflict("a draft program issues no vouchers", field="program_id")
-    if not can_issue(session, program, value_fen):
+    if not can_issue(session, program, value_fen, tier_key):
         raise BudgetExhausted("the program's budget has less left than this voucher's value",
                               field="value_cny")
     terms = tiers.program_terms(program, tier_key)
+    days = program.validity_days if terms.max_days is None \
+        else min(program.validity_days, terms.max_days)
     voucher = Voucher(
         program_id=program.id, holder_org_id=holder_org_id, application_id=application_id,
         face_value_fen=value_fen, rate_state_bp=terms.rate_state_bp,
@@ -99,7 +104,9 @@ def issue(session: Session, *, program: Program, holder_org_id: int, value_fen: 
         excluded_providers=sorted(set(affiliates)) if program.no_affiliated_providers else [],
         max_contract_days=program.max_contract_days,
         contracts_signed_from=program.contracts_signed_from,
-        valid_from=now, valid_until=now + timedelta(days=program.validity_days),
+        funder_shares=None if terms.funder_shares_bp is None else list(terms.funder_shares_bp),
+        unit=program.voucher_unit or "gpu_hours",
+        valid_from=now, valid_until=now + timedelta(days=days),
         status=VoucherStatus.ACTIVE, issued_by=user_id, issued_at=now)
     repository.add(session, voucher)
     parts = tranche_plan.split(value_fen, list(program.tranches or []))
@@ -123,7 +130,7 @@ def _move_in(session: Session, program: Program, voucher: Voucher, amount: int,
     code, transfer_id = _open_account(session, voucher), f"voucher-issue:{voucher.id}"
     if program.funders:
         cofund.issue(session, program, voucher_account=code, amount=amount,
-                     transfer_id=transfer_id, now=now)
+                     transfer_id=transfer_id, now=now, split=voucher.funder_shares)
         return
     ledger.transfer(session, id=transfer_id, debit=program.budget_account, credit=code,
                     amount=amount, reason="voucher-issue", ref=f"program:{program.id}",
@@ -177,7 +184,7 @@ def _give_back(session: Session, voucher: Voucher, program_account: str, *, kind
         cofund.give_back(session, program, voucher_account=voucher.account_code,
                          face_value=voucher.face_value_fen, earlier=earlier, amount=amount,
                          transfer_id=transfer_id, reason=f"voucher-{kind}",
-                         ref=f"voucher:{voucher.id}", now=now)
+                         ref=f"voucher:{voucher.id}", now=now, split=voucher.funder_shares)
     else:
         ledger.transfer(session, id=transfer_id, debit=voucher.account_code,
                         credit=program_account, amount=amount, reason=f"voucher-{kind}",
@@ -197,19 +204,28 @@ def expire_due(session: Session, *, now: datetime | None = None) -> SweepReport:
     return what holds released from vouchers that closed while money was held.
 
     Safe to run twice or concurrently: an expired voucher is not expired again, rows are
-    locked (others' skipped) and every transfer id is deterministic.
+    locked (others' skipped) and every transfer id is deterministic. The money returned
+    issues the vouchers of applications waiting for budget (`programs.budget_returned`).
     """
     now = now or utcnow()
     expired = returned = 0
+    refilled: set[int] = set()
     while batch := repository.due(session, now, limit=SWEEP_CHUNK):
         for voucher in batch:
-            returned += _expire(session, voucher, now)
+            amount = _expire(session, voucher, now)
+            returned += amount
             expired += 1
+            if amount:
+                refilled.add(voucher.program_id)
         session.flush()
     residual = 0
     for voucher in repository.residual(session, limit=10 * SWEEP_CHUNK):
-        residual += _sweep_residual(session, voucher, now)
+        amount = _sweep_residual(session, voucher, now)
+        residual += amount
+        if amount:
+            refilled.add(voucher.program_id)
     session.flush()
+    programs.budget_returned(session, refilled)
     if expired or residual:
         audit.record(session, action="vouchers.expire", object_type="voucher",
                      object_id="sweep", after={"expired": expired, "returned_fen": returned,
@@ -269,6 +285,8 @@ def clawback(session: Session, *, voucher_id: int, reason: str, user_id: int | N
     voucher.closed_at = now
     voucher.close_reason = reason
     session.flush()
+    if amount:
+        programs.budget_returned(session, [voucher.program_id])
     audit.record(session, action="voucher.clawback", object_type="voucher",
                  object_id=voucher.id, before=before,
                  after={**snapshot(voucher), "returned_fen": amount, "reason": reason},

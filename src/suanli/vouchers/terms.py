@@ -80,12 +80,17 @@ class ContractTerms(Protocol):
     def max_contract_days(self) -> int | None: ...
     @property
     def contracts_signed_from(self) -> datetime | None: ...
+    @property
+    def unit(self) -> str: ...
 
 
 def contract_problem(voucher: ContractTerms, *, hours: int, signed_at: datetime
                      ) -> tuple[str, str] | None:
     """Why the voucher may not pay for a contract of `hours` signed at `signed_at`, as
-    (which: "term" or "signed"; the sentence), or None when it may."""
+    (which: "unit", "term" or "signed"; the sentence), or None when it may."""
+    if (voucher.unit or "gpu_hours") != "gpu_hours":
+        return "unit", ("a model voucher pays for model-service tokens, not GPU-hours on the "
+                        "market")
     days = voucher.max_contract_days
     if days is not None and hours > days * 24:
         return "term", (f"the program pays only for contracts of at most {days} days "

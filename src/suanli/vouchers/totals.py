@@ -18,13 +18,19 @@ def program_totals(session: Session, program_ids: Collection[int]) -> dict[int, 
     rows = repository.vouchers(session, program_ids=program_ids) if program_ids else []
     balances = service.balances(session, rows)
     acc: dict[int, list[int]] = {pid: [0] * 7 for pid in program_ids}
+    by_split: dict[int, dict[tuple[int, ...], int]] = {pid: {} for pid in program_ids}
     for voucher in rows:
         b = balances[voucher.id]
         t = acc[voucher.program_id]
         for i, value in enumerate((1, b.face_value, b.available, b.held, b.spent, b.returned,
                                    b.awaiting)):
             t[i] += value
-    return {pid: ProgramTotals(*t) for pid, t in acc.items()}
+        split = tuple(voucher.funder_shares or ())
+        splits = by_split[voucher.program_id]
+        splits[split] = splits.get(split, 0) + b.spent
+    return {pid: ProgramTotals(t[0], t[1], t[2], t[3], t[4], t[5], t[6],
+                               spent_by_split=tuple(sorted(by_split[pid].items())))
+            for pid, t in acc.items()}
 
 
 def register() -> None:

@@ -102,6 +102,9 @@ def reads(session: Session, vouchers: list[Voucher]) -> list[VoucherRead]:
             valid_from=voucher.valid_from, valid_until=voucher.valid_until,
             closed_at=voucher.closed_at, close_reason=voucher.close_reason, terms=terms,
             tier=voucher.tier_key, excluded_providers=list(voucher.excluded_providers or []),
+            unit=voucher.unit or "gpu_hours",
+            funder_shares=None if not voucher.funder_shares
+            else [format_rate(s) for s in voucher.funder_shares],
             max_contract_days=voucher.max_contract_days,
             contracts_signed_from=voucher.contracts_signed_from,
             tranches=[TrancheRead(

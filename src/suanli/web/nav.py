@@ -49,6 +49,8 @@ LINKS: list[Link] = [
          frozenset({Role.PLATFORM_ADMIN, Role.AUDITOR}), top=True),
     Link("nav.invoices", "/invoices",
          frozenset({Role.BUYER, Role.PLATFORM_ADMIN, Role.AUDITOR}), top=True),
+    Link("nav.models", "/models",
+         frozenset({Role.BUYER, Role.PROVIDER, Role.PLATFORM_ADMIN, Role.AUDITOR}), top=False),
     Link("nav.credit_bills", "/credit-bills",
          frozenset({Role.BUYER, Role.PLATFORM_ADMIN, Role.AUDITOR}), top=False),
     Link("nav.statements", "/statements",
