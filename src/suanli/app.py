@@ -149,6 +149,7 @@ def _include_vouchers(app: FastAPI) -> None:
     from suanli.programs.credit_pages import router as credit_pages
     from suanli.programs.editor import router as programs_editor
     from suanli.programs.pages import router as programs_pages
+    from suanli.programs.rules_pages import router as rules_pages
     from suanli.vouchers.api import router as vouchers_api
     from suanli.vouchers.pages import router as vouchers_pages
     from suanli.vouchers.paired import api as paired_api
@@ -161,7 +162,7 @@ def _include_vouchers(app: FastAPI) -> None:
                 documents_api):
         app.include_router(api, prefix="/api/v1")
     # The editor first: its /programs/new must win over /programs/{program_id}.
-    for pages in (programs_editor, programs_pages, credit_pages, applications_pages,
+    for pages in (programs_editor, rules_pages, programs_pages, credit_pages, applications_pages,
                   review_pages, paired_pages, vouchers_pages):
         app.include_router(pages)
 

@@ -56,7 +56,7 @@ def test_a_buyer_sees_its_own_contracts(page: Any, live_server: str) -> None:
     rows = table.locator("tbody tr[data-contract]")
     assert rows.count() >= 2  # the round's and the instant buy
     buyers = {rows.nth(i).locator("td").nth(1).inner_text() for i in range(rows.count())}
-    assert buyers == {"acme-ai"}
+    assert buyers == {"Acme AI (Shanghai) Co., Ltd."}  # by name, not slug
     assert table.get_by_text(translate("en", "market.source.instant")).count() >= 1
 
 
@@ -65,7 +65,8 @@ def test_a_provider_sees_its_contracts_and_lists_an_offer(page: Any, live_server
     _nav(page, "nav.market_contracts")
     table = page.locator("[data-testid=provider-contracts]")
     assert table.locator("tbody tr[data-contract]").count() >= 1
-    assert "qingyang-state-dc" in table.inner_text()
+    assert "Qingyang State Computing Centre" in table.inner_text()
+    assert "qingyang-state-dc" not in table.inner_text()
     _nav(page, "nav.market_provider_offers")
     form = page.locator("#new-offer")
     option = form.locator("#f-cluster_id option", has_text="QY-H20-01")

@@ -40,21 +40,16 @@ def test_bureau_builds_a_program_with_rules_and_publishes_it(page: Any) -> None:
     assert page.locator("[data-testid=program-status]").inner_text() == "draft"
 
     page.locator("#edit-rules").click()
-    rules = page.locator("#rules-form")
-    rules.locator("#r0-field").select_option("registered_city")
-    rules.locator("#r0-op").select_option("eq")
-    rules.locator("#r0-value").fill("shanghai")
-    rules.locator("#r1-field").select_option("annual_revenue")
-    rules.locator("#r1-op").select_option("ge")
-    rules.locator("#r1-value").fill("5000000.00")
-    rules.locator("#r2-field").select_option("annual_revenue")
-    rules.locator("#r2-op").select_option("lt")
-    rules.locator("#r2-value").fill("1000000.00")
-    follow(page, rules.locator("#save-rules"))
+    while page.locator("#n-0-remove").count():  # start from no criteria
+        follow(page, page.locator("#n-0-remove"))
+    _criterion(page, "n-0", "registered_city", "eq", "shanghai")
+    _criterion(page, "n-1", "annual_revenue", "ge", "5000000.00")
+    _criterion(page, "n-2", "annual_revenue", "lt", "1000000.00")
+    follow(page, page.locator("#save-rules"))
     assert "rules.all[2].value" in page.locator("#rules-error").inner_text()
-    assert "can never pass" in page.locator("#r2-error").inner_text()
-    page.locator("#r2-field").select_option("")  # drop the contradicting row
-    page.locator("#save-rules").click()
+    assert "can never pass" in page.locator("#n-2-error").inner_text()
+    follow(page, page.locator("#n-2-remove"))  # drop the contradicting criterion
+    follow(page, page.locator("#save-rules"))
     expect(page.locator("#rules-saved")).to_be_visible()
     assert page.locator("[data-testid=rules-text]").inner_text() == (
         "registered city = Shanghai and annual revenue ≥ 5 m CNY")
@@ -62,6 +57,22 @@ def test_bureau_builds_a_program_with_rules_and_publishes_it(page: Any) -> None:
     page.get_by_role("link", name=name).click()
     page.locator("#publish").click()
     expect(page.locator("[data-testid=program-status]")).to_have_text("published")
+
+
+def _criterion(page: Any, path: str, field: str, op: str, value: str) -> None:
+    """Add a criterion to the root group and fill it in; choosing the fact redraws the form
+    (through the server) so that the value's picker fits it."""
+    follow(page, page.locator("#n-add"))
+    with page.expect_navigation():
+        page.locator(f"#{path}-field").select_option(field)
+    if page.locator(f"#{path}-op").input_value() != op:
+        with page.expect_navigation():
+            page.locator(f"#{path}-op").select_option(op)
+    target = page.locator(f"#{path}-value")
+    if target.evaluate("e => e.tagName") == "SELECT":
+        target.select_option(value)
+    else:
+        target.fill(value)
 
 
 def test_bureau_tops_up_a_budget_and_sees_it_on_the_dashboard(page: Any) -> None:

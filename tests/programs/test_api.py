@@ -54,6 +54,13 @@ BAD_PROGRAMS: list[tuple[dict[str, Any], str]] = [
      "rules.all[1].value"),
     ({"rules": {"all": [{"field": "revenue", "op": "ge", "value": "1.00"}]}},
      "rules.all[0].field"),
+    # unknown values: a city the platform does not know, a choice the field does not have
+    ({"rules": {"all": [{"field": "registered_city", "op": "eq", "value": "atlantis"}]}},
+     "rules.all[0].value"),
+    ({"rules": {"any": [{"field": "registered_city", "op": "in",
+                         "value": ["shanghai", "gotham"]}]}}, "rules.any[0].value"),
+    ({"rules": {"all": [{"not": {"field": "organisation_type", "op": "eq",
+                                 "value": "charity"}}]}}, "rules.all[0].not.value"),
 ]
 
 

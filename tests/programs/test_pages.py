@@ -27,7 +27,8 @@ def test_the_program_editor_shows_errors_in_place(client: TestClient, world: Wor
                       data=FORM | {"budget_cny": "lots", "rate_state": "2"})
     assert bad.status_code == 422
     assert 'id="f-budget_cny"' in bad.text and 'aria-describedby="e-budget_cny"' in bad.text
-    assert re.search(r'name="provider_slugs" type="text" value=""', bad.text)  # as typed
+    assert 'id="f-provider_slugs"' in bad.text and "checked" not in bad.text.split(
+        'id="f-provider_slugs"')[1].split("</fieldset>")[0]  # as ticked: none
     over = client.post("/programs/new", headers=headers,
                        data=FORM | {"voucher_max_cny": "90000000.00"})
     assert over.status_code == 422 and 'id="e-voucher_max_cny"' in over.text
@@ -42,17 +43,17 @@ def test_the_rule_editor_refuses_a_rule_that_can_never_pass(client: TestClient,
                                                            world: World) -> None:
     url = f"/programs/{world.program.id}/rules"
     headers = world.bureau.headers
-    page = client.get(url, headers=headers)  # nested groups: edited as JSON
+    page = client.get(url, headers=headers)  # nested groups: edited in place, as groups
     assert page.status_code == 200 and 'id="rules-json-form"' in page.text
-    assert 'name="r0_field"' not in page.text
-    rows = {"mode": "rows", "combinator": "all",
-            "r0_field": "annual_revenue", "r0_op": "ge", "r0_value": "5000000.00",
-            "r1_field": "", "r1_op": "ge", "r1_value": "",
-            "r2_field": "annual_revenue", "r2_op": "lt", "r2_value": "1000000.00"}
+    assert 'name="n_kind"' in page.text and 'name="n-1_kind"' in page.text
+    rows = {"mode": "tree", "action": "save", "n_kind": "all",
+            "n-0_field": "annual_revenue", "n-0_op": "ge", "n-0_value": "5000000.00",
+            "n-1_field": "", "n-1_op": "ge", "n-1_value": "",
+            "n-2_field": "annual_revenue", "n-2_op": "lt", "n-2_value": "1000000.00"}
     bad = client.post(url, headers=headers, data=rows)
     assert bad.status_code == 422
     assert "rules.all[1].value" in bad.text  # the path of the offending node
-    assert re.search(r'id="r2-error" role="alert">[^<]*can never pass', bad.text)
+    assert re.search(r'id="n-2-error" role="alert">[^<]*can never pass', bad.text)
     unknown = client.post(url, headers=headers,
                           data={"mode": "json", "rules_json": '{"all": [{"field": "x", '
                                                               '"op": "eq", "value": 1}]}'})
@@ -60,13 +61,14 @@ def test_the_rule_editor_refuses_a_rule_that_can_never_pass(client: TestClient,
     broken = client.post(url, headers=headers, data={"mode": "json", "rules_json": "{oops"})
     assert broken.status_code == 422 and "not valid JSON" in broken.text
     good = client.post(url, headers=headers, follow_redirects=False,
-                       data=rows | {"r2_field": "registered_city", "r2_op": "eq",
-                                    "r2_value": "shanghai", "r1_field": "headcount",
-                                    "r1_op": "le", "r1_value": "300", "r1_not": "on"})
+                       data=rows | {"n-2_field": "registered_city", "n-2_op": "eq",
+                                    "n-2_value": "shanghai", "n-1_field": "headcount",
+                                    "n-1_op": "le", "n-1_value": "300", "n-1_not": "on"})
     assert good.status_code == 303
     saved = client.get(good.headers["location"], headers=headers)
-    assert 'name="r3_field"' in saved.text  # flat now: rows, and blank rows to add more
-    assert "annual revenue ≥ 5 m CNY and not (headcount ≤ 300) and registered city = " \
+    assert 'name="n-2_field"' in saved.text and 'name="n-1_kind"' not in saved.text
+    # a negated criterion reads as its opposite, not as "not (...)"
+    assert "annual revenue ≥ 5 m CNY and headcount &gt; 300 and registered city = " \
            "Shanghai" in saved.text
     assert client.get(url, headers=world.other_bureau.headers).status_code == 404
 

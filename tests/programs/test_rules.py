@@ -213,6 +213,6 @@ def test_canonical_json_and_words_round_trip() -> None:
     assert rules.to_json(node) == {"all": [
         {"field": "annual_revenue", "op": "ge", "value": "5000000.00"},
         {"not": {"field": "registered_city", "op": "in", "value": ["beijing"]}}]}
-    assert rules.describe(node) == "annual revenue ≥ 5 m CNY and not (registered city is " \
-                                   "one of Beijing)"
-    assert rules.describe(node, "zh") == "年营业收入 ≥ 500万元且非(注册城市 属于 Beijing)"
+    assert rules.describe(node) == "annual revenue ≥ 5 m CNY and registered city is not " \
+                                   "one of Beijing"
+    assert rules.describe(node, "zh") == "年营业收入 ≥ 500万元且注册城市 不属于 Beijing"

@@ -45,7 +45,7 @@ def test_provider_registers_a_data_centre_and_a_cluster(client: TestClient,
                                                         provider: Any) -> None:
     assert _post(client, "/providers/data-centres", DC_FORM).status_code == 303
     page = client.get("/providers/data-centres").text
-    assert "Horinger Hall 3" in page and "<code>im-horinger</code>" in page
+    assert "Horinger Hall 3" in page and "<td>Horinger cluster</td>" in page  # by name
     dc_id = client.get("/api/v1/providers/data-centres", headers=provider.headers).json()[0]["id"]
     _, public = new_key()
     response = _post(client, "/providers/clusters", {

@@ -6,7 +6,9 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from suanli.cli import app
@@ -34,6 +36,30 @@ def test_simulate_writes_png_html_and_json_quickly(tmp_path: Path) -> None:
         assert f'src="{png.name}"' in page
     assert "Share at state-run centres" in page and (tmp_path / "report.css").exists()
     assert "Subsidy spent (CNY)" in result.output
+
+
+def test_every_chart_names_both_axes(tmp_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Charts are read without help: each says what its x and its y axis measure."""
+    from suanli.simulate import plots
+
+    result = runner.invoke(app, ["simulate", str(SMALL), "-o", str(tmp_path), "-q"])
+    assert result.exit_code == 0, result.output
+    document = json.loads((tmp_path / "summary.json").read_text("utf-8"))
+    labels: dict[str, tuple[str, str]] = {}
+    save = plots._save
+
+    def noting(fig: Any, path: Path) -> Path:
+        ax = fig.axes[0]
+        labels[path.name] = (ax.get_xlabel(), ax.get_ylabel())
+        return save(fig, path)
+
+    monkeypatch.setattr(plots, "_save", noting)
+    again = tmp_path / "again"
+    again.mkdir()
+    plots.draw_all([(r["label"], r["summary"]) for r in document["runs"]], again)
+    assert len(labels) == len(plots.CHARTS)
+    assert all(x and y for x, y in labels.values()), labels
 
 
 def test_compare_runs_both_policies_on_the_same_world(

@@ -100,12 +100,17 @@ def applications_page(request: Request, session: DbSession, principal: Reader,
              if p.id in {a.program_id for a in everything}}
     orgs = program_repo.organisations(session, {a.organisation_id for a in everything})
     rows, pager = paginate(everything, query, "/applications", keep=lambda a: query.matches(
-        a.id, orgs[a.organisation_id].slug if a.organisation_id in orgs else "",
+        a.id, *_org_words(orgs.get(a.organisation_id)),
         *_program_names(names.get(a.program_id))))
     return render(request, "applications/list.html", applications=rows, programs=names,
                   pager=pager, statuses=list(ApplicationStatus),
                   orgs={k: o.slug for k, o in orgs.items()}, open_programs=open_programs,
                   can_apply=principal.can(perms.APPLICATIONS_APPLY))
+
+
+def _org_words(org: Any) -> tuple[str, ...]:
+    """What a search may match of an organisation: its name in both languages and slug."""
+    return () if org is None else (org.name, org.name_zh or "", org.slug)
 
 
 def _program_names(program: Program | None) -> tuple[str, ...]:

@@ -27,6 +27,10 @@ def org_by_slug(session: Session, slug: str) -> Organisation | None:
     return session.execute(stmt).scalar_one_or_none()
 
 
+def org_by_id(session: Session, org_id: int) -> Organisation | None:
+    return session.get(Organisation, org_id)
+
+
 def list_orgs(
     session: Session, *, ids: frozenset[int] | None, limit: int, offset: int
 ) -> tuple[list[Organisation], int]:

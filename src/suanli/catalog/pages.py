@@ -16,10 +16,11 @@ from suanli.catalog import reasons as _reasons  # noqa: F401 - registers the rea
 from suanli.catalog import repository, service
 from suanli.catalog.forms import FormFields, app_error, checked, field_errors, optional
 from suanli.catalog.models import Accelerator
-from suanli.catalog.network import load_cities
+from suanli.catalog.network import load_cities, load_hubs
 from suanli.catalog.schemas import AcceleratorCreate, AcceleratorUpdate, LatencyIn
 from suanli.deps import DbSession, Guard
 from suanli.kit.errors import AppError
+from suanli.web.i18n import translate
 from suanli.web.render import env, render
 
 router = APIRouter(include_in_schema=False)
@@ -45,6 +46,28 @@ def city_name(context: Any, city: str | None) -> str:
 
 
 env.globals["city_name"] = city_name
+
+
+@pass_context
+def hub_name(context: Any, hub: str | None) -> str:
+    """A packaged hub's cluster name in the page's language (an unknown id as it is)."""
+    found = next((h for h in load_hubs() if h.id == hub), None)
+    if found is None:
+        return hub or ""
+    key = f"catalog.hub_name.{found.id}"
+    return translate("zh", key) if context.get("lang") == "zh" else found.name
+
+
+@pass_context
+def place_name(context: Any, key: str | None) -> str:
+    """Where a data centre is, by name: a hub id or ``city:<id>`` (see `city_location`)."""
+    if key and key.startswith("city:"):
+        return str(city_name(context, key.removeprefix("city:")))
+    return str(hub_name(context, key))
+
+
+env.globals["hub_name"] = hub_name
+env.globals["place_name"] = place_name
 Reader = Annotated[Principal, Guard(perms.CATALOG_READ)]
 Admin = Annotated[Principal, Guard(perms.CATALOG_MANAGE)]
 

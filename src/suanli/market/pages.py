@@ -36,7 +36,7 @@ from suanli.market.forms import blanks_to_none, default_window, errors_of, from_
 from suanli.market.models import OrderStatus
 from suanli.market.offers_api import money_query
 from suanli.market.schemas import Id, InstantBuy, OrderCreate
-from suanli.web import charts
+from suanli.web import charts, names
 from suanli.web.confirm import Confirmed
 from suanli.web.i18n import translate
 from suanli.web.listing import Listing, Pager, known
@@ -135,10 +135,10 @@ def _choices(session: DbSession, request: Request, buyer_orgs: frozenset[int]
              ) -> dict[str, Any]:
     zh = language(request) == "zh"
     return {
-        "models": [(a.model, a.model) for a in catalog_repo.accelerators(session)],
+        "models": [(a.model, f"{a.vendor} {a.name}") for a in catalog_repo.accelerators(session)],
         "hubs": [(h.id, h.name) for h in catalog_repo.hubs(session)],
         "cities": [(c.id, c.name_zh if zh else c.name) for c in catalog_repo.cities(session)],
-        "vouchers": [(v.id, f"#{v.id}") for v in
+        "vouchers": [(v.id, vouchers_port.label(session, v, lang=language(request))) for v in
                      vouchers_port.usable_vouchers(session, buyer_orgs, _now())],
     }
 
@@ -204,8 +204,8 @@ def _order_form(request: Request, session: DbSession, principal: Principal, *,
                 values: dict[str, Any], errors: dict[str, str] | None = None,
                 preview: Any = None, status: int = 200) -> Response:
     buyer_orgs = principal.org_ids_with(perms.ORDERS_PLACE)
-    orgs = [(g.organisation_slug, g.organisation_slug) for g in principal.grants
-            if g.organisation_id in buyer_orgs]
+    orgs = names.choices(session, language(request), [
+        g.organisation_slug for g in principal.grants if g.organisation_id in buyer_orgs])
     return render(request, "market/order_form.html", status, values=values,
                   errors=errors or {}, preview=preview, orgs=orgs,
                   **_choices(session, request, buyer_orgs))

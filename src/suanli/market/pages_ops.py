@@ -10,7 +10,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from suanli.audit import service as audit
+from suanli.auth import repository as auth_repo
 from suanli.auth.principal import Principal
+from suanli.auth.roles import OrgKind
 from suanli.catalog.forms import FormFields
 from suanli.deps import DbSession, Guard
 from suanli.kit.errors import AppError, ValidationFailed
@@ -21,9 +23,10 @@ from suanli.market.forms import blanks_to_none, default_window, errors_of, from_
 from suanli.market.models import ContractState, OfferStatus, RoundStatus
 from suanli.market.schemas import Id, OfferCreate
 from suanli.providers import repository as providers_repo
+from suanli.web import names
 from suanli.web.confirm import Confirmed
 from suanli.web.listing import Listing, ListQuery, Pager, known
-from suanli.web.render import render
+from suanli.web.render import language, render
 
 router = APIRouter(include_in_schema=False)
 OFFER_FIELDS = ("cluster_id", "gpus", "ask_cny_per_gpu_hour", "min_lease_hours",
@@ -141,6 +144,9 @@ def _rounds(request: Request, session: DbSession, principal: Principal, *,
                   total=total, can_run=principal.can(perms.ROUNDS_RUN),
                   pager=Pager(query, total, "/market/rounds"), statuses=list(RoundStatus),
                   can_deposit=principal.can(perms.DEPOSITS_RECORD), values=values or {},
+                  buyers=[(o.slug, names.display_name(o, language(request))) for o in
+                          auth_repo.orgs_of_kind(session, OrgKind.STARTUP)]
+                  if principal.can(perms.DEPOSITS_RECORD) else [],
                   errors=errors or {}, notice=notice)
 
 

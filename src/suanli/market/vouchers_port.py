@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from suanli.kit.errors import Conflict, NotFound, ValidationFailed
+from suanli.kit.money import format_cny_grouped
 from suanli.ledger import service as ledger
 from suanli.market.matching import Terms
 from suanli.programs import service as programs
@@ -17,6 +18,7 @@ from suanli.vouchers import repository as voucher_repo
 from suanli.vouchers import service as voucher_service
 from suanli.vouchers.models import Voucher, VoucherStatus
 from suanli.vouchers.terms import contract_problem, voucher_terms
+from suanli.web.i18n import translate
 
 
 def held_voucher(session: Session, voucher_id: int, *, org_ids: Collection[int],
@@ -86,6 +88,14 @@ def spend_order(session: Session, org_id: int, *, hours: int, now: datetime
 def available_fen(session: Session, voucher: Voucher) -> int:
     """What the voucher may still spend: the ledger's available balance."""
     return voucher_service.balance(session, voucher).available
+
+
+def label(session: Session, voucher: Voucher, *, lang: str) -> str:
+    """A voucher as a select box shows it: number, program and what it has left."""
+    program = programs.get(session, voucher.program_id)
+    name = program.name_zh if lang == "zh" and program.name_zh else program.name
+    return translate(lang, "market.voucher_label", id=voucher.id, program=name,
+                     left=format_cny_grouped(available_fen(session, voucher)))
 
 
 def partial_allowed(session: Session, voucher: Voucher) -> bool:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
+from suanli.catalog.network import load_cities
 from suanli.kit.money import MoneyError, parse_cny
 
 
@@ -139,9 +140,16 @@ def _scalar(field: Field, raw: object) -> int | Decimal | bool | str:
         raise ValueProblem(f"at most {MAX_TEXT} characters")
     if kind is Kind.CITY and not CITY_ID.match(text):
         raise ValueProblem("must be a city id such as \"shanghai\"")
+    if kind is Kind.CITY and text not in known_cities():
+        raise ValueProblem(f"unknown city {text!r}; known: {', '.join(known_cities())}")
     if kind is Kind.CHOICE and text not in field.choices:
         raise ValueProblem(f"must be one of {', '.join(field.choices)}")
     return text
+
+
+def known_cities() -> tuple[str, ...]:
+    """The ids of the cities the platform knows (the packaged list), in file order."""
+    return tuple(city.id for city in load_cities())
 
 
 def _money(raw: object) -> int:

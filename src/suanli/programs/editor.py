@@ -1,33 +1,33 @@
-"""The program editor's pages: new program (optionally from a city preset), settings, and the
-rule-tree editor. Errors are shown at the input they concern."""
+"""The program editor's pages: new program (optionally from a city preset) and its settings
+(the rule editor is `rules_pages.py`). Errors are shown at the input they concern."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from suanli.auth import repository as auth_repo
 from suanli.auth.principal import Principal
+from suanli.auth.roles import OrgKind
 from suanli.catalog.forms import FormFields
 from suanli.deps import DbSession, Guard
 from suanli.kit.errors import AppError
 from suanli.kit.timeutil import utcnow
-from suanli.programs import access, forms, presets, rules, service
+from suanli.programs import access, forms, presets, service
 from suanli.programs import permissions as perms
 from suanli.programs.api import managed, settings_from
-from suanli.programs.criteria import FIELDS, OPS
 from suanli.programs.models import Program
 from suanli.programs.schemas import ProgramCreate, ProgramUpdate
 from suanli.programs.settings import ProgramSettings
 from suanli.programs.views import changes_from
+from suanli.web import names
 from suanli.web.render import language, render
 
 router = APIRouter(include_in_schema=False)
 Manager = Annotated[Principal, Guard(perms.PROGRAMS_MANAGE)]
-ALL_OPS = tuple(dict.fromkeys(op for ops in OPS.values() for op in ops))
 
 
 def pydantic_errors(exc: ValidationError) -> dict[str, str]:
@@ -52,11 +52,16 @@ def _cities(request: Request) -> list[tuple[str, str]]:
 def _form(request: Request, principal: Principal, *, program: Program | None,
           values: dict[str, Any], errors: dict[str, str], status: int = 200,
           preset: str | None = None) -> Response:
-    managed_orgs = [(g.organisation_id, g.organisation_slug) for g in principal.grants
-                    if g.organisation_id in access.managed_ids(principal)]
+    managed_orgs = names.choices(request.state.db, language(request), [
+        g.organisation_id for g in principal.grants
+        if g.organisation_id in access.managed_ids(principal)])
+    providers = auth_repo.orgs_of_kind(request.state.db, OrgKind.PROVIDER)
     return render(request, "programs/form.html", status, program=program, values=values,
                   errors=errors, cities=_cities(request), presets=presets.all_presets(),
                   preset=preset, authorities=managed_orgs,
+                  providers=[(o.slug, names.display_name(o, language(request)))
+                             for o in providers],
+                  chosen_providers=set(forms.provider_slugs(values)),
                   inputs={*forms.SETTINGS_FIELDS, *forms.CHECKBOXES, "authority_org_id"})
 
 
@@ -125,59 +130,6 @@ def update_program(program_id: int, request: Request, session: DbSession,
         return _form(request, principal, program=program, values=dict(fields),
                      status=exc.status, errors=_app_error(exc))
     return RedirectResponse(f"/programs/{program.id}", status_code=303)
-
-
-# ---- rules --------------------------------------------------------------------------------
-
-def _rules_page(request: Request, program: Program, *, form: forms.RuleForm, text: str,
-                errors: dict[str, str], row_errors: dict[int, tuple[str, str]],
-                status: int = 200, saved: bool = False) -> Response:
-    lang = language(request)
-    field_options = [(f.name, f.zh if lang == "zh" else f.en, str(f.kind))
-                     for f in FIELDS.values()]
-    described = rules.describe(program.rules, lang, service.city_names())
-    return render(request, "programs/rules.html", status, program=program,
-                  form=forms.padded(form), rules_json=text, errors=errors,
-                  row_errors=row_errors, field_options=field_options, ops=ALL_OPS,
-                  described=described, saved=saved)
-
-
-@router.get("/programs/{program_id}/rules", response_class=HTMLResponse)
-def rules_page(program_id: int, request: Request, session: DbSession, principal: Manager,
-               saved: bool = False) -> Response:
-    program = managed(session, principal, program_id)
-    return _rules_page(request, program, form=forms.rule_form(program.rules),
-                       text=json.dumps(program.rules, ensure_ascii=False, indent=2),
-                       errors={}, row_errors={}, saved=saved)
-
-
-@router.post("/programs/{program_id}/rules", response_class=HTMLResponse)
-def save_rules(program_id: int, request: Request, session: DbSession, principal: Manager,
-               fields: FormFields) -> Response:
-    program = managed(session, principal, program_id)
-    origin: list[int] = []
-    if fields.get("mode") == "json":
-        tree, problem = forms.json_of(fields)
-        form = forms.rule_form(tree or {})
-        text = fields.get("rules_json", "")
-        if tree is None:
-            return _rules_page(request, program, form=form, text=text, status=422,
-                               errors={"rules_json": problem or "invalid"}, row_errors={})
-    else:
-        form, tree, origin = forms.rows_of(fields)
-        text = json.dumps(tree, ensure_ascii=False, indent=2)
-    try:
-        with session.begin_nested():
-            service.set_rules(session, program=program, tree=tree, user_id=principal.user_id)
-    except AppError as exc:
-        session.refresh(program)
-        path = exc.field or "rules"
-        where = forms.row_error(path, origin)
-        return _rules_page(request, program, form=form, text=text, status=exc.status,
-                           errors={"form": f"{path}: {exc.detail}"},
-                           row_errors={} if where is None else {where[0]: (where[1],
-                                                                           exc.detail)})
-    return RedirectResponse(f"/programs/{program.id}/rules?saved=true", status_code=303)
 
 
 def _keep_marks(data: ProgramSettings, preset: presets.Preset) -> None:

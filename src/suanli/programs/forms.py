@@ -1,16 +1,11 @@
-"""The program editor's forms: settings and the rule-tree editor (pure: strings in, data out).
-
-The rule editor shows a rule as rows under one root combinator (all/any), each row a
-criterion, optionally negated; deeper trees are edited as JSON. A save error's path
-(`rules.all[1].value`) is mapped back to the row it names.
-"""
+"""The program editor's forms: settings and the rule editor's JSON box (pure: strings in,
+data out). The rule tree's own form is `rule_editor.py`."""
 
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -18,7 +13,6 @@ from suanli.kit.errors import ValidationFailed
 from suanli.kit.money import format_cny
 from suanli.kit.timeutil import SHANGHAI, to_shanghai
 from suanli.programs import rules
-from suanli.programs.criteria import FIELDS, LIST_VALUE, NO_VALUE, Kind
 from suanli.programs.rates import format_rate
 
 SETTINGS_FIELDS = (
@@ -132,6 +126,16 @@ def day_start(text: str, *, field: str) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=SHANGHAI)
 
 
+def provider_slugs(fields: Mapping[str, Any]) -> list[str]:
+    """The providers a form lists: its ticked boxes (`provider:<slug>`) and any slugs typed
+    into `provider_slugs` (as the API takes them), in that order, each once."""
+    typed = str(fields.get("provider_slugs") or "")
+    ticked = [name.removeprefix("provider:") for name, value in fields.items()
+              if name.startswith("provider:") and value]
+    return list(dict.fromkeys([*ticked, *(s.strip() for s in re.split(r"[,\s]+", typed)
+                                          if s.strip())]))
+
+
 def body_of(fields: Mapping[str, str]) -> dict[str, Any]:
     """The form as the API's program body (strings stay strings; the schema checks them)."""
     get = {name: (fields.get(name) or "").strip() for name in SETTINGS_FIELDS}
@@ -143,8 +147,7 @@ def body_of(fields: Mapping[str, str]) -> dict[str, Any]:
         "rates": {"state": get["rate_state"], "commercial": get["rate_commercial"]},
         "domestic_bonus": get["domestic_bonus"] or "0", "max_rate": get["max_rate"],
         "provider_mode": get["provider_mode"] or "all",
-        "provider_slugs": [s.strip() for s in re.split(r"[,\s]+", get["provider_slugs"])
-                           if s.strip()],
+        "provider_slugs": provider_slugs(fields),
         "cap_per_firm_cny": get["cap_per_firm_cny"] or None,
         "validity_days": get["validity_days"] or None,
         "window_opens_at": _day(get["window_opens"]),
@@ -165,98 +168,7 @@ def body_of(fields: Mapping[str, str]) -> dict[str, Any]:
     return body
 
 
-# ---- the rule editor ----------------------------------------------------------------------
-
-@dataclass
-class Row:
-    field: str = ""
-    op: str = ""
-    value: str = ""
-    negated: bool = False
-
-
-@dataclass
-class RuleForm:
-    combinator: str = "all"
-    rows: list[Row] = field(default_factory=list)
-    as_rows: bool = True  # False: the tree is too deep for rows; edit its JSON
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
-
-
-def _row(node: Mapping[str, Any]) -> Row | None:
-    negated = "not" in node
-    inner = node["not"] if negated else node
-    if not isinstance(inner, Mapping) or "field" not in inner:
-        return None
-    return Row(str(inner["field"]), str(inner.get("op", "")), _text(inner.get("value")),
-               negated)
-
-
-def rule_form(tree: Mapping[str, Any]) -> RuleForm:
-    """The tree as rows when it is one combinator over (negated) criteria."""
-    combinator = "all" if "all" in tree else "any" if "any" in tree else ""
-    parts = tree.get(combinator) if combinator else None
-    if not isinstance(parts, list):
-        return RuleForm(as_rows=False)
-    rows = [_row(p) if isinstance(p, Mapping) else None for p in parts]
-    if any(r is None for r in rows):
-        return RuleForm(as_rows=False)
-    return RuleForm(combinator, [r for r in rows if r is not None])
-
-
-def padded(form: RuleForm) -> RuleForm:
-    return RuleForm(form.combinator, [*form.rows, *(Row() for _ in range(BLANK_ROWS))],
-                    form.as_rows)
-
-
-def _parse_value(name: str, op: str, text: str) -> object:
-    spec = FIELDS.get(name)
-    if spec is None or op in NO_VALUE:
-        return None
-    if op in LIST_VALUE:
-        return [item.strip() for item in text.split(",") if item.strip()]
-    if spec.kind is Kind.COUNT:
-        return int(text) if text.isdigit() else text
-    if spec.kind is Kind.FLAG:
-        return {"yes": True, "true": True, "no": False, "false": False}.get(text.lower(), text)
-    return text
-
-
-def rows_of(fields: Mapping[str, str]) -> tuple[RuleForm, dict[str, Any], list[int]]:
-    """The submitted rows, the tree they make, and which row each criterion came from."""
-    combinator = "any" if fields.get("combinator") == "any" else "all"
-    rows: list[Row] = []
-    index = 0
-    while f"r{index}_field" in fields:
-        rows.append(Row(fields.get(f"r{index}_field", "").strip(),
-                        fields.get(f"r{index}_op", "").strip(),
-                        fields.get(f"r{index}_value", "").strip(),
-                        fields.get(f"r{index}_not") in {"on", "true", "1"}))
-        index += 1
-    parts: list[dict[str, Any]] = []
-    origin: list[int] = []
-    for position, row in enumerate(rows):
-        if not row.field:
-            continue
-        node: dict[str, Any] = {"field": row.field, "op": row.op}
-        value = _parse_value(row.field, row.op, row.value)
-        if value is not None and value != "":
-            node["value"] = value
-        elif row.op not in NO_VALUE:
-            node["value"] = row.value
-        parts.append({"not": node} if row.negated else node)
-        origin.append(position)
-    return RuleForm(combinator, rows), {combinator: parts}, origin
-
+# ---- the rule editor's JSON box ----------------------------------------------------------
 
 def json_of(fields: Mapping[str, str]) -> tuple[dict[str, Any] | None, str | None]:
     """The tree typed as JSON, or the reason it is not JSON."""
@@ -270,11 +182,3 @@ def json_of(fields: Mapping[str, str]) -> tuple[dict[str, Any] | None, str | Non
     if not isinstance(tree, dict):
         return None, "must be a JSON object"
     return tree, None
-
-
-def row_error(path: str, origin: list[int]) -> tuple[int, str] | None:
-    """(row number, input) that a problem's path names, when it names a row."""
-    match = ROW_PATH.match(path)
-    if not match or int(match.group(1)) >= len(origin):
-        return None
-    return origin[int(match.group(1))], match.group(2) or "value"

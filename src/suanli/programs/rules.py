@@ -24,6 +24,7 @@ from typing import Any
 
 from suanli.programs.criteria import (
     FIELDS,
+    NEGATION,
     NO_VALUE,
     NUMERIC_OPS,
     OPS,
@@ -281,7 +282,11 @@ def _eval(node: Node, facts: Mapping[str, object], names: Names | None, negated:
         fact = fact_value(node.field, facts.get(node.field.name))
         held = None if fact is None else holds(node.op, fact, node.value)
         outcome = Outcome.REVIEW if held is None else (Outcome.PASS if held else Outcome.FAIL)
-        said = explain(node.field, node.op, node.value, fact, held, names)
+        # Under an odd number of `not`s the sentence reads the opposite criterion, so that
+        # a line marked met says what was met ("not the excluded ..."), never "... is required".
+        op = NEGATION[node.op] if negated else node.op
+        said = explain(node.field, op, node.value, fact,
+                       None if held is None else held != negated, names)
         checks.append(Check(node.path, node.field.name, node.op, outcome,
                             _flip(outcome) if negated else outcome, said.key, said.params,
                             said.en, said.zh))
@@ -324,6 +329,10 @@ def _describe(node: Node, words: dict[str, str], lang: str, names: Names | None,
         shown = value_text(node.field, node.value, lang, names)
         op = SYMBOLS[node.op] if node.op in NUMERIC_OPS else words[node.op]
         return f"{label} {op} {shown}"
+    if isinstance(node, Not) and isinstance(node.part, Criterion):  # "x ≠ y", not "not (x = y)"
+        part = node.part
+        return _describe(Criterion(part.field, NEGATION[part.op], part.value, part.path),
+                         words, lang, names)
     if isinstance(node, Not):
         return words["not"] + "(" + _describe(node.part, words, lang, names) + ")"
     if not node.parts:

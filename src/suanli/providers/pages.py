@@ -21,6 +21,7 @@ from suanli.providers import permissions as perms
 from suanli.providers import reasons as _reasons  # noqa: F401 - registers the reasons
 from suanli.providers.schemas import ClusterCreate, DataCentreCreate
 from suanli.providers.views import manage_scope, read_scope
+from suanli.web import names
 from suanli.web.i18n import translate
 from suanli.web.render import language, render
 
@@ -34,19 +35,22 @@ CLUSTER_FIELDS = ("data_centre_id", "name", "accelerator_model", "nodes", "gpus_
                   "interconnect", "attestation_key")
 
 
-def _provider_orgs(principal: Principal) -> list[tuple[int, str]]:
-    return [(g.organisation_id, g.organisation_slug) for g in principal.grants
-            if g.role == Role.PROVIDER]
+def _provider_orgs(request: Request, session: DbSession, principal: Principal
+                   ) -> list[tuple[int | str, str]]:
+    return names.choices(session, language(request), [
+        g.organisation_id for g in principal.grants if g.role == Role.PROVIDER])
 
 
 def _data_centres(request: Request, session: DbSession, principal: Principal, *,
                   values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
                   status: int = 200) -> Response:
     rows = repository.data_centres(session, read_scope(principal))
+    lang = language(request)
     return render(request, "providers/data_centres.html", status, data_centres=rows,
                   names=overview.organisation_names(session, {d.organisation_id for d in rows}),
-                  location=service.location_key, orgs=_provider_orgs(principal),
-                  hub_options=[(h.id, f"{h.id} · {h.name}") for h in catalog_repo.hubs(session)],
+                  location=service.location_key, orgs=_provider_orgs(request, session, principal),
+                  hub_options=[(h.id, translate(lang, f"catalog.hub_name.{h.id}") if lang == "zh"
+                               else h.name) for h in catalog_repo.hubs(session)],
                   city_options=[(c.id, c.name_zh if language(request) == "zh" else c.name)
                                 for c in catalog_repo.cities(session)],
                   can_manage=principal.can(perms.PROVIDERS_MANAGE),

@@ -40,8 +40,10 @@ def _save(fig: Figure, path: Path) -> Path:
 
 
 def _bars(ax: Any, runs: Runs, labels: Sequence[str],
-          values: Callable[[dict[str, Any]], Sequence[float]]) -> None:
-    """Grouped bars: one group per label, one bar per run."""
+          values: Callable[[dict[str, Any]], Sequence[float]], *, x: str, y: str) -> None:
+    """Grouped bars: one group per label, one bar per run; `x` and `y` name the axes."""
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
     step = WIDTH / len(runs)
     for index, (name, summary) in enumerate(runs):
         xs = [i - WIDTH / 2 + step * (index + 0.5) for i in range(len(labels))]
@@ -66,6 +68,7 @@ def subsidy_chart(runs: Runs, path: Path) -> Path:
         ax.axhline(_yuan(summary["subsidy"]["budget_cny"]) / 1e6, color=colour, linestyle=":",
                    label=f"{name}: budget")
     ax.set_xlabel("week")
+    ax.set_ylabel("million CNY")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return _save(fig, path)
@@ -84,6 +87,7 @@ def delivery_chart(runs: Runs, path: Path) -> Path:
         ax.plot(weeks, [w["domestic_gpu_hours"] for w in summary["weekly"]], color=colour,
                 linestyle=":", label=f"{name}: domestic chips")
     ax.set_xlabel("week")
+    ax.set_ylabel("GPU-hours")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return _save(fig, path)
@@ -93,7 +97,8 @@ def utilisation_chart(runs: Runs, path: Path) -> Path:
     """Share of listed GPU-hours sold, by hub."""
     hubs = sorted(runs[0][1]["utilisation_by_hub"])
     fig, ax = _figure("Utilisation by hub (GPU-hours sold / listed)", width=9.0)
-    _bars(ax, runs, hubs, lambda s: [s["utilisation_by_hub"].get(h) or 0.0 for h in hubs])
+    _bars(ax, runs, hubs, lambda s: [s["utilisation_by_hub"].get(h) or 0.0 for h in hubs],
+          x="hub", y="share of listed GPU-hours sold")
     ax.set_ylim(0, 1)
     return _save(fig, path)
 
@@ -101,7 +106,8 @@ def utilisation_chart(runs: Runs, path: Path) -> Path:
 def unmet_chart(runs: Runs, path: Path) -> Path:
     """Orders given up, by reason."""
     fig, ax = _figure("Unmet orders by reason")
-    _bars(ax, runs, UNMET_REASONS, lambda s: [s["unmet"]["orders"][r] for r in UNMET_REASONS])
+    _bars(ax, runs, UNMET_REASONS, lambda s: [s["unmet"]["orders"][r] for r in UNMET_REASONS],
+          x="reason", y="orders")
     return _save(fig, path)
 
 
@@ -109,7 +115,8 @@ def energy_chart(runs: Runs, path: Path) -> Path:
     """Energy of delivered work at eastern and western hubs (MWh)."""
     fig, ax = _figure("Energy (MWh) by side of the East Data West Computing divide")
     _bars(ax, runs, ("east", "west"),
-          lambda s: [s["energy"]["east_kwh"] / 1000, s["energy"]["west_kwh"] / 1000])
+          lambda s: [s["energy"]["east_kwh"] / 1000, s["energy"]["west_kwh"] / 1000],
+          x="side", y="MWh")
     return _save(fig, path)
 
 
@@ -119,7 +126,8 @@ def price_chart(runs: Runs, path: Path) -> Path:
             "avg_paid_state_cny_per_gpu_hour", "avg_paid_commercial_cny_per_gpu_hour")
     labels = ("list price", "paid (all)", "paid at state-run", "paid at commercial")
     fig, ax = _figure("CNY per GPU-hour")
-    _bars(ax, runs, labels, lambda s: [_yuan(s["prices"][k]) for k in keys])
+    _bars(ax, runs, labels, lambda s: [_yuan(s["prices"][k]) for k in keys], x="price",
+          y="CNY per GPU-hour")
     return _save(fig, path)
 
 

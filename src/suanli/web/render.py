@@ -19,6 +19,7 @@ from suanli.kit.timeutil import to_shanghai
 from suanli.web import flash
 from suanli.web.i18n import DEFAULT, LANG_COOKIE, catalogue, pick_language, translate
 from suanli.web.messages import VALIDATION
+from suanli.web.names import org_name
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -36,6 +37,7 @@ def _local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 env.filters["local"] = _local_time
 env.filters["cny"] = format_cny_grouped
+env.globals["org_name"] = org_name
 
 
 # What higher domains add to every page (the inbox's unread count in the top bar): each
@@ -124,6 +126,21 @@ def _here(request: Request) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
+_TABLE_OPEN = re.compile(r"<table\b")
+_CHART = re.compile(r'<svg class="chart".*?</svg>', re.DOTALL)  # charts hold no inner <svg>
+
+
+def scrolling_tables(html: str) -> str:
+    """Every table and chart in a box of its own that scrolls sideways, so that neither
+    makes the page wider than a phone, and a chart keeps a readable size there (the CSS
+    gives `.table-scroll` its overflow and charts their smallest width)."""
+    # A chart holds nothing focusable: its box takes the focus, so a keyboard can scroll it.
+    html = _CHART.sub(lambda m: f'<div class="table-scroll" tabindex="0">{m.group(0)}</div>',
+                      html)
+    return _TABLE_OPEN.sub('<div class="table-scroll"><table', html).replace(
+        "</table>", "</table></div>")
+
+
 def render(request: Request, template: str, status_code: int = 200, **context: Any
            ) -> HTMLResponse:
     """A page in the caller's language, with the CSRF token and the caller at hand."""
@@ -145,7 +162,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         request=request, lang=lang, t=t, csrf_token=csrf_value(request), here=_here(request),
         principal=getattr(request.state, "principal", None), **extra, **context,
     )
-    response = HTMLResponse(html, status_code=status_code)
+    response = HTMLResponse(scrolling_tables(html), status_code=status_code)
     flash.consume(request, response)
     return response
 
