@@ -85,13 +85,24 @@ def apply(session: Session, *, serial: int, now: datetime) -> Application | None
     try:
         with session.begin_nested():
             draft = applications.create(session, program=program, organisation_id=org.id,
-                                        user_id=None, now=now)
+                                        user_id=None, now=now,
+                                        paired_provider=_paired_provider(session, program, rng))
             done = applications.submit(session, application=draft, user_id=None, now=now)
     except AppError:
         return None  # refused by the program (its window, a cap): the startup gave up
     if done.status == ApplicationStatus.VOUCHER_ISSUED:
         _deposit(session, slug, rng)
     return done
+
+
+def _paired_provider(session: Session, program: Program, rng: random.Random) -> str | None:
+    """Where the program pairs vouchers (Langfang), the provider the startup names: one of
+    the program's listed providers, or any provider."""
+    if not program.paired_vouchers:
+        return None
+    slugs = sorted(program.provider_slugs or
+                   (org.slug for org in auth_repo.orgs_of_kind(session, OrgKind.PROVIDER)))
+    return rng.choice(slugs) if slugs else None
 
 
 def _deposit(session: Session, slug: str, rng: random.Random) -> None:
