@@ -166,3 +166,19 @@ def test_the_program_editor_turns_credit_lines_on(client: TestClient, world: Wor
     other = int(plain.headers["location"].rstrip("/").split("/")[-1])
     assert client.get(f"/api/v1/programs/{other}",
                       headers=world.bureau.headers).json()["credit_lines"] is False
+
+
+def test_shanghais_2026_preset_runs_on_credit_lines(client: TestClient, world: World,
+                                                     db: Session) -> None:
+    made = client.post("/api/v1/programs/presets/shanghai-2026", headers=world.bureau.headers,
+                       json={})
+    assert made.status_code == 201, made.text
+    program = made.json()
+    assert program["credit_lines"] is True
+    # The 2025 measures' tiers and city/district split carry over to the 2026 scheme.
+    assert [t["key"] for t in program["tiers"]] == ["early-stage", "city-30"]
+    granted = client.put(LINE.format(program["id"]), headers=world.bureau.headers,
+                         json={"credit_limit_cny": "20000.00", "due_days": 15})
+    assert granted.status_code == 200, granted.text
+    assert granted.json()["available_cny"] == "20000.00"
+    assert verify(db).ok, verify(db).problem

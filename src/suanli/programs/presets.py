@@ -1,5 +1,6 @@
 """Presets: the city programs as published (`data/programs.csv`, copied with its sources from
-the project's reference data) and illustrative ones for other cities (`data/illustrative.csv`)
+the project's reference data; `model_programs.csv` and `later_programs.csv`: published
+schemes that file has no row for) and illustrative ones for other cities (`data/illustrative.csv`)
 so that the 17 cities the press counts are all there (pure).
 
 Where a city published no figure, the preset fills one in and lists the setting in
@@ -32,10 +33,12 @@ DEFAULT_CAP_FEN = 2_000_000_00
 # The press: compute costs 40-50 % lower at government-run data centres.
 ILLUSTRATIVE_RATES = {"state": 5000, "commercial": 3000, "bonus": 1000, "max": 6000}
 CITY_OF = {"beijing-etown": "beijing", "henan": "zhengzhou",  # provincial: its capital
-           "shanghai-models": "shanghai", "hangzhou-models": "hangzhou"}
+           "shanghai-models": "shanghai", "hangzhou-models": "hangzhou",
+           "shanghai-2026": "shanghai"}
 NAMES_ZH = {
     "beijing": "北京市算力券", "beijing-etown": "北京经开区算力券", "shanghai": "上海市算力券",
     "hangzhou": "杭州市算力券", "shanghai-models": "上海市模型券",
+    "shanghai-2026": "上海市算力券（先用后付，2026）",
     "hangzhou-models": "杭州市模型券（MaaS）", "shenzhen": "深圳市训力券",
     "chengdu": "成都市算力券",
     "henan": "河南省算力券", "langfang": "廊坊市算力券", "yangzhou": "扬州市算力券",
@@ -102,6 +105,13 @@ INTERPRETATION: dict[str, dict[str, Any]] = {
                             "rule": {"all": []}, "rate": "subsidy_rate",
                             "funder_shares": ["1", "0"]}],
                  "illustrative": ["rules", "tiers.rule", "funders.share", "funders.name"]},
+    # "Use first, pay later" (2026): compute on a credit line the program grants, billed
+    # monthly, late bills blocking new orders (credit_lines), exact. No 2026 figures are
+    # published here: the 2025 measures' rates, tiers, funders and rules carry over,
+    # illustrative; each buyer's limit and due days are the program admin's to set.
+    "shanghai-2026": {"credit_lines": True,
+                      "illustrative": ["budget_fen", "rate_state_bp", "rate_commercial_bp",
+                                       "max_rate_bp", "tiers"]},
     # Model vouchers (voucher_unit tokens): 50 %, 5 m per firm; Shanghai firms.
     "shanghai-models": {"rules": {"all": [_city("shanghai")]}, "voucher_unit": "tokens"},
     # 30 % for MaaS on registered models (an offer needs its filing number); the list of
@@ -155,6 +165,13 @@ INTERPRETATION: dict[str, dict[str, Any]] = {
     # claim": the supplier is paid the subsidy and bills the buyer net, exact.
     "qingyang": {"rules": {"all": []}, "redemption_mode": RedemptionMode.SUPPLIER_FIRST},
 }
+
+
+# The 2026 scheme reads as the 2025 program it extends, plus its own settings.
+INTERPRETATION["shanghai-2026"] = {
+    **INTERPRETATION["shanghai"], **INTERPRETATION["shanghai-2026"],
+    "illustrative": sorted({*INTERPRETATION["shanghai"]["illustrative"],
+                            *INTERPRETATION["shanghai-2026"]["illustrative"]})}
 
 
 @dataclass(frozen=True)
@@ -255,7 +272,7 @@ def all_presets() -> tuple[Preset, ...]:
     """Every preset, published ones first, in the order of their files."""
     found: list[Preset] = []
     for filename, published in (("programs.csv", True), ("model_programs.csv", True),
-                                ("illustrative.csv", False)):
+                                ("later_programs.csv", True), ("illustrative.csv", False)):
         for row in _read(filename):
             values = _values(row, published)
             found.append(Preset(
