@@ -43,6 +43,9 @@ def test_buyer_reads_the_catalogue_in_chinese(client: TestClient,
     assert "/catalog/accelerators/new" not in page.text
     hubs = client.get("/catalog/hubs")
     assert hubs.status_code == 200 and 'data-cell="shanghai/gs-qingyang">28<' in hubs.text
+    # The latency table's columns name the hubs (in the page's language), not their ids.
+    qingyang = translate("zh", "catalog.hub_name.gs-qingyang")
+    assert f'title="gs-qingyang">{qingyang}</th>' in hubs.text
     assert client.get("/catalog/accelerators/new").status_code == 403
 
 
