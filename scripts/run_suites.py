@@ -50,10 +50,12 @@ def main() -> int:
     failed: list[str] = []
     with tempfile.TemporaryDirectory(prefix="suanli-suites-") as tmp:
         logs = {b: Path(tmp) / f"{b}.log" for b in backends}
-        # The browser tests drive pages over a demo world that is the same on either
-        # database; they run once, in the SQLite run, to keep CI within its time (the
-        # PostgreSQL run covers the same routes through the HTTP client).
-        extra = {"sqlite": [], "postgresql": ["--ignore=tests/browser"]}
+        # Tests that do not depend on the database run once, to keep CI within its time:
+        # the browser tests (pages over a demo world that is the same on either database;
+        # the PostgreSQL run covers the same routes through the HTTP client) in the SQLite
+        # run, the provider agent's and the install-from-nothing script's in the other.
+        extra = {"sqlite": ["--ignore=tests/agent", "--ignore=tests/cli/test_install_script.py"],
+                 "postgresql": ["--ignore=tests/browser"]}
         pending = {b: (_start(b, pg_url, [*extra[b], *args], logs[b]), logs[b])
                    for b in backends}
         print(f"== running the suite on {' and '.join(backends)}", flush=True)
